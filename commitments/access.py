@@ -1,0 +1,81 @@
+"""Who may see and do what. Every guarded object is fetched through this module.
+
+Outside a user's scope an object answers 404, so its existence is not revealed; in
+scope but not allowed, 403. Roles are read from the database on every request.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from commitments.models import Membership, ProgressUpdate
+
+logger = logging.getLogger("commitments.access")
+
+
+def membership_of(user):
+    """The user's membership row, or None (anonymous users and users without a role)."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    try:
+        return user.membership
+    except Membership.DoesNotExist:
+        return None
+
+
+def role_of(user):
+    """The user's role; a superuser without a membership row counts as an administrator."""
+    membership = membership_of(user)
+    if membership is not None:
+        return membership.role
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return Membership.Role.ADMIN
+    return None
+
+
+def require_role(request):
+    """Refuse (403) a signed-in account that has been given no role yet."""
+    if role_of(request.user) is None:
+        deny(request, _("Your account has no role yet. Ask an administrator to give you one."))
+
+
+def require_official(request):
+    """The official's membership; anyone else gets 403."""
+    membership = membership_of(request.user)
+    if membership is None or not membership.is_official:
+        deny(request, _("Only a country's officials can write progress updates."))
+    return membership
+
+
+def get_visible_update(request, pk):
+    """An update the user may read, or 404."""
+    return get_object_or_404(
+        ProgressUpdate.objects.visible_to(request.user).select_related(
+            "objective__objective_set", "country", "period", "author"
+        ),
+        pk=pk,
+    )
+
+
+def get_editable_update(request, pk):
+    """An update the user may edit, or 404 (another country's update is out of scope)."""
+    require_official(request)
+    return get_object_or_404(
+        ProgressUpdate.objects.editable_by(request.user).select_related(
+            "objective__objective_set", "country", "period", "author"
+        ),
+        pk=pk,
+    )
+
+
+def deny(request, message):
+    """Log the refusal and answer 403."""
+    logger.warning(
+        "permission denied user=%s role=%s route=%s",
+        getattr(request.user, "pk", None),
+        role_of(request.user),
+        request.path,
+    )
+    raise PermissionDenied(message)

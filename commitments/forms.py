@@ -1,0 +1,117 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from commitments.models import MAX_EVIDENCE_LINKS, NARRATIVE_MAX_LENGTH, ProgressUpdate
+
+EVIDENCE_LINK_MAX_LENGTH = 500
+
+
+class EvidenceLinksField(forms.CharField):
+    """Web addresses, one per line; only http and https are accepted."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def validate(self, value):
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+
+    def run_validators(self, value):
+        if len(value) > MAX_EVIDENCE_LINKS:
+            raise ValidationError(
+                ngettext(
+                    "Give at most %(limit)d link.",
+                    "Give at most %(limit)d links.",
+                    MAX_EVIDENCE_LINKS,
+                )
+                % {"limit": MAX_EVIDENCE_LINKS},
+                code="too_many",
+            )
+        check = URLValidator(schemes=["http", "https"])
+        errors = []
+        for link in value:
+            if len(link) > EVIDENCE_LINK_MAX_LENGTH:
+                errors.append(
+                    ValidationError(
+                        _("This link is longer than %(limit)d characters: %(link)s"),
+                        code="too_long",
+                        params={"limit": EVIDENCE_LINK_MAX_LENGTH, "link": link[:80] + "…"},
+                    )
+                )
+                continue
+            try:
+                check(link)
+            except ValidationError:
+                errors.append(
+                    ValidationError(
+                        _("“%(link)s” is not a web address starting with http:// or https://."),
+                        code="invalid",
+                        params={"link": link},
+                    )
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class ProgressUpdateForm(forms.ModelForm):
+    """What an official types. Objective, country and author are set by the server."""
+
+    evidence_links = EvidenceLinksField(
+        label=_("Evidence links"),
+        required=False,
+        help_text=_("Web addresses of published documents or reports, one per line (at most 10)."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["period", "status", "narrative", "evidence_links"]
+        widgets = {
+            "status": forms.RadioSelect,
+            "narrative": forms.Textarea(attrs={"rows": 10}),
+        }
+        help_texts = {
+            "narrative": _(
+                "What was done in this period, what is planned next, and any obstacle. "
+                "At most 10,000 characters."
+            ),
+            "period": _("The quarter this update reports on."),
+        }
+        error_messages = {
+            "period": {
+                "invalid_choice": _("Choose a reporting period of this objective's year."),
+            },
+            "status": {"invalid_choice": _("Choose one of the statuses listed.")},
+        }
+
+    def __init__(self, *args, objective, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.objective = objective
+        self.fields["period"].queryset = objective.objective_set.periods.order_by("starts_on")
+        self.fields["period"].empty_label = None
+        self.fields["narrative"].max_length = NARRATIVE_MAX_LENGTH
+        self.fields["narrative"].strip = True
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean_version(self):
+        version = self.cleaned_data.get("version")
+        if self.instance.pk and version is None:
+            raise ValidationError(_("The form is missing its version; reload the page."))
+        return version
+
+    def _post_clean(self):
+        # The model's own checks need objective and country, which the server sets.
+        self.instance.objective = self.objective
+        super()._post_clean()

@@ -1,0 +1,233 @@
+"""Demo accounts and a realistic year of progress updates, for trying the application.
+
+Idempotent: accounts are reset to the demo password, and updates are only written when
+the demo officials have none yet. Refuses to run in production.
+"""
+
+import datetime
+import random
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from commitments.models import (
+    Country,
+    Membership,
+    ObjectiveSet,
+    ProgressUpdate,
+)
+from commitments.services import record
+
+DEMO_PASSWORD = "nadd-demo-2024"  # noqa: S105 - published in the README on purpose
+
+# username, first name, last name, role, country code
+ACCOUNTS = [
+    ("official-ca", "Claire", "Tremblay", Membership.Role.OFFICIAL, "CA"),
+    ("official-mx", "Mariana", "Hernández", Membership.Role.OFFICIAL, "MX"),
+    ("official-us", "Daniel", "Brooks", Membership.Role.OFFICIAL, "US"),
+    ("coordinator", "Sofía", "Navarro", Membership.Role.COORDINATOR, None),
+    ("admin", "Alex", "Morgan", Membership.Role.ADMIN, None),
+]
+
+AGENCIES = {
+    "CA": {
+        "health": "Health Canada",
+        "border": "the Canada Border Services Agency",
+        "police": "the RCMP",
+        "fiu": "FINTRAC",
+        "post": "Canada Post",
+        "regulator": "Health Canada's Office of Controlled Substances",
+    },
+    "MX": {
+        "health": "the Secretaría de Salud",
+        "border": "the Agencia Nacional de Aduanas de México",
+        "police": "the Fiscalía General de la República",
+        "fiu": "the Unidad de Inteligencia Financiera",
+        "post": "Correos de México",
+        "regulator": "COFEPRIS",
+    },
+    "US": {
+        "health": "HHS and SAMHSA",
+        "border": "U.S. Customs and Border Protection",
+        "police": "the DEA",
+        "fiu": "FinCEN",
+        "post": "the U.S. Postal Inspection Service",
+        "regulator": "the DEA Diversion Control Division",
+    },
+}
+
+# One line of work per objective and quarter; {agency} names come from AGENCIES.
+WORK = {
+    1: [
+        "{health} circulated a draft national overdose action plan to the other two delegations.",
+        "{health} expanded naloxone distribution through community pharmacies in three regions.",
+        "Trilateral experts met to compare overdose surveillance indicators and agreed a shared set.",
+        "{health} published its annual overdose report and briefed partners on the results.",
+    ],
+    2: [
+        "{health} mapped school-based prevention programmes that use a mental health approach.",
+        "A pilot linking youth mental health services with substance use prevention started.",
+        "{health} shared an evaluation of the pilot's first cohort with partners.",
+        "Prevention guidance for primary care was updated with partners' comments.",
+    ],
+    3: [
+        "{health} reviewed health-system rules that discourage people who use drugs from seeking care.",
+        "A workshop with people with lived experience identified stigmatising practices in services.",
+        "Training on non-stigmatising language reached front-line health and social workers.",
+        "{health} shared a best-practice note on reducing structural stigma with the other delegations.",
+    ],
+    4: [
+        "{police} shared quarterly seizure data on fentanyl and methamphetamine with partners.",
+        "An early-warning bulletin on xylazine and nitazenes was exchanged with the other delegations.",
+        "Drug-checking and wastewater data were added to the shared trend report.",
+        "{police} and {health} jointly presented emerging threats to the trilateral working group.",
+    ],
+    5: [
+        "Officials met counterparts from the Netherlands to discuss port security cooperation.",
+        "An exchange visit to the port of Rotterdam was planned with {border}.",
+        "{border} took part in a joint exercise on container targeting with Dutch customs.",
+        "Options for inviting further partner countries to the next dialogue were circulated.",
+    ],
+    6: [
+        "{border} and {post} began sharing indicators of fentanyl shipments in small parcels.",
+        "A joint analysis of smuggling routes through postal and express consignment was drafted.",
+        "{post} trained screening staff on new indicators agreed with partners.",
+        "The supply chain analysis was completed and presented to the working group.",
+    ],
+    7: [
+        "{fiu} shared typologies of fentanyl-related money laundering with partners.",
+        "A joint study of trade-based money laundering linked to precursor purchases began.",
+        "{fiu} hosted a trilateral workshop with financial institutions on red-flag indicators.",
+        "Cooperation on tracing cryptocurrency payments for synthetic drugs was agreed.",
+    ],
+    8: [
+        "{regulator} shared its process for scheduling new precursor chemicals.",
+        "Lists of chemicals of concern were compared to find gaps between the three countries.",
+        "{regulator} scheduled two additional fentanyl precursors after consultation.",
+        "Best practices on novel psychoactive substances were compiled for the dialogue.",
+    ],
+    9: [
+        "{police} shared trends in firearms seized together with synthetic drugs.",
+        "A joint analysis of firearms trafficking routes southbound was started.",
+        "Tracing requests for firearms recovered in drug investigations were expedited.",
+        "Findings on the links between firearms and drug trafficking were prepared for the dialogue.",
+    ],
+}
+
+NEXT_STEPS = [
+    "Next quarter, the team will report on results to the trilateral working group.",
+    "Work continues with partners; no obstacle has been identified so far.",
+    "Progress depends on a data-sharing arrangement that is still under legal review.",
+    "Budget approval for the next phase is pending, which may delay the timeline.",
+]
+
+EVIDENCE = {
+    "CA": "https://www.canada.ca/en/health-canada/services/opioids.html",
+    "MX": "https://www.gob.mx/salud",
+    "US": "https://www.whitehouse.gov/ondcp/",
+}
+
+STATUS_PATH = [
+    ProgressUpdate.Status.NOT_STARTED,
+    ProgressUpdate.Status.ON_TRACK,
+    ProgressUpdate.Status.AT_RISK,
+    ProgressUpdate.Status.OFF_TRACK,
+    ProgressUpdate.Status.COMPLETED,
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts and a realistic set of demo progress updates."
+
+    def handle(self, *args, **options):
+        if getattr(settings, "PRODUCTION", False):
+            raise CommandError("Demo accounts are never created in production.")
+        with transaction.atomic():
+            users = self.create_accounts()
+            created = self.create_updates(users)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new progress updates)."))
+        self.stdout.write("Sign in with any of these accounts; the password is " + DEMO_PASSWORD)
+        for username, first, last, role, code in ACCOUNTS:
+            where = f", {code}" if code else ""
+            self.stdout.write(f"  {username:<13} {first} {last} ({role.label}{where})")
+
+    def create_accounts(self):
+        User = get_user_model()
+        countries = {country.code: country for country in Country.objects.all()}
+        users = {}
+        for username, first, last, role, code in ACCOUNTS:
+            user, _ = User.objects.update_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@example.org",
+                    "is_active": True,
+                    "is_staff": role == Membership.Role.ADMIN,
+                    "is_superuser": role == Membership.Role.ADMIN,
+                },
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            Membership.objects.update_or_create(
+                user=user, defaults={"role": role, "country": countries.get(code)}
+            )
+            users[username] = user
+        return users
+
+    def create_updates(self, users):
+        officials = [users[name] for name in ("official-ca", "official-mx", "official-us")]
+        if ProgressUpdate.objects.filter(author__in=officials).exists():
+            return 0
+        objective_set = ObjectiveSet.objects.filter(year=2024).first()
+        if objective_set is None:
+            raise CommandError("The 2024 objectives are missing; run migrate first.")
+        rng = random.Random(2024)
+        periods = list(objective_set.periods.order_by("starts_on"))
+        updates = []
+        for official in officials:
+            country = official.membership.country
+            agencies = AGENCIES[country.code]
+            for objective in objective_set.objectives.order_by("number"):
+                status_index = 0
+                for quarter, period in enumerate(periods):
+                    # The last quarter is still being reported: a third of the cells are missing.
+                    if quarter == len(periods) - 1 and rng.random() < 0.35:
+                        continue
+                    status_index = min(
+                        len(STATUS_PATH) - 1,
+                        max(1, status_index + rng.choice([0, 0, 1, 1, 2]) - (quarter == 0)),
+                    )
+                    status = STATUS_PATH[status_index]
+                    if status == ProgressUpdate.Status.COMPLETED and quarter < 3:
+                        status = ProgressUpdate.Status.ON_TRACK
+                    narrative = "\n\n".join(
+                        [
+                            WORK[objective.number][quarter].format(**agencies),
+                            rng.choice(NEXT_STEPS),
+                        ]
+                    )
+                    written = datetime.datetime.combine(
+                        period.deadline - datetime.timedelta(days=rng.randint(1, 12)),
+                        datetime.time(rng.randint(13, 22), rng.randint(0, 59)),
+                        tzinfo=datetime.UTC,
+                    )
+                    updates.append(
+                        ProgressUpdate(
+                            objective=objective,
+                            country=country,
+                            period=period,
+                            status=status,
+                            narrative=narrative,
+                            evidence_links=[EVIDENCE[country.code]] if rng.random() < 0.5 else [],
+                            author=official,
+                            created_at=written,
+                            updated_at=written,
+                        )
+                    )
+        ProgressUpdate.objects.bulk_create(updates)
+        for update in updates:
+            record(actor=update.author, action="update.created", target=update)
+        return len(updates)

@@ -1,0 +1,518 @@
+"""The nouns of the dialogue: countries, meetings, objectives, periods and progress updates."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+NARRATIVE_MAX_LENGTH = 10_000
+MAX_EVIDENCE_LINKS = 10
+
+
+class CountryQuerySet(models.QuerySet):
+    def members(self):
+        """The countries whose officials report progress (not invited partners)."""
+        return self.filter(membership=Country.Membership.MEMBER)
+
+
+class Country(models.Model):
+    class Membership(models.TextChoices):
+        MEMBER = "member", _("Member")
+        PARTNER = "partner", _("Partner")
+
+    code = models.CharField(
+        _("ISO code"),
+        max_length=2,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", _("Use the two-letter ISO code in capitals."))],
+        help_text=_("ISO 3166-1 alpha-2, for example MX."),
+    )
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    membership = models.CharField(
+        _("membership"), max_length=10, choices=Membership, default=Membership.MEMBER
+    )
+
+    objects = CountryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["membership", "name"]
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[A-Z]{2}$"), name="country_code_iso"),
+            models.CheckConstraint(
+                condition=Q(membership__in=["member", "partner"]), name="country_membership_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("country_detail", args=[self.code.lower()])
+
+
+class Meeting(models.Model):
+    class Kind(models.TextChoices):
+        DIALOGUE = "nadd", _("North American Drug Dialogue")
+        HEALTH_SUMMIT = "health_summit", _("NADD Public Health Summit")
+        LEADERS_SUMMIT = "leaders_summit", _("North American Leaders' Summit")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    ordinal = models.PositiveSmallIntegerField(
+        _("ordinal"), null=True, blank=True, help_text=_("7 for the 7th NADD; empty otherwise.")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    class DatePrecision(models.TextChoices):
+        DAY = "day", _("Exact dates")
+        MONTH = "month", _("Month only")
+
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    date_precision = models.CharField(
+        _("date precision"),
+        max_length=10,
+        choices=DatePrecision,
+        default=DatePrecision.DAY,
+        help_text=_("Month only when the public record gives just the month."),
+    )
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    participants = models.ManyToManyField(
+        Country, verbose_name=_("participating countries"), related_name="meetings", blank=True
+    )
+    summary = models.TextField(_("summary"), blank=True, max_length=5000)
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="meeting_ends_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "ordinal"], name="meeting_kind_ordinal_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("meeting_detail", args=[self.pk])
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("A meeting cannot end before it starts.")})
+
+
+class ObjectiveSetQuerySet(models.QuerySet):
+    def current(self):
+        """The newest set that still has active objectives, or None."""
+        return self.filter(objectives__is_active=True).order_by("-year").first()
+
+
+class ObjectiveSet(models.Model):
+    """The objectives adopted at one dialogue for one year, reviewed at the next."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    adopted_at = models.ForeignKey(
+        Meeting,
+        verbose_name=_("adopted at"),
+        on_delete=models.PROTECT,
+        related_name="objective_sets_adopted",
+    )
+    reviewed_at = models.ForeignKey(
+        Meeting,
+        verbose_name=_("reviewed at"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="objective_sets_reviewed",
+    )
+
+    objects = ObjectiveSetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("objective set")
+        verbose_name_plural = _("objective sets")
+
+    def __str__(self):
+        return _("Objectives for %(year)s") % {"year": self.year}
+
+
+class Objective(models.Model):
+    class Theme(models.TextChoices):
+        SYNTHETIC_DRUGS = "synthetic_drugs", _("Current and emerging synthetic drugs")
+        PUBLIC_HEALTH = "public_health", _("Drug demand and public health")
+        TRAFFICKING = "trafficking", _("Modes and methods of drug trafficking")
+        ILLICIT_FINANCE = "illicit_finance", _("Illicit finance")
+        FIREARMS = "firearms", _("Firearms and drug trafficking")
+        PARTNERSHIPS = "partnerships", _("International partnerships")
+
+    objective_set = models.ForeignKey(
+        ObjectiveSet,
+        verbose_name=_("objective set"),
+        on_delete=models.PROTECT,
+        related_name="objectives",
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("short title"), max_length=120)
+    text = models.TextField(_("full text"), max_length=2000)
+    theme = models.CharField(_("theme"), max_length=30, choices=Theme)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Retired objectives take no new updates.")
+    )
+
+    class Meta:
+        ordering = ["objective_set__year", "number"]
+        verbose_name = _("objective")
+        verbose_name_plural = _("objectives")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["objective_set", "number"], name="objective_number_unique_in_set"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="objective_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("objective_detail", args=[self.pk])
+
+
+class ReportingPeriodQuerySet(models.QuerySet):
+    def current_for(self, objective_set, today=None):
+        """The period of the set that contains today; before the set, its first; after, its last."""
+        if objective_set is None:
+            return None
+        today = today or timezone.localdate()
+        periods = self.filter(objective_set=objective_set)
+        return (
+            periods.filter(starts_on__lte=today, ends_on__gte=today).first()
+            or periods.filter(ends_on__lt=today).order_by("-ends_on").first()
+            or periods.order_by("starts_on").first()
+        )
+
+
+class ReportingPeriod(models.Model):
+    objective_set = models.ForeignKey(
+        ObjectiveSet,
+        verbose_name=_("objective set"),
+        on_delete=models.PROTECT,
+        related_name="periods",
+    )
+    name = models.CharField(_("name"), max_length=40, help_text=_("For example 2024 Q1."))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    deadline = models.DateField(_("deadline for updates"))
+
+    objects = ReportingPeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on"]
+        verbose_name = _("reporting period")
+        verbose_name_plural = _("reporting periods")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["objective_set", "name"], name="period_name_unique_in_set"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="period_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__gte=F("starts_on")), name="period_deadline_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("A period cannot end before it starts.")})
+        if self.starts_on and self.deadline and self.deadline < self.starts_on:
+            raise ValidationError({"deadline": _("The deadline cannot precede the period.")})
+
+
+class Membership(models.Model):
+    """A user's role in the application, and the country an official acts for."""
+
+    class Role(models.TextChoices):
+        OFFICIAL = "official", _("Official")
+        COORDINATOR = "coordinator", _("Coordinator")
+        ADMIN = "admin", _("Administrator")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="membership",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role)
+    country = models.ForeignKey(
+        Country,
+        verbose_name=_("country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        help_text=_("The country an official reports for. Empty for other roles."),
+    )
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role="official", country__isnull=False) | ~Q(role="official"))
+                & (Q(role="official") | Q(country__isnull=True)),
+                name="membership_country_iff_official",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["official", "coordinator", "admin"]),
+                name="membership_role_valid",
+            ),
+        ]
+
+    def __str__(self):
+        if self.country_id:
+            return f"{self.user} ({self.get_role_display()}, {self.country})"
+        return f"{self.user} ({self.get_role_display()})"
+
+    def clean(self):
+        if self.role == self.Role.OFFICIAL and not self.country_id:
+            raise ValidationError({"country": _("An official must act for a country.")})
+        if self.role != self.Role.OFFICIAL and self.country_id:
+            raise ValidationError({"country": _("Only officials act for a country.")})
+
+    @property
+    def is_official(self):
+        return self.role == self.Role.OFFICIAL
+
+    def can_edit_updates_for(self, country):
+        """Officials write their own country's updates and nobody else's."""
+        return self.is_official and self.country_id == country.pk
+
+
+class ProgressUpdateQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The updates this user may read: every update, for anyone with a role."""
+        from commitments import access  # noqa: PLC0415 - access imports models
+
+        if access.role_of(user) is None:
+            return self.none()
+        return self
+
+    def editable_by(self, user):
+        """The updates this user may edit: an official's own country's, nobody else's."""
+        from commitments import access  # noqa: PLC0415
+
+        membership = access.membership_of(user)
+        if membership is None or not membership.is_official:
+            return self.none()
+        return self.filter(country_id=membership.country_id)
+
+    def newest_first(self):
+        """Newest first, with a tie-break so pages never shuffle."""
+        return self.order_by("-created_at", "-id")
+
+    def latest_per_cell(self, objectives, countries):
+        """The newest update of every (objective, country) cell: one index probe per cell.
+
+        Returns ``{(objective_id, country_id): update}``; cells with no update are absent.
+        """
+        annotations = {
+            f"latest_{country.pk}": Subquery(
+                self.filter(objective=OuterRef("pk"), country=country)
+                .newest_first()
+                .values("pk")[:1]
+            )
+            for country in countries
+        }
+        if not annotations:
+            return {}
+        rows = objectives.order_by().annotate(**annotations).values(*annotations)
+        ids = {pk for row in rows for pk in row.values() if pk is not None}
+        updates = self.filter(pk__in=ids).select_related("author", "period")
+        return {(update.objective_id, update.country_id): update for update in updates}
+
+    def missing_for(self, period, objectives, countries):
+        """The (objective, country) cells with no update in the period, in matrix order."""
+        if period is None:
+            return []
+        annotations = {
+            f"has_{country.pk}": Exists(
+                self.filter(objective=OuterRef("pk"), country=country, period=period)
+            )
+            for country in countries
+        }
+        rows = objectives.annotate(**annotations)
+        return [
+            (objective, country)
+            for objective in rows
+            for country in countries
+            if not getattr(objective, f"has_{country.pk}")
+        ]
+
+
+class ProgressUpdate(models.Model):
+    """One country's account of its progress on one objective in one reporting period."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        ON_TRACK = "on_track", _("On track")
+        AT_RISK = "at_risk", _("At risk")
+        OFF_TRACK = "off_track", _("Off track")
+        COMPLETED = "completed", _("Completed")
+
+    objective = models.ForeignKey(
+        Objective, verbose_name=_("objective"), on_delete=models.PROTECT, related_name="updates"
+    )
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="updates"
+    )
+    period = models.ForeignKey(
+        ReportingPeriod,
+        verbose_name=_("reporting period"),
+        on_delete=models.PROTECT,
+        related_name="updates",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status)
+    narrative = models.TextField(_("narrative"), max_length=NARRATIVE_MAX_LENGTH)
+    evidence_links = ArrayField(
+        models.URLField(max_length=500),
+        verbose_name=_("evidence links"),
+        size=MAX_EVIDENCE_LINKS,
+        default=list,
+        blank=True,
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="progress_updates",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("last edited"), default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    search = models.GeneratedField(
+        expression=SearchVector("narrative", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = ProgressUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        indexes = [
+            models.Index(
+                "objective", "country", F("created_at").desc(), F("id").desc(), name="upd_cell_latest"
+            ),
+            models.Index("objective", F("created_at").desc(), F("id").desc(), name="upd_obj_latest"),
+            models.Index("country", F("created_at").desc(), F("id").desc(), name="upd_cty_latest"),
+            models.Index("author", F("created_at").desc(), name="upd_author_latest"),
+            models.Index(F("created_at").desc(), F("id").desc(), name="upd_latest"),
+            models.Index(fields=["period", "objective", "country"], name="upd_period_cell"),
+            GinIndex(fields=["search"], name="upd_search"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["not_started", "on_track", "at_risk", "off_track", "completed"]),
+                name="update_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("narrative"), NARRATIVE_MAX_LENGTH),
+                name="update_narrative_max_length",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="update_version_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.objective.title} · {self.country} · {self.period}"
+
+    def get_absolute_url(self):
+        return reverse("update_detail", args=[self.pk])
+
+    def clean(self):
+        if (
+            self.objective_id
+            and self.period_id
+            and self.period.objective_set_id != self.objective.objective_set_id
+        ):
+            raise ValidationError(
+                {"period": _("Choose a reporting period of this objective's year.")}
+            )
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Audit entries are append-only.")
+
+    def delete(self):
+        raise TypeError("Audit entries are append-only.")
+
+    def for_object(self, obj):
+        """The entries about one object, newest first."""
+        return self.filter(
+            target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk)
+        ).order_by("-created_at", "-id")
+
+
+class AuditEntry(models.Model):
+    """An append-only record of who did what to which object, and what changed."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="audit_entries",
+    )
+    action = models.CharField(_("action"), max_length=60, help_text=_("For example update.created."))
+    target_type = models.ForeignKey(
+        ContentType, verbose_name=_("object type"), on_delete=models.PROTECT
+    )
+    target_id = models.CharField(_("object id"), max_length=40)
+    target_repr = models.CharField(_("object"), max_length=300)
+    changes = models.JSONField(
+        _("changes"), default=dict, blank=True, help_text=_("Field: [old value, new value].")
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [
+            models.Index("target_type", "target_id", F("created_at").desc(), name="audit_target"),
+            models.Index(F("created_at").desc(), name="audit_latest"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit entries are append-only.")

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from commitments import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path("objectives/", views.objective_list, name="objective_list"),
+    path("objectives/<int:pk>/", views.objective_detail, name="objective_detail"),
+    path("objectives/<int:pk>/updates/new/", views.update_create, name="update_create"),
+    path("countries/", views.country_list, name="country_list"),
+    path("countries/<str:code>/", views.country_detail, name="country_detail"),
+    path("meetings/", views.meeting_list, name="meeting_list"),
+    path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("updates/", views.update_list, name="update_list"),
+    path("updates/<int:pk>/", views.update_detail, name="update_detail"),
+    path("updates/<int:pk>/edit/", views.update_edit, name="update_edit"),
+]
