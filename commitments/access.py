@@ -51,6 +51,7 @@ def require_official(request):
 
 def get_visible_update(request, pk):
     """An update the user may read, or 404."""
+    require_role(request)
     return get_object_or_404(
         ProgressUpdate.objects.visible_to(request.user).select_related(
             "objective__objective_set", "country", "period", "author"

@@ -100,6 +100,7 @@ class ProgressUpdateForm(forms.ModelForm):
         self.objective = objective
         self.fields["period"].queryset = objective.objective_set.periods.order_by("starts_on")
         self.fields["period"].empty_label = None
+        self.fields["status"].choices = ProgressUpdate.Status.choices
         self.fields["narrative"].max_length = NARRATIVE_MAX_LENGTH
         self.fields["narrative"].strip = True
         if self.instance.pk:

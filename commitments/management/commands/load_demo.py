@@ -129,13 +129,6 @@ EVIDENCE = {
     "US": "https://www.whitehouse.gov/ondcp/",
 }
 
-STATUS_PATH = [
-    ProgressUpdate.Status.NOT_STARTED,
-    ProgressUpdate.Status.ON_TRACK,
-    ProgressUpdate.Status.AT_RISK,
-    ProgressUpdate.Status.OFF_TRACK,
-    ProgressUpdate.Status.COMPLETED,
-]
 
 
 class Command(BaseCommand):
@@ -177,6 +170,18 @@ class Command(BaseCommand):
             users[username] = user
         return users
 
+    @staticmethod
+    def next_status(rng, previous, quarter):
+        """A plausible next status: mostly on track, some slipping, a few done by year end."""
+        Status = ProgressUpdate.Status
+        if previous is None and rng.random() < 0.3:
+            return Status.NOT_STARTED
+        if quarter == 3 and previous == Status.ON_TRACK and rng.random() < 0.4:
+            return Status.COMPLETED
+        return rng.choices(
+            [Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK], weights=[6, 3, 1]
+        )[0]
+
     def create_updates(self, users):
         officials = [users[name] for name in ("official-ca", "official-mx", "official-us")]
         if ProgressUpdate.objects.filter(author__in=officials).exists():
@@ -191,18 +196,12 @@ class Command(BaseCommand):
             country = official.membership.country
             agencies = AGENCIES[country.code]
             for objective in objective_set.objectives.order_by("number"):
-                status_index = 0
+                status = None
                 for quarter, period in enumerate(periods):
                     # The last quarter is still being reported: a third of the cells are missing.
                     if quarter == len(periods) - 1 and rng.random() < 0.35:
                         continue
-                    status_index = min(
-                        len(STATUS_PATH) - 1,
-                        max(1, status_index + rng.choice([0, 0, 1, 1, 2]) - (quarter == 0)),
-                    )
-                    status = STATUS_PATH[status_index]
-                    if status == ProgressUpdate.Status.COMPLETED and quarter < 3:
-                        status = ProgressUpdate.Status.ON_TRACK
+                    status = self.next_status(rng, status, quarter)
                     narrative = "\n\n".join(
                         [
                             WORK[objective.number][quarter].format(**agencies),

@@ -1,0 +1,82 @@
+"""The cast every test uses, built once per test from the migrated reference data."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from commitments.models import Country, Membership, Objective, ProgressUpdate, ReportingPeriod
+
+PASSWORD = "a-long-test-password-for-everyone"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The production hasher is slow on purpose; tests sign in many times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_user(username, role=None, country=None, **extra):
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
+    if role:
+        Membership.objects.create(
+            user=user, role=role, country=Country.objects.get(code=country) if country else None
+        )
+    return user
+
+
+@pytest.fixture
+def cast(db):
+    """alice (official, CA), bob (official, MX), uma (official, US), carol (coordinator),
+    dave (admin), nora (no role), erin (inactive official of CA)."""
+
+    class Cast:
+        alice = make_user("alice", Membership.Role.OFFICIAL, "CA", first_name="Alice")
+        bob = make_user("bob", Membership.Role.OFFICIAL, "MX", first_name="Bob")
+        uma = make_user("uma", Membership.Role.OFFICIAL, "US")
+        carol = make_user("carol", Membership.Role.COORDINATOR)
+        dave = make_user(
+            "dave", Membership.Role.ADMIN, is_staff=True, is_superuser=True
+        )
+        nora = make_user("nora")
+        erin = make_user("erin", Membership.Role.OFFICIAL, "CA", is_active=False)
+
+    return Cast
+
+
+@pytest.fixture
+def objective(db):
+    """Objective 1 of 2024: 'Promote a comprehensive strategy to address overdoses'."""
+    return Objective.objects.get(objective_set__year=2024, number=1)
+
+
+@pytest.fixture
+def q1(db):
+    return ReportingPeriod.objects.get(name="2024 Q1")
+
+
+@pytest.fixture
+def make_update(cast, objective, q1):
+    """Write an update directly (not through a view), defaulting to Canada's alice."""
+
+    def make(author=None, **fields):
+        author = author or cast.alice
+        values = {
+            "objective": objective,
+            "country": author.membership.country,
+            "period": q1,
+            "status": ProgressUpdate.Status.ON_TRACK,
+            "narrative": "Naloxone distribution expanded to three provinces.",
+            "author": author,
+        }
+        values.update(fields)
+        return ProgressUpdate.objects.create(**values)
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in

@@ -1,0 +1,146 @@
+"""Every URL × every role: the expected answer, decided explicitly for each new URL.
+
+The sweep walks the URL resolver, so a URL added without an entry in MATRIX (or in the
+admin's or the public allowlist) fails the suite.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from commitments.models import Meeting, ProgressUpdate
+
+ROLES = ["anonymous", "alice", "bob", "carol", "dave", "nora"]
+# alice: official of Canada, who wrote the sample update; bob: official of Mexico;
+# carol: coordinator; dave: admin; nora: signed in, no role.
+
+READ = {"anonymous": 302, "alice": 200, "bob": 200, "carol": 200, "dave": 200, "nora": 403}
+
+# url name -> expected GET status per role
+MATRIX = {
+    "dashboard": READ,
+    "objective_list": READ,
+    "objective_detail": READ,
+    "country_list": READ,
+    "country_detail": READ,
+    "meeting_list": READ,
+    "meeting_detail": READ,
+    "update_list": READ,
+    "update_detail": READ,
+    "update_create": {"anonymous": 302, "alice": 200, "bob": 200, "carol": 403, "dave": 403, "nora": 403},
+    "update_edit": {"anonymous": 302, "alice": 200, "bob": 404, "carol": 403, "dave": 403, "nora": 403},
+    "healthz": dict.fromkeys(ROLES, 200),
+    "login": dict.fromkeys(ROLES, 200),
+    "logout": {"anonymous": 302, "alice": 405, "bob": 405, "carol": 405, "dave": 405, "nora": 405},
+    "password_change": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
+    "password_change_done": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
+    "set_language": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 302)},
+}
+
+# Reachable without signing in; everything else must send an anonymous visitor to sign in.
+PUBLIC = {"login", "healthz"}
+
+
+def iter_patterns(resolver=None, prefix="", namespace=None):
+    """Yield (route, name, namespace) for every concrete pattern of the URLconf."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from iter_patterns(pattern, route, pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern):
+            yield route, pattern.name, namespace
+
+
+@pytest.fixture
+def sample(cast, make_update):
+    update = make_update(author=cast.alice)
+    return {
+        "pk": update.pk,
+        "update_pk": update.pk,
+        "objective_pk": update.objective_id,
+        "meeting_pk": Meeting.objects.get(ordinal=7).pk,
+        "code": "ca",
+    }
+
+
+def url_for(name, sample):
+    kwargs = {
+        "objective_detail": {"pk": sample["objective_pk"]},
+        "update_create": {"pk": sample["objective_pk"]},
+        "update_detail": {"pk": sample["update_pk"]},
+        "update_edit": {"pk": sample["update_pk"]},
+        "meeting_detail": {"pk": sample["meeting_pk"]},
+        "country_detail": {"code": sample["code"]},
+    }.get(name, {})
+    return reverse(name, kwargs=kwargs)
+
+
+def test_every_url_has_a_decision():
+    names = {name for _, name, namespace in iter_patterns() if namespace is None}
+    assert names - set(MATRIX) == set(), "Add the new URL to MATRIX with its expected answers"
+    assert set(MATRIX) - names == set()
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix(client, cast, sample, name, role):
+    if role != "anonymous":
+        client.force_login(getattr(cast, role))
+    response = client.get(url_for(name, sample))
+    assert response.status_code == MATRIX[name][role], (name, role)
+    if response.status_code == 302 and role == "anonymous":
+        assert response.url.startswith(reverse("login")) or name == "set_language"
+
+
+def test_every_admin_url_sends_anonymous_visitors_to_sign_in(client, sample):
+    checked = 0
+    for route, name, namespace in iter_patterns():
+        if namespace != "admin" or name in {"login", "logout"} or "(?P" in route:
+            continue
+        path = "/" + re.sub(r"<(?:\w+:)?\w+>", str(sample["pk"]), route)
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response.url.startswith(("/admin/login/", reverse("login"))), path
+        checked += 1
+    assert checked > 30
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("alice", 302), ("bob", 302), ("carol", 302), ("nora", 302), ("dave", 200)],
+)
+def test_only_admins_reach_the_admin(client, cast, role, status):
+    client.force_login(getattr(cast, role))
+    for path in ["/admin/", "/admin/commitments/objective/", "/admin/commitments/membership/"]:
+        assert client.get(path).status_code == status, path
+
+
+def test_inactive_user_is_treated_as_anonymous(client, cast, sample):
+    client.force_login(cast.erin)
+    # Django refuses to authenticate an inactive user's session: they must sign in again.
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_posting_to_another_countrys_update_is_404_and_changes_nothing(client, cast, sample):
+    client.force_login(cast.bob)
+    response = client.post(
+        url_for("update_edit", sample),
+        {"period": 1, "status": "completed", "narrative": "Hijacked", "version": 1},
+    )
+    assert response.status_code == 404
+    update = ProgressUpdate.objects.get(pk=sample["update_pk"])
+    assert (update.narrative, update.version) != ("Hijacked", 2)
+
+
+@pytest.mark.parametrize("role", ["carol", "dave", "nora"])
+def test_non_officials_cannot_post_updates(client, cast, sample, role, q1):
+    client.force_login(getattr(cast, role))
+    before = ProgressUpdate.objects.count()
+    response = client.post(
+        url_for("update_create", sample),
+        {"period": q1.pk, "status": "on_track", "narrative": "Not mine to write"},
+    )
+    assert response.status_code == 403
+    assert ProgressUpdate.objects.count() == before
