@@ -73,6 +73,7 @@ class Meeting(models.Model):
         _("ordinal"), null=True, blank=True, help_text=_("7 for the 7th NADD; empty otherwise.")
     )
     name = models.CharField(_("name"), max_length=200)
+
     class DatePrecision(models.TextChoices):
         DAY = "day", _("Exact dates")
         MONTH = "month", _("Month only")
@@ -100,9 +101,7 @@ class Meeting(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")), name="meeting_ends_after_start"
             ),
-            models.UniqueConstraint(
-                fields=["kind", "ordinal"], name="meeting_kind_ordinal_unique"
-            ),
+            models.UniqueConstraint(fields=["kind", "ordinal"], name="meeting_kind_ordinal_unique"),
         ]
 
     def __str__(self):
@@ -119,7 +118,12 @@ class Meeting(models.Model):
 class ObjectiveSetQuerySet(models.QuerySet):
     def current(self):
         """The newest set that still has active objectives, or None."""
-        return self.filter(objectives__is_active=True).order_by("-year").first()
+        return (
+            self.filter(objectives__is_active=True)
+            .select_related("adopted_at")
+            .order_by("-year")
+            .first()
+        )
 
 
 class ObjectiveSet(models.Model):
@@ -329,42 +333,39 @@ class ProgressUpdateQuerySet(models.QuerySet):
         """Newest first, with a tie-break so pages never shuffle."""
         return self.order_by("-created_at", "-id")
 
-    def latest_per_cell(self, objectives, countries):
-        """The newest update of every (objective, country) cell: one index probe per cell.
+    def matrix(self, objectives, countries, period=None):
+        """Each objective's row of cells, one per country: ``(country, latest, reported)``.
 
-        Returns ``{(objective_id, country_id): update}``; cells with no update are absent.
+        ``latest`` is the cell's newest update (or None) and ``reported`` whether the cell
+        has an update in ``period``. Two queries whatever the history: one index probe per
+        cell for the newest id, then the updates themselves.
         """
-        annotations = {
-            f"latest_{country.pk}": Subquery(
-                self.filter(objective=OuterRef("pk"), country=country)
-                .newest_first()
-                .values("pk")[:1]
-            )
+        annotations = {}
+        for country in countries:
+            cell = self.filter(objective=OuterRef("pk"), country=country)
+            annotations[f"latest_{country.pk}"] = Subquery(cell.newest_first().values("pk")[:1])
+            if period is not None:
+                annotations[f"reported_{country.pk}"] = Exists(cell.filter(period=period))
+        objectives = list(objectives.annotate(**annotations)) if annotations else []
+        ids = {
+            getattr(objective, f"latest_{country.pk}")
+            for objective in objectives
             for country in countries
-        }
-        if not annotations:
-            return {}
-        rows = objectives.order_by().annotate(**annotations).values(*annotations)
-        ids = {pk for row in rows for pk in row.values() if pk is not None}
-        updates = self.filter(pk__in=ids).select_related("author", "period")
-        return {(update.objective_id, update.country_id): update for update in updates}
-
-    def missing_for(self, period, objectives, countries):
-        """The (objective, country) cells with no update in the period, in matrix order."""
-        if period is None:
-            return []
-        annotations = {
-            f"has_{country.pk}": Exists(
-                self.filter(objective=OuterRef("pk"), country=country, period=period)
-            )
-            for country in countries
-        }
-        rows = objectives.annotate(**annotations)
+        } - {None}
+        updates = self.filter(pk__in=ids).select_related("author", "period").in_bulk()
         return [
-            (objective, country)
-            for objective in rows
-            for country in countries
-            if not getattr(objective, f"has_{country.pk}")
+            (
+                objective,
+                [
+                    (
+                        country,
+                        updates.get(getattr(objective, f"latest_{country.pk}")),
+                        getattr(objective, f"reported_{country.pk}", False),
+                    )
+                    for country in countries
+                ],
+            )
+            for objective in objectives
         ]
 
 
@@ -422,9 +423,15 @@ class ProgressUpdate(models.Model):
         verbose_name_plural = _("progress updates")
         indexes = [
             models.Index(
-                "objective", "country", F("created_at").desc(), F("id").desc(), name="upd_cell_latest"
+                "objective",
+                "country",
+                F("created_at").desc(),
+                F("id").desc(),
+                name="upd_cell_latest",
             ),
-            models.Index("objective", F("created_at").desc(), F("id").desc(), name="upd_obj_latest"),
+            models.Index(
+                "objective", F("created_at").desc(), F("id").desc(), name="upd_obj_latest"
+            ),
             models.Index("country", F("created_at").desc(), F("id").desc(), name="upd_cty_latest"),
             models.Index("author", F("created_at").desc(), name="upd_author_latest"),
             models.Index(F("created_at").desc(), F("id").desc(), name="upd_latest"),
@@ -433,7 +440,9 @@ class ProgressUpdate(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["not_started", "on_track", "at_risk", "off_track", "completed"]),
+                condition=Q(
+                    status__in=["not_started", "on_track", "at_risk", "off_track", "completed"]
+                ),
                 name="update_status_valid",
             ),
             models.CheckConstraint(
@@ -484,7 +493,9 @@ class AuditEntry(models.Model):
         null=True,
         related_name="audit_entries",
     )
-    action = models.CharField(_("action"), max_length=60, help_text=_("For example update.created."))
+    action = models.CharField(
+        _("action"), max_length=60, help_text=_("For example update.created.")
+    )
     target_type = models.ForeignKey(
         ContentType, verbose_name=_("object type"), on_delete=models.PROTECT
     )

@@ -56,7 +56,9 @@ def create_update(*, actor, membership, objective, period, status, narrative, ev
         actor=actor,
         action="update.created",
         target=update,
-        changes={field: [None, _audit_value(getattr(update, field))] for field in EDITABLE_UPDATE_FIELDS},
+        changes={
+            field: [None, _audit_value(getattr(update, field))] for field in EDITABLE_UPDATE_FIELDS
+        },
     )
     return update
 

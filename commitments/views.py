@@ -1,8 +1,10 @@
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -42,34 +44,36 @@ def dashboard(request):
     access.require_role(request)
     objective_set = ObjectiveSet.objects.current()
     countries = list(Country.objects.members())
-    objectives = (
-        objective_set.objectives.filter(is_active=True).order_by("number")
-        if objective_set
-        else Objective.objects.none()
-    )
     period = ReportingPeriod.objects.current_for(objective_set)
     visible = ProgressUpdate.objects.visible_to(request.user)
-    latest = visible.latest_per_cell(objectives, countries)
-    rows = [
-        (objective, [(country, latest.get((objective.pk, country.pk))) for country in countries])
-        for objective in objectives
-    ]
-    totals = {status: 0 for status in ProgressUpdate.Status}
-    for update in latest.values():
-        totals[update.status] += 1
+    rows = visible.matrix(active_objectives(objective_set), countries, period)
+    cells = [cell for _, row in rows for cell in row]
+    totals = Counter(latest.status for _, latest, _ in cells if latest)
     context = {
         "objective_set": objective_set,
         "countries": countries,
         "rows": rows,
         "period": period,
-        "missing": visible.missing_for(period, objectives, countries),
+        "missing": [
+            (objective, country)
+            for objective, row in rows
+            for country, _, reported in row
+            if period and not reported
+        ],
         "status_totals": [(status, totals[status]) for status in ProgressUpdate.Status],
-        "no_update_total": len(rows) * len(countries) - len(latest),
+        "no_update_total": sum(1 for _, latest, _ in cells if latest is None),
         "recent": visible.newest_first().select_related("objective", "country", "author", "period")[
             :10
         ],
     }
     return render(request, "commitments/dashboard.html", context)
+
+
+def active_objectives(objective_set):
+    """The set's active objectives in statement order (none without a set)."""
+    if objective_set is None:
+        return Objective.objects.none()
+    return objective_set.objectives.filter(is_active=True).order_by("number")
 
 
 @require_GET
@@ -118,20 +122,17 @@ def country_detail(request, code):
     access.require_role(request)
     country = get_object_or_404(Country, code=code.upper())
     objective_set = ObjectiveSet.objects.current()
-    objectives = (
-        objective_set.objectives.filter(is_active=True).order_by("number")
-        if objective_set
-        else Objective.objects.none()
-    )
     visible = ProgressUpdate.objects.visible_to(request.user)
-    latest = visible.latest_per_cell(objectives, [country])
-    updates = visible.filter(country=country).newest_first().select_related(
-        "objective", "period", "author"
+    rows = visible.matrix(active_objectives(objective_set), [country])
+    updates = (
+        visible.filter(country=country)
+        .newest_first()
+        .select_related("objective", "period", "author")
     )
     context = {
         "country": country,
         "objective_set": objective_set,
-        "rows": [(objective, latest.get((objective.pk, country.pk))) for objective in objectives],
+        "rows": [(objective, cells[0][1]) for objective, cells in rows],
         "page": Paginator(updates, PAGE_SIZE).get_page(request.GET.get("page")),
         "meetings": country.meetings.order_by("-start_date"),
     }
@@ -225,7 +226,7 @@ def update_edit(request, pk):
             # Keep what the user typed; the next save is made against the version shown.
             data = request.POST.copy()
             data["version"] = conflict.version
-            form = ProgressUpdateForm(data, instance=conflict, objective=update.objective)
+            form = ProgressUpdateForm(data, instance=update, objective=update.objective)
             form.is_valid()
         else:
             messages.success(request, _("Your changes were saved."))

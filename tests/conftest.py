@@ -33,9 +33,7 @@ def cast(db):
         bob = make_user("bob", Membership.Role.OFFICIAL, "MX", first_name="Bob")
         uma = make_user("uma", Membership.Role.OFFICIAL, "US")
         carol = make_user("carol", Membership.Role.COORDINATOR)
-        dave = make_user(
-            "dave", Membership.Role.ADMIN, is_staff=True, is_superuser=True
-        )
+        dave = make_user("dave", Membership.Role.ADMIN, is_staff=True, is_superuser=True)
         nora = make_user("nora")
         erin = make_user("erin", Membership.Role.OFFICIAL, "CA", is_active=False)
 

@@ -1,6 +1,7 @@
 """The data migration ships the statement's facts: countries, meetings, objectives, periods."""
 
 import datetime
+import itertools
 
 import pytest
 
@@ -82,4 +83,5 @@ def test_four_quarters_of_2024_with_deadlines_after_each_quarter():
     assert periods[0].starts_on == datetime.date(2024, 1, 1)
     assert periods[-1].ends_on == datetime.date(2024, 12, 31)
     assert all(p.deadline > p.ends_on for p in periods)
-    assert all(a.ends_on + datetime.timedelta(days=1) == b.starts_on for a, b in zip(periods, periods[1:]))
+    day = datetime.timedelta(days=1)
+    assert all(a.ends_on + day == b.starts_on for a, b in itertools.pairwise(periods))

@@ -130,7 +130,6 @@ EVIDENCE = {
 }
 
 
-
 class Command(BaseCommand):
     help = "Create the demo accounts and a realistic set of demo progress updates."
 
@@ -178,9 +177,9 @@ class Command(BaseCommand):
             return Status.NOT_STARTED
         if quarter == 3 and previous == Status.ON_TRACK and rng.random() < 0.4:
             return Status.COMPLETED
-        return rng.choices(
-            [Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK], weights=[6, 3, 1]
-        )[0]
+        return rng.choices([Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK], weights=[6, 3, 1])[
+            0
+        ]
 
     def create_updates(self, users):
         officials = [users[name] for name in ("official-ca", "official-mx", "official-us")]

@@ -1,0 +1,80 @@
+"""The dashboard: the latest status per cell, what is missing, recent activity, fixed cost."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments.models import Objective, ReportingPeriod
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("dashboard")
+
+
+def test_each_cell_shows_the_newest_status_as_text(login, cast, make_update, objective):
+    make_update(
+        author=cast.alice, status="at_risk", created_at=timezone.now() - datetime.timedelta(days=2)
+    )
+    make_update(author=cast.alice, status="completed")
+    response = login(cast.carol).get(URL)
+    rows = dict(response.context["rows"])
+    cells = {country.code: update for country, update, _ in rows[objective]}
+    assert cells["CA"].status == "completed"
+    assert cells["MX"] is None and cells["US"] is None
+    assert '<span class="status status-completed">Completed</span>' in response.text
+    assert f"?objective={objective.pk}&amp;country=CA" in response.text
+    totals = dict((status.value, count) for status, count in response.context["status_totals"])
+    assert totals["completed"] == 1 and totals["at_risk"] == 0
+    assert response.context["no_update_total"] == 9 * 3 - 1
+
+
+def test_missing_lists_cells_without_an_update_in_the_current_period(
+    login, cast, make_update, objective
+):
+    q4 = ReportingPeriod.objects.get(name="2024 Q4")
+    make_update(author=cast.alice, period=q4)
+    make_update(author=cast.bob)  # Q1: does not count for Q4
+    response = login(cast.alice).get(URL)
+    assert response.context["period"] == q4
+    missing = response.context["missing"]
+    assert len(missing) == 9 * 3 - 1
+    assert (objective, cast.alice.membership.country) not in missing
+    assert (objective, cast.bob.membership.country) in missing
+    # Alice is offered to write Canada's missing updates, and only Canada's.
+    assert response.text.count("Write update") == 8
+
+
+def test_recent_activity_lists_the_newest_updates(login, cast, make_update):
+    update = make_update(author=cast.uma, narrative="Recent work")
+    response = login(cast.bob).get(URL)
+    assert list(response.context["recent"]) == [update]
+    assert update.get_absolute_url() in response.text
+
+
+def test_every_objective_and_country_is_linked(login, cast):
+    text = login(cast.carol).get(URL).text
+    for objective in Objective.objects.filter(objective_set__year=2024):
+        assert objective.get_absolute_url() in text
+    for code in ["ca", "mx", "us"]:
+        assert f"/countries/{code}/" in text
+
+
+def count_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL).status_code == 200
+    return len(queries)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_data(login, cast, make_update):
+    client = login(cast.carol)
+    make_update(author=cast.alice)
+    few = count_queries(client)
+    for objective in Objective.objects.all():
+        for author in [cast.alice, cast.bob, cast.uma]:
+            make_update(author=author, objective=objective)
+    assert count_queries(client) == few
+    assert few <= 10  # session, user, membership, then the page's own fixed queries

@@ -1,0 +1,52 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from commitments.models import AuditEntry, Membership, ProgressUpdate
+
+pytestmark = pytest.mark.django_db
+
+DEMO = {
+    "official-ca": ("official", "CA"),
+    "official-mx": ("official", "MX"),
+    "official-us": ("official", "US"),
+    "coordinator": ("coordinator", None),
+    "admin": ("admin", None),
+}
+
+
+def test_load_demo_creates_the_documented_accounts_and_updates():
+    call_command("load_demo", stdout=None)
+    for username, (role, country) in DEMO.items():
+        user = authenticate(username=username, password="nadd-demo-2024")
+        assert user is not None, username
+        assert user.membership.role == role
+        assert (user.membership.country.code if user.membership.country else None) == country
+    assert authenticate(username="admin", password="nadd-demo-2024").is_superuser
+    updates = ProgressUpdate.objects.all()
+    assert 60 < updates.count() <= 9 * 3 * 4
+    assert set(updates.values_list("country__code", flat=True)) == {"CA", "MX", "US"}
+    assert {u.author.membership.country_id for u in updates} == {u.country_id for u in updates}
+    assert updates.values("status").distinct().count() >= 4
+    assert AuditEntry.objects.filter(action="update.created").count() == updates.count()
+
+
+def test_load_demo_is_idempotent():
+    call_command("load_demo")
+    first = ProgressUpdate.objects.count()
+    call_command("load_demo")
+    assert ProgressUpdate.objects.count() == first
+    assert Membership.objects.count() == len(DEMO)
+
+
+def test_load_demo_refuses_in_production(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError):
+        call_command("load_demo")
+    assert not Membership.objects.exists()
+
+
+def test_no_migration_creates_an_account():
+    from django.contrib.auth import get_user_model
+
+    assert not get_user_model().objects.exists()
