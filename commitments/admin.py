@@ -18,21 +18,52 @@ from commitments.models import (
 User = get_user_model()
 
 
+def record_form(request, form, change):
+    """Audit what an admin form changed: each changed field, old and new value."""
+    obj = form.instance
+    services.record(
+        actor=request.user,
+        action=f"{obj._meta.model_name}.{'changed' if change else 'created'}",
+        target=obj,
+        changes={
+            name: [
+                _plain(form.initial.get(name)) if change else None,
+                _plain(form.cleaned_data.get(name)),
+            ]
+            for name in form.changed_data
+            if "password" not in name  # never write a secret into the log
+        },
+    )
+
+
 class AuditedAdmin(admin.ModelAdmin):
-    """Admin changes leave an audit entry like every other change."""
+    """Admin changes leave an audit entry like every other change, in the same transaction."""
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        changes = {
-            name: [None if not change else form.initial.get(name), form.cleaned_data.get(name)]
-            for name in form.changed_data
-        }
-        services.record(
-            actor=request.user,
-            action=f"{obj._meta.model_name}.{'changed' if change else 'created'}",
-            target=obj,
-            changes={name: [_plain(old), _plain(new)] for name, (old, new) in changes.items()},
-        )
+        record_form(request, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        record_formset(request, formset)
+
+    def delete_model(self, request, obj):
+        services.record(actor=request.user, action=f"{obj._meta.model_name}.deleted", target=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+def record_formset(request, formset):
+    for inline_form in formset.forms:
+        if (
+            inline_form.instance.pk
+            and inline_form.has_changed()
+            and inline_form not in formset.deleted_forms
+        ):
+            record_form(request, inline_form, change=bool(inline_form.initial))
 
 
 def _plain(value):
@@ -116,6 +147,15 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        record_form(request, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        record_formset(request, formset)
+
     list_display = ["username", "email", "first_name", "last_name", "role", "country", "is_active"]
     list_filter = ["membership__role", "membership__country", "is_active", "is_staff"]
     list_select_related = ["membership__country"]

@@ -1,0 +1,112 @@
+"""Admins keep the reference data and roles current in the Django admin; each change is audited."""
+
+import pytest
+
+from commitments.models import AuditEntry, Membership, Objective
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/commitments/objective/?theme=public_health",
+        "/admin/commitments/objective/?q=fentanyl",
+        "/admin/commitments/country/",
+        "/admin/commitments/meeting/?q=Washington",
+        "/admin/commitments/reportingperiod/",
+        "/admin/commitments/objectiveset/1/change/",
+        "/admin/commitments/membership/",
+        "/admin/commitments/progressupdate/",
+        "/admin/commitments/auditentry/",
+        "/admin/auth/user/?membership__role=official",
+    ],
+)
+def test_admin_pages_open(login, cast, path):
+    assert login(cast.dave).get(path).status_code == 200
+
+
+def test_an_admin_edits_an_objective_and_the_change_is_audited(login, cast, objective):
+    response = login(cast.dave).post(
+        f"/admin/commitments/objective/{objective.pk}/change/",
+        {
+            "objective_set": objective.objective_set_id,
+            "number": objective.number,
+            "title": "Overdose strategy",
+            "text": objective.text,
+            "theme": objective.theme,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    objective.refresh_from_db()
+    assert objective.title == "Overdose strategy"
+    entry = AuditEntry.objects.for_object(objective).get()
+    assert entry.action == "objective.changed"
+    assert entry.changes == {"title": ["Comprehensive overdose strategy", "Overdose strategy"]}
+    assert entry.actor == cast.dave
+
+
+def test_an_admin_changes_a_role_and_the_change_is_audited(login, cast):
+    membership = cast.bob.membership
+    response = login(cast.dave).post(
+        f"/admin/commitments/membership/{membership.pk}/change/",
+        {"user": cast.bob.pk, "role": "coordinator", "country": ""},
+    )
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert (membership.role, membership.country) == ("coordinator", None)
+    entry = AuditEntry.objects.for_object(membership).get()
+    assert entry.changes["role"] == ["official", "coordinator"]
+
+
+def test_an_official_without_a_country_is_refused_with_a_message(login, cast):
+    membership = cast.carol.membership
+    response = login(cast.dave).post(
+        f"/admin/commitments/membership/{membership.pk}/change/",
+        {"user": cast.carol.pk, "role": "official", "country": ""},
+    )
+    assert response.status_code == 200
+    assert "An official must act for a country." in response.text
+    membership.refresh_from_db()
+    assert membership.role == "coordinator"
+    assert not AuditEntry.objects.exists()
+
+
+def test_creating_a_user_never_writes_the_password_into_the_audit_log(login, cast):
+    secret = "a-perfectly-long-new-password-42"
+    response = login(cast.dave).post(
+        "/admin/auth/user/add/",
+        {
+            "username": "newcomer",
+            "password1": secret,
+            "password2": secret,
+            "usable_password": "true",
+            "membership-TOTAL_FORMS": "1",
+            "membership-INITIAL_FORMS": "0",
+            "membership-MIN_NUM_FORMS": "0",
+            "membership-MAX_NUM_FORMS": "1",
+            "membership-0-role": "official",
+            "membership-0-country": "2",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    assert Membership.objects.get(user__username="newcomer").role == "official"
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"user.created", "membership.created"} <= actions
+    for entry in AuditEntry.objects.all():
+        assert secret not in str(entry.changes)
+
+
+def test_progress_updates_and_audit_entries_are_read_only_in_the_admin(login, cast, make_update):
+    update = make_update()
+    client = login(cast.dave)
+    assert client.get("/admin/commitments/progressupdate/add/").status_code == 403
+    assert (
+        client.post(
+            f"/admin/commitments/progressupdate/{update.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert client.get("/admin/commitments/auditentry/add/").status_code == 403
+    assert Objective.objects.count() == 9
