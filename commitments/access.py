@@ -60,14 +60,31 @@ def get_visible_update(request, pk):
     )
 
 
-def get_editable_update(request, pk):
-    """An update the user may edit, or 404 (another country's update is out of scope)."""
-    require_official(request)
+def get_own_country_update(request, pk):
+    """An update of the official's own country, in any state, or 404 (another country's
+    update is out of scope, even when published)."""
+    membership = require_official(request)
     return get_object_or_404(
-        ProgressUpdate.objects.editable_by(request.user).select_related(
+        ProgressUpdate.objects.filter(country_id=membership.country_id).select_related(
             "objective__objective_set", "country", "period", "author"
         ),
         pk=pk,
+    )
+
+
+def require_coordinator(request):
+    """Refuse (403) anyone but a coordinator: reviewing is their job alone."""
+    if role_of(request.user) != Membership.Role.COORDINATOR:
+        deny(request, _("Only coordinators review updates."))
+
+
+def can_discuss(user, update):
+    """Coordinators and the update's own country's officials take part in its thread."""
+    membership = membership_of(user)
+    if membership is None:
+        return False
+    return membership.role == Membership.Role.COORDINATOR or membership.can_edit_updates_for(
+        update.country
     )
 
 

@@ -15,4 +15,11 @@ urlpatterns = [
     path("updates/", views.update_list, name="update_list"),
     path("updates/<int:pk>/", views.update_detail, name="update_detail"),
     path("updates/<int:pk>/edit/", views.update_edit, name="update_edit"),
+    path("updates/<int:pk>/submit/", views.update_submit, name="update_submit"),
+    path("updates/<int:pk>/withdraw/", views.update_withdraw, name="update_withdraw"),
+    path("updates/<int:pk>/publish/", views.update_publish, name="update_publish"),
+    path("updates/<int:pk>/return/", views.update_return, name="update_return"),
+    path("updates/<int:pk>/comments/", views.update_comment, name="update_comment"),
+    path("updates/<int:pk>/history/", views.update_history, name="update_history"),
+    path("review/", views.review_queue, name="review_queue"),
 ]

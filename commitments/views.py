@@ -2,21 +2,25 @@ from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from commitments import access, services
+from commitments import access, history, services
 from commitments.filters import ProgressUpdateFilter
-from commitments.forms import ProgressUpdateForm
+from commitments.forms import CommentForm, ProgressUpdateForm, ReturnForm, VersionForm
 from commitments.models import (
+    AuditEntry,
     Country,
     Meeting,
+    Membership,
     Objective,
     ObjectiveSet,
     ProgressUpdate,
@@ -46,9 +50,13 @@ def dashboard(request):
     countries = list(Country.objects.members())
     period = ReportingPeriod.objects.current_for(objective_set)
     visible = ProgressUpdate.objects.visible_to(request.user)
-    rows = visible.matrix(active_objectives(objective_set), countries, period)
+    # The matrix is the published record; a cell counts as reported once submitted.
+    rows = ProgressUpdate.objects.published().matrix(
+        active_objectives(objective_set), countries, period, reported=visible.reported()
+    )
     cells = [cell for _, row in rows for cell in row]
     totals = Counter(latest.status for _, latest, _ in cells if latest)
+    membership = access.membership_of(request.user)
     context = {
         "objective_set": objective_set,
         "countries": countries,
@@ -65,6 +73,16 @@ def dashboard(request):
         "recent": visible.newest_first().select_related("objective", "country", "author", "period")[
             :10
         ],
+        "awaiting_review": (
+            ProgressUpdate.objects.review_queue().count()
+            if access.role_of(request.user) == Membership.Role.COORDINATOR
+            else None
+        ),
+        "needing_action": (
+            ProgressUpdate.objects.needing_action_by(membership).count()
+            if membership and membership.is_official
+            else None
+        ),
     }
     return render(request, "commitments/dashboard.html", context)
 
@@ -123,15 +141,25 @@ def country_detail(request, code):
     country = get_object_or_404(Country, code=code.upper())
     objective_set = ObjectiveSet.objects.current()
     visible = ProgressUpdate.objects.visible_to(request.user)
-    rows = visible.matrix(active_objectives(objective_set), [country])
+    rows = ProgressUpdate.objects.published().matrix(active_objectives(objective_set), [country])
     updates = (
         visible.filter(country=country)
         .newest_first()
         .select_related("objective", "period", "author")
     )
+    membership = access.membership_of(request.user)
+    own = membership is not None and membership.can_edit_updates_for(country)
     context = {
         "country": country,
         "objective_set": objective_set,
+        "own": own,
+        "needing_action": (
+            ProgressUpdate.objects.needing_action_by(membership).select_related(
+                "objective", "period", "author"
+            )
+            if own
+            else None
+        ),
         "rows": [(objective, cells[0][1]) for objective, cells in rows],
         "page": Paginator(updates, PAGE_SIZE).get_page(request.GET.get("page")),
         "meetings": country.meetings.order_by("-start_date"),
@@ -180,11 +208,24 @@ def update_list(request):
 @require_GET
 def update_detail(request, pk):
     update = access.get_visible_update(request, pk)
-    context = {
+    return render(request, "commitments/update_detail.html", detail_context(request, update))
+
+
+def detail_context(request, update, **forms):
+    """What the update page shows, and which actions it offers this user."""
+    membership = access.membership_of(request.user)
+    own = membership is not None and membership.can_edit_updates_for(update.country)
+    reviewer = access.role_of(request.user) == Membership.Role.COORDINATOR
+    editable = update.state in ProgressUpdate.EDITABLE_STATES
+    return {
         "update": update,
-        "can_edit": ProgressUpdate.objects.editable_by(request.user).filter(pk=pk).exists(),
+        "comments": update.comments.select_related("author"),
+        "can_edit": own and editable,
+        "can_review": reviewer and update.state == ProgressUpdate.State.SUBMITTED,
+        "can_discuss": access.can_discuss(request.user, update),
+        "return_form": forms.get("return_form") or ReturnForm(initial={"version": update.version}),
+        "comment_form": forms.get("comment_form") or CommentForm(),
     }
-    return render(request, "commitments/update_detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -200,9 +241,10 @@ def update_create(request, pk):
             actor=request.user,
             membership=membership,
             objective=objective,
+            token=form.cleaned_data["token"],
             **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
         )
-        messages.success(request, _("Your update was saved."))
+        messages.success(request, _("Your draft was saved. Submit it for review when it is ready."))
         return redirect(update)
     context = {"form": form, "objective": objective, "country": membership.country}
     return render(request, "commitments/update_form.html", context)
@@ -210,9 +252,13 @@ def update_create(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def update_edit(request, pk):
-    update = access.get_editable_update(request, pk)
+    update = access.get_own_country_update(request, pk)
+    if update.state not in ProgressUpdate.EDITABLE_STATES:
+        return conflict(
+            request, update, _("Only drafts and returned updates can be edited."), status=409
+        )
     form = ProgressUpdateForm(request.POST or None, instance=update, objective=update.objective)
-    conflict = None
+    current = None
     if request.method == "POST" and form.is_valid():
         try:
             services.edit_update(
@@ -222,12 +268,14 @@ def update_edit(request, pk):
                 **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
             )
         except services.EditConflict as error:
-            conflict = error.current
+            current = error.current
             # Keep what the user typed; the next save is made against the version shown.
             data = request.POST.copy()
-            data["version"] = conflict.version
+            data["version"] = current.version
             form = ProgressUpdateForm(data, instance=update, objective=update.objective)
             form.is_valid()
+        except services.StaleState as error:
+            return conflict(request, error.current, error.message)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(update)
@@ -236,6 +284,123 @@ def update_edit(request, pk):
         "objective": update.objective,
         "country": update.country,
         "update": update,
-        "conflict": conflict,
+        "conflict": current,
     }
-    return render(request, "commitments/update_form.html", context, status=409 if conflict else 200)
+    return render(request, "commitments/update_form.html", context, status=409 if current else 200)
+
+
+def conflict(request, update, message, status=409):
+    """The action no longer fits the update: say why and link back to its current state."""
+    return render(
+        request,
+        "commitments/update_conflict.html",
+        {"update": update, "message": message},
+        status=status,
+    )
+
+
+def transition_view(action, success_message, guard):
+    """A POST-only view moving an update along its workflow with ``action``."""
+
+    @require_POST
+    def view(request, pk):
+        guard(request)
+        update = access.get_visible_update(request, pk)
+        form = VersionForm(request.POST)
+        if not form.is_valid():
+            return conflict(request, update, _("The form was incomplete; reload the page."), 400)
+        try:
+            action(actor=request.user, update=update, loaded_version=form.cleaned_data["version"])
+        except PermissionDenied as error:
+            access.deny(request, str(error))
+        except services.StaleState as error:
+            return conflict(request, error.current, error.message)
+        messages.success(request, success_message)
+        return redirect(update)
+
+    return view
+
+
+update_submit = transition_view(
+    services.submit_update,
+    _lazy("Submitted for review. A coordinator will publish or return it."),
+    guard=access.require_official,
+)
+update_withdraw = transition_view(
+    services.withdraw_update,
+    _lazy("The update was withdrawn. It stays in the history."),
+    guard=access.require_official,
+)
+update_publish = transition_view(
+    services.publish_update,
+    _lazy("Published: every signed-in user can now read this update."),
+    guard=access.require_coordinator,
+)
+
+
+@require_POST
+def update_return(request, pk):
+    access.require_coordinator(request)
+    update = access.get_visible_update(request, pk)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "commitments/update_detail.html",
+            detail_context(request, update, return_form=form),
+            status=400,
+        )
+    try:
+        services.return_update(
+            actor=request.user,
+            update=update,
+            loaded_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.StaleState as error:
+        return conflict(request, error.current, error.message)
+    messages.success(request, _("The update was returned to its country with your reason."))
+    return redirect(update)
+
+
+@require_POST
+def update_comment(request, pk):
+    update = access.get_visible_update(request, pk)
+    if not access.can_discuss(request.user, update):
+        access.deny(
+            request, _("Only coordinators and the country's officials can comment on this update.")
+        )
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "commitments/update_detail.html",
+            detail_context(request, update, comment_form=form),
+            status=400,
+        )
+    services.add_comment(
+        actor=request.user,
+        update=update,
+        body=form.cleaned_data["body"],
+        token=form.cleaned_data["token"],
+    )
+    messages.success(request, _("Your comment was added."))
+    return redirect(f"{update.get_absolute_url()}#comments")
+
+
+@require_GET
+def update_history(request, pk):
+    update = access.get_visible_update(request, pk)
+    entries = AuditEntry.objects.for_object(update).select_related("actor").reverse()
+    context = {"update": update, "entries": [(entry, history.describe(entry)) for entry in entries]}
+    return render(request, "commitments/update_history.html", context)
+
+
+@require_GET
+def review_queue(request):
+    access.require_coordinator(request)
+    queue = ProgressUpdate.objects.review_queue().select_related(
+        "objective__objective_set", "country", "period", "author"
+    )
+    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "commitments/review_queue.html", {"page": page})

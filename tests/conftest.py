@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from commitments.models import Country, Membership, Objective, ProgressUpdate, ReportingPeriod
 
@@ -53,7 +54,7 @@ def q1(db):
 
 @pytest.fixture
 def make_update(cast, objective, q1):
-    """Write an update directly (not through a view), defaulting to Canada's alice."""
+    """Write an update directly (not through a view): by default Canada's alice, published."""
 
     def make(author=None, **fields):
         author = author or cast.alice
@@ -64,8 +65,14 @@ def make_update(cast, objective, q1):
             "status": ProgressUpdate.Status.ON_TRACK,
             "narrative": "Naloxone distribution expanded to three provinces.",
             "author": author,
+            "state": ProgressUpdate.State.PUBLISHED,
         }
         values.update(fields)
+        now = timezone.now()
+        if values["state"] in (ProgressUpdate.State.SUBMITTED, ProgressUpdate.State.PUBLISHED):
+            values.setdefault("submitted_at", now)
+        if values["state"] == ProgressUpdate.State.PUBLISHED:
+            values.setdefault("published_at", now)
         return ProgressUpdate.objects.create(**values)
 
     return make

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from commitments.models import (
+    Comment,
     Country,
     Membership,
     ObjectiveSet,
@@ -123,6 +124,15 @@ NEXT_STEPS = [
     "Budget approval for the next phase is pending, which may delay the timeline.",
 ]
 
+State = ProgressUpdate.State
+REVIEWED = (State.PUBLISHED, State.RETURNED)
+
+RETURN_REASONS = [
+    "Please add the figures for the quarter and a link to the published report.",
+    "The narrative describes plans only; say what was done in this period.",
+    "Please check the status: the narrative mentions a delay that puts the objective at risk.",
+]
+
 EVIDENCE = {
     "CA": "https://www.canada.ca/en/health-canada/services/opioids.html",
     "MX": "https://www.gob.mx/salud",
@@ -188,6 +198,7 @@ class Command(BaseCommand):
         objective_set = ObjectiveSet.objects.filter(year=2024).first()
         if objective_set is None:
             raise CommandError("The 2024 objectives are missing; run migrate first.")
+        coordinator = users["coordinator"]
         rng = random.Random(2024)
         periods = list(objective_set.periods.order_by("starts_on"))
         updates = []
@@ -212,6 +223,8 @@ class Command(BaseCommand):
                         datetime.time(rng.randint(13, 22), rng.randint(0, 59)),
                         tzinfo=datetime.UTC,
                     )
+                    state = self.review_state(rng, quarter == len(periods) - 1)
+                    reviewed = written + datetime.timedelta(days=rng.randint(1, 6))
                     updates.append(
                         ProgressUpdate(
                             objective=objective,
@@ -221,11 +234,47 @@ class Command(BaseCommand):
                             narrative=narrative,
                             evidence_links=[EVIDENCE[country.code]] if rng.random() < 0.5 else [],
                             author=official,
+                            state=state,
                             created_at=written,
-                            updated_at=written,
+                            updated_at=reviewed if state in REVIEWED else written,
+                            submitted_at=written if state != State.DRAFT else None,
+                            published_at=reviewed if state == State.PUBLISHED else None,
+                            reviewed_by=coordinator if state in REVIEWED else None,
+                            version=1 if state == State.DRAFT else 2,
                         )
                     )
         ProgressUpdate.objects.bulk_create(updates)
         for update in updates:
             record(actor=update.author, action="update.created", target=update)
+            if update.state != State.DRAFT:
+                record(
+                    actor=update.author,
+                    action="update.submitted",
+                    target=update,
+                    changes={"state": [State.DRAFT, State.SUBMITTED]},
+                )
+            if update.state in REVIEWED:
+                record(
+                    actor=coordinator,
+                    action=f"update.{update.state}",
+                    target=update,
+                    changes={"state": [State.SUBMITTED, update.state]},
+                )
+            if update.state == State.RETURNED:
+                Comment.objects.create(
+                    update=update,
+                    author=coordinator,
+                    kind=Comment.Kind.RETURN_REASON,
+                    body=rng.choice(RETURN_REASONS),
+                    created_at=update.updated_at,
+                )
         return len(updates)
+
+    @staticmethod
+    def review_state(rng, last_quarter):
+        """Earlier quarters are published; the last one is still moving through review."""
+        if not last_quarter:
+            return State.PUBLISHED
+        return rng.choices(
+            [State.PUBLISHED, State.SUBMITTED, State.RETURNED, State.DRAFT], weights=[5, 3, 1, 2]
+        )[0]
