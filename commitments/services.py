@@ -27,6 +27,10 @@ class EditConflict(Exception):
         self.current = current
 
 
+class ReusedForm(Exception):
+    """The form's one-time token belongs to another record; nothing was saved."""
+
+
 class StaleState(Exception):
     """The action does not fit the update's current state or version; nothing changed."""
 
@@ -111,8 +115,10 @@ def create_update(
     except IntegrityError:
         # Only a repeated token is forgiven: the same form, posted again.
         existing = token and ProgressUpdate.objects.filter(creation_token=token).first()
-        if not existing or existing.country_id != membership.country_id:
+        if not existing:
             raise
+        if existing.country_id != membership.country_id:
+            raise ReusedForm() from None
         return existing
 
 

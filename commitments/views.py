@@ -1,3 +1,4 @@
+import uuid
 from collections import Counter
 
 from django.contrib import messages
@@ -236,18 +237,31 @@ def update_create(request, pk):
     )
     initial = {"period": ReportingPeriod.objects.current_for(objective.objective_set)}
     form = ProgressUpdateForm(request.POST or None, objective=objective, initial=initial)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        update = services.create_update(
-            actor=request.user,
-            membership=membership,
-            objective=objective,
-            token=form.cleaned_data["token"],
-            **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
-        )
-        messages.success(request, _("Your draft was saved. Submit it for review when it is ready."))
-        return redirect(update)
+        try:
+            update = services.create_update(
+                actor=request.user,
+                membership=membership,
+                objective=objective,
+                token=form.cleaned_data["token"],
+                **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
+            )
+        except services.ReusedForm:
+            # Keep the typed text, with a fresh token for the next attempt.
+            data = request.POST.copy()
+            data["token"] = str(uuid.uuid4())
+            form = ProgressUpdateForm(data, objective=objective)
+            form.is_valid()
+            form.add_error(None, _("This form was already used. Check the text and save again."))
+            status = 409
+        else:
+            messages.success(
+                request, _("Your draft was saved. Submit it for review when it is ready.")
+            )
+            return redirect(update)
     context = {"form": form, "objective": objective, "country": membership.country}
-    return render(request, "commitments/update_form.html", context)
+    return render(request, "commitments/update_form.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
