@@ -40,8 +40,8 @@ class StaleState(Exception):
         self.message = message
 
 
-def record(*, actor, action, target, changes=None):
-    """Append an audit entry about ``target``."""
+def record(*, actor, action, target, changes=None, at=None):
+    """Append an audit entry about ``target`` (``at`` only for loading past history)."""
     return AuditEntry.objects.create(
         actor=actor,
         action=action,
@@ -49,6 +49,7 @@ def record(*, actor, action, target, changes=None):
         target_id=str(target.pk),
         target_repr=str(target)[:300],
         changes=changes or {},
+        created_at=at or timezone.now(),
     )
 
 
@@ -58,6 +59,11 @@ def _audit_value(value):
     if isinstance(value, list):
         return list(value)
     return value
+
+
+def initial_values(update):
+    """The audit diff of a new update: every editable field from nothing to its value."""
+    return {field: [None, _audit_value(getattr(update, field))] for field in EDITABLE_UPDATE_FIELDS}
 
 
 def _official_of(actor, country):
@@ -103,13 +109,7 @@ def create_update(
             update.full_clean(exclude=["search", "creation_token"])
             update.save()
             record(
-                actor=actor,
-                action="update.created",
-                target=update,
-                changes={
-                    field: [None, _audit_value(getattr(update, field))]
-                    for field in EDITABLE_UPDATE_FIELDS
-                },
+                actor=actor, action="update.created", target=update, changes=initial_values(update)
             )
             return update
     except IntegrityError:

@@ -19,7 +19,7 @@ from commitments.models import (
     ObjectiveSet,
     ProgressUpdate,
 )
-from commitments.services import record
+from commitments.services import initial_values, record
 
 DEMO_PASSWORD = "nadd-demo-2024"  # noqa: S105 - published in the README on purpose
 
@@ -245,27 +245,39 @@ class Command(BaseCommand):
                     )
         ProgressUpdate.objects.bulk_create(updates)
         for update in updates:
-            record(actor=update.author, action="update.created", target=update)
+            record(
+                actor=update.author,
+                action="update.created",
+                target=update,
+                changes=initial_values(update),
+                at=update.created_at,
+            )
             if update.state != State.DRAFT:
                 record(
                     actor=update.author,
                     action="update.submitted",
                     target=update,
                     changes={"state": [State.DRAFT, State.SUBMITTED]},
+                    at=update.submitted_at,
                 )
+            reason = rng.choice(RETURN_REASONS) if update.state == State.RETURNED else None
             if update.state in REVIEWED:
+                changes = {"state": [State.SUBMITTED, update.state]}
+                if reason:
+                    changes["reason"] = [None, reason]
                 record(
                     actor=coordinator,
                     action=f"update.{update.state}",
                     target=update,
-                    changes={"state": [State.SUBMITTED, update.state]},
+                    changes=changes,
+                    at=update.updated_at,
                 )
-            if update.state == State.RETURNED:
+            if reason:
                 Comment.objects.create(
                     update=update,
                     author=coordinator,
                     kind=Comment.Kind.RETURN_REASON,
-                    body=rng.choice(RETURN_REASONS),
+                    body=reason,
                     created_at=update.updated_at,
                 )
         return len(updates)
@@ -276,5 +288,5 @@ class Command(BaseCommand):
         if not last_quarter:
             return State.PUBLISHED
         return rng.choices(
-            [State.PUBLISHED, State.SUBMITTED, State.RETURNED, State.DRAFT], weights=[5, 3, 1, 2]
+            [State.PUBLISHED, State.SUBMITTED, State.RETURNED, State.DRAFT], weights=[4, 3, 2, 2]
         )[0]
