@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -6,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments import services
 from commitments.models import (
     AuditEntry,
+    Comment,
     Country,
     Meeting,
     Membership,
@@ -111,8 +113,42 @@ class ObjectiveSetAdmin(AuditedAdmin):
     inlines = [ObjectiveInline, ReportingPeriodInline]
 
 
+class ObjectiveAdminForm(forms.ModelForm):
+    """Carries the version the admin loaded, so a concurrent edit is never overwritten."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Objective
+        fields = ["objective_set", "number", "title", "text", "theme", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["loaded_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            # The admin's change view is one transaction: the lock holds until it commits.
+            current = (Objective.objects.select_for_update().values_list("version", flat=True)).get(
+                pk=self.instance.pk
+            )
+            if cleaned.get("loaded_version") != current:
+                raise forms.ValidationError(
+                    _(
+                        "Someone else changed this objective since you opened it. "
+                        "Nothing was saved: copy your changes, reload the page and apply "
+                        "them to the current text."
+                    ),
+                    code="stale",
+                )
+            self.instance.version = current + 1
+        return cleaned
+
+
 @admin.register(Objective)
 class ObjectiveAdmin(AuditedAdmin):
+    form = ObjectiveAdminForm
     list_display = ["number", "title", "theme", "objective_set", "is_active"]
     list_display_links = ["number", "title"]
     list_filter = ["objective_set", "theme", "is_active"]
@@ -186,11 +222,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(ReadOnlyAdmin):
-    list_display = ["objective", "country", "period", "status", "author", "created_at"]
-    list_filter = ["country", "status", "period", "objective__objective_set"]
+    list_display = ["objective", "country", "period", "status", "state", "author", "created_at"]
+    list_filter = ["state", "country", "status", "period", "objective__objective_set"]
     list_select_related = ["objective", "country", "period", "author"]
     search_fields = ["narrative"]
     date_hierarchy = "created_at"
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "author", "kind", "update"]
+    list_filter = ["kind"]
+    list_select_related = ["author", "update__objective", "update__country", "update__period"]
+    search_fields = ["body", "author__username"]
 
 
 @admin.register(AuditEntry)

@@ -179,6 +179,7 @@ class Objective(models.Model):
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Retired objectives take no new updates.")
     )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         ordering = ["objective_set__year", "number"]
