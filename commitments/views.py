@@ -9,12 +9,13 @@ from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from commitments import access, history, services
+from commitments import access, exports, history, services
 from commitments.filters import ProgressUpdateFilter
 from commitments.forms import CommentForm, ProgressUpdateForm, ReturnForm, VersionForm
 from commitments.models import (
@@ -204,6 +205,26 @@ def update_list(request):
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode()}
     return render(request, "commitments/update_list.html", context, status=200 if valid else 400)
+
+
+@require_GET
+def update_export(request, fmt):
+    """The filtered updates list as a file, under the same filters and access rules."""
+    access.require_role(request)
+    updates = (
+        ProgressUpdate.objects.visible_to(request.user)
+        .newest_first()
+        .select_related("objective__objective_set", "country", "period", "author")
+    )
+    filterset = ProgressUpdateFilter(request.GET, queryset=updates)
+    if not filterset.is_valid():
+        page = Paginator(updates.none(), PAGE_SIZE).get_page(1)
+        context = {"filter": filterset, "page": page, "query": ""}
+        return render(request, "commitments/update_list.html", context, status=400)
+    filename = f"nadd-updates-{timezone.now():%Y%m%d-%H%M}"
+    if fmt == "csv":
+        return exports.csv_response(filterset.qs, filename)
+    return exports.xlsx_response(filterset.qs, filename)
 
 
 @require_GET

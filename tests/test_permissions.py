@@ -35,6 +35,8 @@ MATRIX = {
     "meeting_list": READ,
     "meeting_detail": READ,
     "update_list": READ,
+    "update_export_csv": READ,
+    "update_export_xlsx": READ,
     "update_detail": READ,
     "update_create": answers(302, 200, 200, 403, 403, 403),
     "update_edit": answers(302, 200, 404, 403, 403, 403),
