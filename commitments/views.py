@@ -10,12 +10,13 @@ from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from commitments import access, exports, history, services
+from commitments import access, briefs, exports, history, services
 from commitments.filters import ProgressUpdateFilter
 from commitments.forms import CommentForm, ProgressUpdateForm, ReturnForm, VersionForm
 from commitments.models import (
@@ -187,6 +188,25 @@ def meeting_detail(request, pk):
         "reviewed": meeting.objective_sets_reviewed.prefetch_related(objectives),
     }
     return render(request, "commitments/meeting_detail.html", context)
+
+
+@require_GET
+def meeting_brief(request, pk):
+    access.require_role(request)
+    meeting = get_object_or_404(Meeting, pk=pk)
+    context = {"brief": briefs.build(meeting)}
+    return render(request, "commitments/meeting_brief.html", context)
+
+
+@require_GET
+def meeting_brief_pdf(request, pk):
+    access.require_role(request)
+    meeting = get_object_or_404(Meeting, pk=pk)
+    document = briefs.render_pdf(request, briefs.build(meeting))
+    response = HttpResponse(document, content_type="application/pdf")
+    filename = slugify(meeting.name) or "brief"
+    response["Content-Disposition"] = f'attachment; filename="brief-{filename}.pdf"'
+    return response
 
 
 @require_GET

@@ -34,6 +34,8 @@ MATRIX = {
     "country_detail": READ,
     "meeting_list": READ,
     "meeting_detail": READ,
+    "meeting_brief": READ,
+    "meeting_brief_pdf": READ,
     "update_list": READ,
     "update_export_csv": READ,
     "update_export_xlsx": READ,
@@ -98,6 +100,8 @@ def url_for(name, sample):
         "update_return": {"pk": sample["draft_pk"]},
         "update_comment": {"pk": sample["draft_pk"]},
         "meeting_detail": {"pk": sample["meeting_pk"]},
+        "meeting_brief": {"pk": sample["meeting_pk"]},
+        "meeting_brief_pdf": {"pk": sample["meeting_pk"]},
         "country_detail": {"code": sample["code"]},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)

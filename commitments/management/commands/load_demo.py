@@ -140,6 +140,10 @@ EVIDENCE = {
 }
 
 
+def capitalised(sentence):
+    return sentence[:1].upper() + sentence[1:]
+
+
 class Command(BaseCommand):
     help = "Create the demo accounts and a realistic set of demo progress updates."
 
@@ -214,7 +218,7 @@ class Command(BaseCommand):
                     status = self.next_status(rng, status, quarter)
                     narrative = "\n\n".join(
                         [
-                            WORK[objective.number][quarter].format(**agencies),
+                            capitalised(WORK[objective.number][quarter].format(**agencies)),
                             rng.choice(NEXT_STEPS),
                         ]
                     )
