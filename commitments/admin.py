@@ -14,6 +14,7 @@ from commitments.models import (
     Objective,
     ObjectiveSet,
     ProgressUpdate,
+    ReminderLog,
     ReportingPeriod,
 )
 
@@ -174,7 +175,7 @@ class MembershipAdmin(AuditedAdmin):
 class MembershipInline(admin.StackedInline):
     model = Membership
     can_delete = False
-    fields = ["role", "country"]
+    fields = ["role", "country", "language"]
 
 
 admin.site.unregister(User)
@@ -235,6 +236,13 @@ class CommentAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     list_select_related = ["author", "update__objective", "update__country", "update__period"]
     search_fields = ["body", "author__username"]
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(ReadOnlyAdmin):
+    list_display = ["sent_on", "kind", "recipient", "period"]
+    list_filter = ["kind", "sent_on"]
+    list_select_related = ["recipient", "period"]
 
 
 @admin.register(AuditEntry)

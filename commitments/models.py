@@ -277,6 +277,13 @@ class Membership(models.Model):
         related_name="memberships",
         help_text=_("The country an official reports for. Empty for other roles."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("The language of the pages and e-mails this user gets."),
+    )
 
     class Meta:
         verbose_name = _("membership")
@@ -597,6 +604,43 @@ class Comment(models.Model):
             "author": self.author,
             "update": self.update_id,
         }
+
+
+class ReminderLog(models.Model):
+    """One reminder sent to one person on one day, so a second run sends nothing twice."""
+
+    class Kind(models.TextChoices):
+        UPDATE_DUE = "update_due", _("Updates due")
+        REVIEW_DIGEST = "review_digest", _("Review queue digest")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    sent_on = models.DateField(_("sent on"))
+    period = models.ForeignKey(
+        ReportingPeriod,
+        verbose_name=_("reporting period"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "sent_on"], name="one_reminder_per_kind_per_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient} ({self.sent_on})"
 
 
 class AuditEntryQuerySet(models.QuerySet):
