@@ -52,7 +52,7 @@ def test_an_admin_changes_a_role_and_the_change_is_audited(login, cast):
     membership = cast.bob.membership
     response = login(cast.dave).post(
         f"/admin/commitments/membership/{membership.pk}/change/",
-        {"user": cast.bob.pk, "role": "coordinator", "country": ""},
+        {"user": cast.bob.pk, "role": "coordinator", "country": "", "language": "en"},
     )
     assert response.status_code == 302
     membership.refresh_from_db()
@@ -65,7 +65,7 @@ def test_an_official_without_a_country_is_refused_with_a_message(login, cast):
     membership = cast.carol.membership
     response = login(cast.dave).post(
         f"/admin/commitments/membership/{membership.pk}/change/",
-        {"user": cast.carol.pk, "role": "official", "country": ""},
+        {"user": cast.carol.pk, "role": "official", "country": "", "language": "en"},
     )
     assert response.status_code == 200
     assert "An official must act for a country." in response.text
@@ -89,6 +89,7 @@ def test_creating_a_user_never_writes_the_password_into_the_audit_log(login, cas
             "membership-MAX_NUM_FORMS": "1",
             "membership-0-role": "official",
             "membership-0-country": "2",
+            "membership-0-language": "es",
         },
     )
     assert response.status_code == 302, response.content[:2000]
