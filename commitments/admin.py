@@ -2,9 +2,13 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from commitments import services
+from commitments import imports, services
 from commitments.models import (
     AuditEntry,
     Comment,
@@ -108,10 +112,83 @@ class ReportingPeriodInline(admin.TabularInline):
     extra = 0
 
 
+class ObjectiveImportForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    adopted_at = forms.ModelChoiceField(
+        label=_("Adopted at"), queryset=Meeting.objects.order_by("-start_date")
+    )
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8, with the header row number,title,theme,text and one objective per row."
+        ),
+    )
+    create_quarters = forms.BooleanField(
+        label=_("Create the four quarters of the year as reporting periods"),
+        required=False,
+        initial=True,
+    )
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if ObjectiveSet.objects.filter(year=year).exists():
+            raise forms.ValidationError(
+                _("Objectives for %(year)s already exist.") % {"year": year}
+            )
+        return year
+
+
 @admin.register(ObjectiveSet)
 class ObjectiveSetAdmin(AuditedAdmin):
     list_display = ["year", "adopted_at", "reviewed_at"]
     inlines = [ObjectiveInline, ReportingPeriodInline]
+    change_list_template = "admin/commitments/objectiveset/change_list.html"
+
+    def get_urls(self):
+        urls = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="commitments_objectiveset_import",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def import_view(self, request):
+        """Load a new year's objectives from a CSV file: every bad row reported, all or nothing."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ObjectiveImportForm(request.POST or None, request.FILES or None)
+        row_errors = []
+        if request.method == "POST" and form.is_valid():
+            rows, row_errors = imports.parse(form.cleaned_data["file"])
+            if not row_errors:
+                objective_set = imports.import_objective_set(
+                    actor=request.user,
+                    year=form.cleaned_data["year"],
+                    adopted_at=form.cleaned_data["adopted_at"],
+                    rows=rows,
+                    create_quarters=form.cleaned_data["create_quarters"],
+                )
+                self.message_user(
+                    request,
+                    _("Imported %(count)d objectives for %(year)s.")
+                    % {"count": len(rows), "year": objective_set.year},
+                )
+                return redirect("admin:commitments_objectiveset_change", objective_set.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import objectives from CSV"),
+            "form": form,
+            "row_errors": row_errors,
+            "opts": self.model._meta,
+            "columns": ",".join(imports.COLUMNS),
+            "themes": Objective.Theme.choices,
+        }
+        status = 400 if request.method == "POST" and (row_errors or form.errors) else 200
+        return TemplateResponse(
+            request, "admin/commitments/objectiveset/import.html", context, status=status
+        )
 
 
 class ObjectiveAdminForm(forms.ModelForm):
