@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from commitments import access, services
+from commitments import access, charts, services
 from commitments.filters import ProgressUpdateFilter
 from commitments.forms import ProgressUpdateForm
 from commitments.models import (
@@ -49,6 +49,8 @@ def dashboard(request):
     rows = visible.matrix(active_objectives(objective_set), countries, period)
     cells = [cell for _, row in rows for cell in row]
     totals = Counter(latest.status for _, latest, _ in cells if latest)
+    status_totals = [(status, totals[status]) for status in ProgressUpdate.Status]
+    no_update_total = sum(1 for _, latest, _ in cells if latest is None)
     context = {
         "objective_set": objective_set,
         "countries": countries,
@@ -60,8 +62,11 @@ def dashboard(request):
             for country, _, reported in row
             if period and not reported
         ],
-        "status_totals": [(status, totals[status]) for status in ProgressUpdate.Status],
-        "no_update_total": sum(1 for _, latest, _ in cells if latest is None),
+        "status_totals": status_totals,
+        "no_update_total": no_update_total,
+        # Drawn from the counts above: no extra query.
+        "status_chart": charts.status_distribution(status_totals, no_update_total),
+        "legend": charts.legend(),
         "recent": visible.newest_first().select_related("objective", "country", "author", "period")[
             :10
         ],
@@ -99,10 +104,21 @@ def objective_detail(request, pk):
     )
     page = Paginator(updates, PAGE_SIZE).get_page(request.GET.get("page"))
     membership = access.membership_of(request.user)
+    countries = list(Country.objects.members())
+    periods = list(objective.objective_set.periods.order_by("starts_on"))
+    # One query: the newest update's status per (country, period), whatever the history.
+    newest = (
+        updates.order_by("country_id", "period_id", "-created_at", "-id")
+        .distinct("country_id", "period_id")
+        .values_list("country_id", "period_id", "status")
+    )
+    statuses = {(country, period): status for country, period, status in newest}
     context = {
         "objective": objective,
         "page": page,
-        "countries": Country.objects.members(),
+        "countries": countries,
+        "timeline_chart": charts.status_timeline(countries, periods, statuses),
+        "legend": charts.legend(),
         "can_write": membership is not None and membership.is_official and objective.is_active,
     }
     return render(request, "commitments/objective_detail.html", context)
