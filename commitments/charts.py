@@ -49,7 +49,7 @@ def legend():
     ]
 
 
-def status_distribution(totals, no_update, *, width=520, label_width=170, value_width=110):
+def status_distribution(totals, no_update, *, width=390, label_width=112, value_width=92):
     """Horizontal bars: how many objective–country cells stand at each status.
 
     ``totals`` is ``[(status, count), ...]`` in the scale's order and ``no_update`` the
@@ -98,8 +98,9 @@ def status_timeline(countries, periods, statuses):
     ``statuses`` maps ``(country_id, period_id)`` to the status of that country's newest
     update for the period; a missing key means no update.
     """
-    label_width, column_width, row_height, header = 150, 84, 50, 34
-    tile_width, tile_height = 64, 38
+    # Narrow enough that a 360-pixel phone shows the text at a readable size.
+    label_width, column_width, row_height, header = 118, 70, 48, 32
+    tile_width, tile_height = 54, 36
     columns = [
         {"label": period.name, "x": label_width + index * column_width + column_width // 2}
         for index, period in enumerate(periods)

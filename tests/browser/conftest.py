@@ -7,12 +7,15 @@ with ``npm ci`` from ``tests/browser/package-lock.json``, never fetched at test 
 
 import json
 import os
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.urls import reverse
 from playwright.sync_api import sync_playwright
 
+from commitments.models import Country
 from tests.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -33,9 +36,19 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 
 
-# Every browser test module sets this mark: live-server tests commit for real, so each
-# starts from a fresh database with the migrated reference data restored.
-BROWSER_DB = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Every browser test module sets this mark: live-server tests commit for real, and the
+# database is emptied after each one.
+BROWSER_DB = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    """Put back the reference data the migrations ship (countries, meetings, objectives,
+    periods) when an earlier live-server test emptied the database."""
+    # Not serialized_rollback: Playwright's event loop gives later tests another
+    # connection object, one without the serialized copy, and the restore is skipped.
+    if not Country.objects.exists():
+        import_module("commitments.migrations.0002_reference_data").load(django_apps, None)
 
 
 @pytest.fixture(scope="session")
