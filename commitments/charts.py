@@ -49,7 +49,7 @@ def legend():
     ]
 
 
-def status_distribution(totals, no_update, *, width=390, label_width=112, value_width=92):
+def status_distribution(totals, no_update, *, width=400, label_width=120, value_width=92):
     """Horizontal bars: how many objective–country cells stand at each status.
 
     ``totals`` is ``[(status, count), ...]`` in the scale's order and ``no_update`` the
