@@ -81,8 +81,8 @@ def test_sign_in_page_has_no_violations(page, axe_source, cast):
     assert found == {}
 
 
-def test_an_empty_installation_has_no_violations(page, axe_source, cast):
-    # The dashboard without an active objective set, and an objective set with no update.
+def test_a_dashboard_without_any_update_has_no_violations(page, axe_source, cast):
+    # Empty bars, "No update" in every cell and every pair missing.
     assert ObjectiveSet.objects.current() is not None
     sign_in(page, cast.carol)
     found = {}
