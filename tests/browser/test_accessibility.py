@@ -88,3 +88,19 @@ def test_a_dashboard_without_any_update_has_no_violations(page, axe_source, cast
     found = {}
     check(page, axe_source, found, "dashboard without updates", reverse("dashboard"))
     assert found == {}
+
+
+@pytest.mark.parametrize("width", [320, 360])
+def test_no_page_scrolls_sideways_on_a_phone(width, new_page, cast, make_update, objective):
+    # WCAG 2.1 reflow: only wide tables and charts scroll, inside their own frame.
+    urls, update = pages_for_everyone(make_update, cast, objective)
+    urls["update form"] = reverse("update_create", args=[objective.pk])
+    urls["edit form"] = reverse("update_edit", args=[update.pk])
+    page = sign_in(new_page({"width": width, "height": 740}), cast.alice)
+    wide = {}
+    for name, url in urls.items():
+        page.goto(url)
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            wide[name] = scroll_width
+    assert wide == {}
