@@ -1,5 +1,7 @@
 """What people do, clicked through in a real browser: write, find, be refused, fix a form."""
 
+import re
+
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -42,6 +44,8 @@ def test_the_coordinator_finds_the_update_on_the_dashboard(new_page, cast, objec
     expect(page.get_by_role("heading", level=1)).to_contain_text("Where the 2024 objectives stand")
     cell = page.get_by_role("link", name=f"Canada: updates on objective {objective.number}")
     expect(cell).to_contain_text("At risk")
+    # The icon is decoration for assistive technology: the name starts with the status.
+    expect(cell).to_have_accessible_name(re.compile(r"^At risk 2024 Q\d Canada: updates on"))
     cell.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Progress updates")
     expect(page.locator("tbody tr")).to_have_count(1)
