@@ -49,8 +49,6 @@ def dashboard(request):
     rows = visible.matrix(active_objectives(objective_set), countries, period)
     cells = [cell for _, row in rows for cell in row]
     totals = Counter(latest.status for _, latest, _ in cells if latest)
-    status_totals = [(status, totals[status]) for status in ProgressUpdate.Status]
-    no_update_total = sum(1 for _, latest, _ in cells if latest is None)
     context = {
         "objective_set": objective_set,
         "countries": countries,
@@ -62,15 +60,17 @@ def dashboard(request):
             for country, _, reported in row
             if period and not reported
         ],
-        "status_totals": status_totals,
-        "no_update_total": no_update_total,
-        # Drawn from the counts above: no extra query.
-        "status_chart": charts.status_distribution(status_totals, no_update_total),
-        "legend": charts.legend(),
+        "status_totals": [(status, totals[status]) for status in ProgressUpdate.Status],
+        "no_update_total": sum(1 for _, latest, _ in cells if latest is None),
         "recent": visible.newest_first().select_related("objective", "country", "author", "period")[
             :10
         ],
     }
+    # The chart is drawn from the counts above: no extra query.
+    context["status_chart"] = charts.status_distribution(
+        context["status_totals"], context["no_update_total"]
+    )
+    context["legend"] = charts.legend()
     return render(request, "commitments/dashboard.html", context)
 
 
@@ -104,24 +104,32 @@ def objective_detail(request, pk):
     )
     page = Paginator(updates, PAGE_SIZE).get_page(request.GET.get("page"))
     membership = access.membership_of(request.user)
+    context = {
+        "objective": objective,
+        "page": page,
+        "countries": Country.objects.members(),
+        "can_write": membership is not None and membership.is_official and objective.is_active,
+    }
+    context["timeline_chart"] = objective_timeline_chart(objective, updates)
+    context["legend"] = charts.legend()
+    return render(request, "commitments/objective_detail.html", context)
+
+
+def objective_timeline_chart(objective, updates):
+    """Each member country's status per reporting period of the objective's set.
+
+    Three queries whatever the history: countries, periods, and the newest update's
+    status per (country, period) from the ``updates`` the page may show.
+    """
     countries = list(Country.objects.members())
     periods = list(objective.objective_set.periods.order_by("starts_on"))
-    # One query: the newest update's status per (country, period), whatever the history.
     newest = (
         updates.order_by("country_id", "period_id", "-created_at", "-id")
         .distinct("country_id", "period_id")
         .values_list("country_id", "period_id", "status")
     )
     statuses = {(country, period): status for country, period, status in newest}
-    context = {
-        "objective": objective,
-        "page": page,
-        "countries": countries,
-        "timeline_chart": charts.status_timeline(countries, periods, statuses),
-        "legend": charts.legend(),
-        "can_write": membership is not None and membership.is_official and objective.is_active,
-    }
-    return render(request, "commitments/objective_detail.html", context)
+    return charts.status_timeline(countries, periods, statuses)
 
 
 @require_GET
