@@ -6,12 +6,16 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The browser tests drive Debian's Chromium (Playwright cannot download a browser here)
+# and check pages with a pinned axe-core from the npm registry (tests/browser/package-lock.json).
+CHROMIUM := /usr/bin/chromium
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 # The first Python 3.12 or newer found on PATH (Django 6.1 needs 3.12).
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	then echo $$p; break; fi; done)
 
-.PHONY: install run test lint check clean
+.PHONY: install browser-deps chromium run test lint check clean
 
 install: $(VENV)/.installed
 
@@ -25,6 +29,32 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
+# What the browser tests need besides Python: Chromium and axe-core.
+browser-deps: chromium $(AXE)
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Chromium for the browser tests..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else \
+			echo "The browser tests need Chromium at $(CHROMIUM)."; \
+			echo "Install it as root, e.g.: sudo apt-get install -y chromium"; exit 1; \
+		fi; \
+	fi
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
+		else \
+			echo "The accessibility tests need npm to install the pinned axe-core."; \
+			echo "Install it as root, e.g.: sudo apt-get install -y npm"; exit 1; \
+		fi; \
+	fi
+	npm ci --prefix tests/browser --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
@@ -32,7 +62,7 @@ run: install
 	@echo "Serving the NADD Commitment Tracker at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
-test: install
+test: install browser-deps
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
@@ -41,4 +71,4 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) *.egg-info staticfiles
+	rm -rf $(VENV) *.egg-info staticfiles tests/browser/node_modules

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from commitments import access, briefs, exports, history, services
+from commitments import access, briefs, charts, exports, history, services
 from commitments.filters import ProgressUpdateFilter
 from commitments.forms import CommentForm, ProgressUpdateForm, ReturnForm, VersionForm
 from commitments.models import (
@@ -87,6 +87,11 @@ def dashboard(request):
             else None
         ),
     }
+    # The chart is drawn from the counts above: no extra query.
+    context["status_chart"] = charts.status_distribution(
+        context["status_totals"], context["no_update_total"]
+    )
+    context["legend"] = charts.legend()
     return render(request, "commitments/dashboard.html", context)
 
 
@@ -126,7 +131,28 @@ def objective_detail(request, pk):
         "countries": Country.objects.members(),
         "can_write": membership is not None and membership.is_official and objective.is_active,
     }
+    context["timeline_chart"] = objective_timeline_chart(
+        objective, ProgressUpdate.objects.published().filter(objective=objective)
+    )
+    context["legend"] = charts.legend()
     return render(request, "commitments/objective_detail.html", context)
+
+
+def objective_timeline_chart(objective, updates):
+    """Each member country's status per reporting period of the objective's set.
+
+    Three queries whatever the history: countries, periods, and the newest update's
+    status per (country, period) among ``updates`` (the published record).
+    """
+    countries = list(Country.objects.members())
+    periods = list(objective.objective_set.periods.order_by("starts_on"))
+    newest = (
+        updates.order_by("country_id", "period_id", "-created_at", "-id")
+        .distinct("country_id", "period_id")
+        .values_list("country_id", "period_id", "status")
+    )
+    statuses = {(country, period): status for country, period, status in newest}
+    return charts.status_timeline(countries, periods, statuses)
 
 
 @require_GET
