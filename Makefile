@@ -15,7 +15,7 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	then echo $$p; break; fi; done)
 
-.PHONY: install browser-deps chromium run test lint check clean
+.PHONY: install system-deps browser-deps chromium run test lint check clean
 
 install: $(VENV)/.installed
 
@@ -28,6 +28,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
+
+# WeasyPrint (the meeting brief's PDF) needs HarfBuzz's subsetting library from Debian.
+system-deps:
+	@if ! ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing libharfbuzz-subset0 for PDF briefs..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libharfbuzz-subset0; \
+		else \
+			echo "PDF briefs need HarfBuzz's subset library. Install it as root, e.g.:"; \
+			echo "  sudo apt-get install -y libharfbuzz-subset0"; exit 1; \
+		fi; \
+	fi
 
 # What the browser tests need besides Python: Chromium and axe-core.
 browser-deps: chromium $(AXE)
@@ -55,14 +67,14 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 
-run: install
+run: install system-deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo ""
 	@echo "Serving the NADD Commitment Tracker at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
-test: install browser-deps
+test: install system-deps browser-deps
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 

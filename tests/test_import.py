@@ -15,7 +15,8 @@ URL = "/admin/commitments/objectiveset/import/"
 GOOD = (
     "number,title,theme,text\n"
     "1,Wastewater testing,public_health,Expand wastewater testing and early-warning systems\n"
-    '2,Postal and border security,Modes and methods of drug trafficking,"Strengthen postal, and border, security"\n'
+    "2,Postal and border security,Modes and methods of drug trafficking,"
+    '"Strengthen postal, and border, security"\n'
 )
 
 
@@ -77,8 +78,8 @@ def test_every_bad_row_is_reported_and_nothing_is_saved(login, cast):
     text = response.text
     assert "Nothing was imported: 4 problems were found." in text
     assert (
-        "Line 3: the number must be a whole number from 1; the title must have 1 to 120 characters; unknown theme"
-        in text
+        "Line 3: the number must be a whole number from 1; the title must have 1 to 120 "
+        "characters; unknown theme" in text
     )
     assert "Line 4: number 1 appears twice." in text
     assert "Line 5: expected 4 columns, found 2." in text

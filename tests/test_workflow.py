@@ -426,8 +426,8 @@ def run_concurrently(count, request):
     return responses
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_posts_to_one_cell_all_land(cast, objective, q1):
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_posts_to_one_cell_all_land(reference_data, cast, objective, q1):
     def post(i):
         client = Client()
         client.force_login(cast.alice)
@@ -455,8 +455,8 @@ def test_concurrent_posts_to_one_cell_all_land(cast, objective, q1):
     assert rows[0][1][0][1] == newest
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_double_click_racing_itself_creates_one_update(cast, objective, q1):
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_racing_itself_creates_one_update(reference_data, cast, objective, q1):
     token = str(uuid.uuid4())
 
     def post(i):
@@ -472,8 +472,8 @@ def test_a_double_click_racing_itself_creates_one_update(cast, objective, q1):
     assert ProgressUpdate.objects.filter(narrative="Double click").count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_editors_of_one_version_never_both_win(cast, make_update, q1):
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_of_one_version_never_both_win(reference_data, cast, make_update, q1):
     update = make_update(author=cast.alice, state=State.DRAFT)
 
     def edit(i):

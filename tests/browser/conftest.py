@@ -7,15 +7,12 @@ with ``npm ci`` from ``tests/browser/package-lock.json``, never fetched at test 
 
 import json
 import os
-from importlib import import_module
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from django.urls import reverse
 from playwright.sync_api import sync_playwright
 
-from commitments.models import Country
 from tests.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,13 +40,8 @@ BROWSER_DB = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    """Put back the reference data the migrations ship (countries, meetings, objectives,
-    periods) when an earlier live-server test emptied the database."""
-    # Not serialized_rollback: Playwright's event loop gives later tests another
-    # connection object, one without the serialized copy, and the restore is skipped.
-    if not Country.objects.exists():
-        import_module("commitments.migrations.0002_reference_data").load(django_apps, None)
+def _reference_data(reference_data):
+    """Every browser test starts from the shipped reference data (see tests/conftest.py)."""
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from commitments.models import Meeting, ObjectiveSet
+from commitments.models import Comment, Meeting, ObjectiveSet
 from tests.browser.conftest import BROWSER_DB, axe_violations, sign_in
 
 pytestmark = BROWSER_DB
@@ -26,7 +26,10 @@ def submit_empty(page, button):
 def pages_for_everyone(make_update, cast, objective):
     update = make_update(author=cast.alice, evidence_links=["https://example.org/report"])
     meeting = Meeting.objects.get(kind="nadd", ordinal=7)
+    eighth = Meeting.objects.get(kind="nadd", ordinal=8)
     return {
+        "update history": reverse("update_history", args=[update.pk]),
+        "meeting brief": reverse("meeting_brief", args=[eighth.pk]),
         "dashboard": reverse("dashboard"),
         "objective list": reverse("objective_list"),
         "objective detail": objective.get_absolute_url(),
@@ -58,13 +61,28 @@ def test_every_page_type_has_no_violations(role, page, axe_source, cast, make_up
 
     if role == "official":
         check(page, axe_source, found, "update form", reverse("update_create", args=[objective.pk]))
-        submit_empty(page, "Save update")
+        submit_empty(page, "Save draft")
         check(page, axe_source, found, "update form with errors")
-        check(page, axe_source, found, "edit form", reverse("update_edit", args=[update.pk]))
+        draft = make_update(author=cast.alice, state="draft")
+        check(page, axe_source, found, "draft with actions", draft.get_absolute_url())
+        check(page, axe_source, found, "edit form", reverse("update_edit", args=[draft.pk]))
+        returned = make_update(author=cast.alice, state="returned")
+        Comment.objects.create(
+            update=returned, author=cast.carol, kind="return_reason", body="Add the figures."
+        )
+        check(page, axe_source, found, "returned with a reason", returned.get_absolute_url())
+        check(page, axe_source, found, "409 page", reverse("update_edit", args=[update.pk]))
         other = make_update(author=cast.bob)
         check(page, axe_source, found, "404 edit", reverse("update_edit", args=[other.pk]))
     else:
         check(page, axe_source, found, "403 page", reverse("update_create", args=[objective.pk]))
+    if role == "coordinator":
+        submitted = make_update(author=cast.bob, state="submitted")
+        check(page, axe_source, found, "review queue", reverse("review_queue"))
+        check(page, axe_source, found, "update under review", submitted.get_absolute_url())
+        page.get_by_role("button", name="Return for changes").click()
+        page.wait_for_selector("#error-summary")
+        check(page, axe_source, found, "return without a reason")
     assert found == {}
 
 
