@@ -1,5 +1,8 @@
 """The nouns of the dialogue: countries, meetings, objectives, periods and progress updates."""
 
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
@@ -641,6 +644,44 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.recipient} ({self.sent_on})"
+
+
+class ApiToken(models.Model):
+    """A key for the read-only JSON feed, created by an admin for one user.
+
+    Only a hash of the key is stored; the key itself is shown once, when it is created.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("What the key is for."))
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked = models.BooleanField(_("revoked"), default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(key):
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def issue(self):
+        """Give the token a new random key; returns the key, which is never stored."""
+        key = secrets.token_urlsafe(32)
+        self.key_hash = self.hash(key)
+        self.prefix = key[:8]
+        return key
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -50,6 +50,11 @@ MATRIX = {
     "update_publish": POST_ONLY,
     "update_return": POST_ONLY,
     "update_comment": POST_ONLY,
+    # The JSON feed answers machines: 401 instead of a redirect to the sign-in page.
+    "api_updates": answers(401, 200, 200, 200, 200, 403),
+    "api_objectives": answers(401, 200, 200, 200, 200, 403),
+    "api_countries": answers(401, 200, 200, 200, 200, 403),
+    "api_openapi": answers(401, 200, 200, 200, 200, 403),
     "healthz": answers(200, 200, 200, 200, 200, 200),
     "login": answers(200, 200, 200, 200, 200, 200),
     "logout": answers(302, 405, 405, 405, 405, 405),
