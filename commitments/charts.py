@@ -128,7 +128,7 @@ def status_timeline(countries, periods, statuses):
             )
         rows.append(
             {
-                "label": country.name,
+                "label": country.local_name,
                 "label_y": y + row_height // 2 + 5,
                 "line_y": y + row_height // 2,
                 "tiles": tiles,

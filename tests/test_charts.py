@@ -36,7 +36,7 @@ def test_distribution_without_any_cell_draws_no_bar():
 
 class Row:
     def __init__(self, pk, name):
-        self.pk, self.name = pk, name
+        self.pk, self.name, self.local_name = pk, name, name
 
 
 def test_timeline_has_a_tile_per_country_and_period():

@@ -60,7 +60,7 @@ MATRIX = {
     "logout": answers(302, 405, 405, 405, 405, 405),
     "password_change": answers(302, 200, 200, 200, 200, 200),
     "password_change_done": answers(302, 200, 200, 200, 200, 200),
-    "set_language": answers(302, 302, 302, 302, 302, 302),
+    "set_language": answers(405, 405, 405, 405, 405, 405),  # POST only
 }
 
 # Reachable without signing in; everything else must send an anonymous visitor to sign in.

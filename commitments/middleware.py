@@ -1,0 +1,20 @@
+from django.utils import translation
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's pages come in the language saved on their membership.
+
+    Runs after LocaleMiddleware (browser preference, then the language cookie) and the
+    authentication middleware, so the profile wins for signed-in users.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        membership = getattr(user, "membership", None) if user and user.is_authenticated else None
+        if membership is not None and membership.language:
+            translation.activate(membership.language)
+            request.LANGUAGE_CODE = membership.language
+        return self.get_response(request)
