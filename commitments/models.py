@@ -340,8 +340,12 @@ class Membership(models.Model):
         _("language"),
         max_length=8,
         choices=settings.LANGUAGES,
-        default="en",
-        help_text=_("The language of the pages and e-mails this user gets."),
+        blank=True,
+        default="",
+        help_text=_(
+            "The language of the pages and e-mails this user gets. Empty: the browser's "
+            "preference (and English for e-mails) until they choose one."
+        ),
     )
 
     class Meta:
