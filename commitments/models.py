@@ -205,11 +205,23 @@ class ReportingPeriodQuerySet(models.QuerySet):
         if objective_set is None:
             return None
         today = today or timezone.localdate()
-        periods = self.filter(objective_set=objective_set)
+        # One query: the period containing today, else the latest past one, else the first.
+        past = Q(ends_on__lt=today)
         return (
-            periods.filter(starts_on__lte=today, ends_on__gte=today).first()
-            or periods.filter(ends_on__lt=today).order_by("-ends_on").first()
-            or periods.order_by("starts_on").first()
+            self.filter(objective_set=objective_set)
+            .annotate(
+                rank=models.Case(
+                    models.When(starts_on__lte=today, ends_on__gte=today, then=0),
+                    models.When(past, then=1),
+                    default=2,
+                )
+            )
+            .order_by(
+                "rank",
+                models.Case(models.When(past, then=F("ends_on"))).desc(nulls_last=True),
+                "starts_on",
+            )
+            .first()
         )
 
 

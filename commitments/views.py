@@ -4,7 +4,6 @@ from collections import Counter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
@@ -27,6 +26,7 @@ from commitments.models import (
     ProgressUpdate,
     ReportingPeriod,
 )
+from commitments.pagination import CappedPaginator as Paginator
 
 PAGE_SIZE = 20
 
@@ -146,7 +146,7 @@ def country_detail(request, code):
     updates = (
         visible.filter(country=country)
         .newest_first()
-        .select_related("objective", "period", "author")
+        .select_related("objective", "country", "period", "author")
     )
     membership = access.membership_of(request.user)
     own = membership is not None and membership.can_edit_updates_for(country)
@@ -157,7 +157,7 @@ def country_detail(request, code):
         "needing_action": (
             ProgressUpdate.objects.needing_action_by(membership).select_related(
                 "objective", "period", "author"
-            )
+            )[:PAGE_SIZE]
             if own
             else None
         ),

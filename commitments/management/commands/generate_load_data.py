@@ -43,13 +43,16 @@ USERNAME_PREFIX = "load-"
 State = ProgressUpdate.State
 Status = ProgressUpdate.Status
 
-STATE_WEIGHTS = {
-    State.PUBLISHED: 80,
-    State.SUBMITTED: 6,
-    State.RETURNED: 5,
-    State.DRAFT: 5,
-    State.WITHDRAWN: 4,
+# The two latest quarters are still moving through review; earlier ones are settled.
+IN_FLIGHT_WEIGHTS = {
+    State.PUBLISHED: 60,
+    State.SUBMITTED: 12,
+    State.RETURNED: 8,
+    State.DRAFT: 12,
+    State.WITHDRAWN: 8,
 }
+SETTLED_WEIGHTS = {State.PUBLISHED: 95, State.WITHDRAWN: 5}
+IN_FLIGHT_PERIODS = 2
 STATUS_WEIGHTS = {
     Status.ON_TRACK: 50,
     Status.AT_RISK: 20,
@@ -360,7 +363,7 @@ class Command(BaseCommand):
             for objective in objectives
             for country in self.countries
         ]
-        states, state_weights = list(STATE_WEIGHTS), list(STATE_WEIGHTS.values())
+        in_flight = {period.pk for period in sets[-1][2][-IN_FLIGHT_PERIODS:]}
         statuses, status_weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit = off")
@@ -371,8 +374,11 @@ class Command(BaseCommand):
             size = min(batch, total - done)
             for i in range(done, done + size):
                 objective, country, period = slots[i * len(slots) // max(total, 1)]
-                # The first few updates show every state, whatever the weights draw.
-                state = states[i] if i < len(states) else rng.choices(states, state_weights)[0]
+                weights = IN_FLIGHT_WEIGHTS if period.pk in in_flight else SETTLED_WEIGHTS
+                state = rng.choices(list(weights), list(weights.values()))[0]
+                if i >= total - len(State.values):
+                    # The last few updates show every state, whatever the weights drew.
+                    state = State.values[total - 1 - i]
                 status = rng.choices(statuses, status_weights)[0]
                 self.add_update(tables, content_type, objective, country, period, state, status)
             with transaction.atomic(), connection.cursor() as cursor:

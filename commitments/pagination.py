@@ -1,0 +1,25 @@
+"""Pages whose cost does not grow with the history behind them."""
+
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``cap`` rows: ``SELECT COUNT(*) FROM (… LIMIT cap + 1)`` walks the
+    ordering index for a bounded number of entries, where a plain count reads every
+    matching row. ``capped`` says there are more than ``count``; pages stop there, and
+    the list asks the user to narrow the filters.
+    """
+
+    def __init__(self, object_list, per_page, cap=COUNT_CAP, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap
+        self.capped = False
+
+    @cached_property
+    def count(self):
+        found = self.object_list[: self.cap + 1].count()
+        self.capped = found > self.cap
+        return min(found, self.cap)
