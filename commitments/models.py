@@ -370,15 +370,11 @@ class ProgressUpdateQuerySet(models.QuerySet):
         """An official's country's drafts and returned updates, returned ones first."""
         if membership is None or not membership.is_official:
             return self.none()
+        # Of the two states, "returned" sorts after "draft": descending puts it first, in
+        # the order of the upd_needing_action index.
         return self.filter(
             country_id=membership.country_id, state__in=ProgressUpdate.EDITABLE_STATES
-        ).order_by(
-            models.Case(
-                models.When(state=ProgressUpdate.State.RETURNED, then=0),
-                default=1,
-            ),
-            "-updated_at",
-        )
+        ).order_by("-state", "-updated_at")
 
     def newest_first(self):
         """Newest first, with a tie-break so pages never shuffle."""
@@ -407,7 +403,7 @@ class ProgressUpdateQuerySet(models.QuerySet):
             for objective in objectives
             for country in countries
         } - {None}
-        updates = self.filter(pk__in=ids).select_related("author", "period").in_bulk()
+        updates = self.filter(pk__in=ids).select_related("author", "period").order_by().in_bulk()
         return [
             (
                 objective,
@@ -513,7 +509,14 @@ class ProgressUpdate(models.Model):
                 "objective", F("created_at").desc(), F("id").desc(), name="upd_obj_latest"
             ),
             models.Index("country", F("created_at").desc(), F("id").desc(), name="upd_cty_latest"),
-            models.Index("author", F("created_at").desc(), name="upd_author_latest"),
+            models.Index(
+                "author", F("created_at").desc(), F("id").desc(), name="upd_author_newest"
+            ),
+            # The updates list's filters, each with the newest-first order.
+            models.Index("state", F("created_at").desc(), F("id").desc(), name="upd_state_latest"),
+            models.Index(
+                "period", F("created_at").desc(), F("id").desc(), name="upd_period_latest"
+            ),
             models.Index(F("created_at").desc(), F("id").desc(), name="upd_latest"),
             models.Index(fields=["period", "objective", "country"], name="upd_period_cell"),
             GinIndex(fields=["search"], name="upd_search"),
@@ -522,6 +525,14 @@ class ProgressUpdate(models.Model):
                 "id",
                 name="upd_review_queue",
                 condition=Q(state="submitted"),
+            ),
+            # An official's drafts and returned updates: a few rows among a country's history.
+            models.Index(
+                "country",
+                F("state").desc(),
+                F("updated_at").desc(),
+                name="upd_needing_action",
+                condition=Q(state__in=["draft", "returned"]),
             ),
         ]
         constraints = [

@@ -20,6 +20,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self):
+        # Keep the ordering: the index that serves the page then serves the count too
+        # (an official's "published or my country" has no index but the ordering one).
         found = self.object_list[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)
