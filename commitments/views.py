@@ -5,7 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
-from django.db.models import Count, Prefetch
+from django.db.models import F, Func, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -41,6 +42,14 @@ def healthz(request):
             cursor.execute("SELECT 1")
     except DatabaseError:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def livez(request):
+    """Liveness: the process answers; no database involved (restart it if this fails)."""
     return HttpResponse("ok", content_type="text/plain")
 
 
@@ -130,10 +139,18 @@ def objective_detail(request, pk):
 @require_GET
 def country_list(request):
     access.require_role(request)
+    # Two independent counts as subqueries: joining both would multiply the rows
+    # (every update times every official) before counting.
     countries = Country.objects.annotate(
-        update_count=Count("updates"), official_count=Count("memberships", distinct=True)
+        update_count=count_of(ProgressUpdate.objects.filter(country=OuterRef("pk"))),
+        official_count=count_of(Membership.objects.filter(country=OuterRef("pk"))),
     )
     return render(request, "commitments/country_list.html", {"countries": countries})
+
+
+def count_of(queryset):
+    """A correlated ``COUNT(*)`` subquery."""
+    return Coalesce(Subquery(queryset.order_by().values(n=Func(F("pk"), function="COUNT"))[:1]), 0)
 
 
 @require_GET

@@ -21,7 +21,7 @@ from commitments.models import (
     ObjectiveSet,
     ReportingPeriod,
 )
-from commitments.services import record
+from commitments.services import initial_values, record
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +60,15 @@ def grow(cast, make_update):
     made = []
 
     def add(n):
+        if not made:
+            first = make_update(author=cast.alice, evidence_links=["https://example.org/a"])
+            record(
+                actor=cast.alice,
+                action="update.created",
+                target=first,
+                changes=initial_values(first),
+            )
+            made.append(first)
         while len(made) < n:
             i = len(made)
             made.append(
