@@ -19,8 +19,9 @@ DATA_DIR = ROOT / "data"
 GENERATOR_VERSION = 2
 
 
-def start():
-    """Start (or join) the benchmark's server; returns the pgserver handle."""
+def start(data_dir=None):
+    """Start (or join) the benchmark's server (or another one in ``data_dir``)."""
+    data_dir = data_dir or DATA_DIR
     runtime = ROOT / "run"
     runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
@@ -28,14 +29,22 @@ def start():
 
     from nadd import embedded_db  # noqa: PLC0415
 
-    handles = DATA_DIR / ".handle_pids.json"
+    handles = data_dir / ".handle_pids.json"
     if handles.exists():
         # Same recovery as the development server: forget pids of killed runs.
         import json  # noqa: PLC0415
 
         pids = json.loads(handles.read_text() or "[]")
         handles.write_text(json.dumps([pid for pid in pids if embedded_db._is_running(pid)]))
-    return pgserver.get_server(DATA_DIR)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    return pgserver.get_server(data_dir)
+
+
+def pg_ctl(server, *args):
+    """pg_ctl on the server's data directory, as the user PostgreSQL runs as."""
+    from pgserver._commands import pg_ctl as run  # noqa: PLC0415
+
+    return run(list(args), pgdata=server.pgdata, user=server.system_user, timeout=60)
 
 
 def bin_path(name):
@@ -121,6 +130,7 @@ def fresh_copy(server, template, name, log=print):
     started = time.monotonic()
     execute(server, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     manage(server, name, "migrate", "--noinput", "-v0")
+    manage(server, name, "createcachetable")
     execute(server, "ANALYZE", database=name)
     log(f"Copied {template} to {name} and migrated it in {time.monotonic() - started:.0f} s.")
     return name
