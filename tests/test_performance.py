@@ -164,3 +164,28 @@ def test_long_lists_count_at_most_a_thousand_rows(login, cast, make_update, sett
         pagination.CappedPaginator.__init__.__defaults__ = (original,)
     assert response.context["page"].paginator.capped
     assert "More than 2 updates" in response.text
+
+
+def test_submitting_an_update_has_a_fixed_cost(client, cast, objective, q1):
+    import uuid
+
+    client.force_login(cast.alice)
+    url = reverse("update_create", args=[objective.pk])
+    counts = []
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                url,
+                {
+                    "period": q1.pk,
+                    "status": "on_track",
+                    "narrative": "Done.",
+                    "token": uuid.uuid4(),
+                },
+            )
+        assert response.status_code == 302
+        counts.append(len(queries))
+    # Session, user, membership; objective, periods, form checks; INSERT, audit INSERT,
+    # the savepoints around them, the session's messages. The database checks the
+    # constraints in the INSERT. (The first request also caches the content type.)
+    assert counts[1] == counts[2] <= 18, counts
