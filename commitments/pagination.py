@@ -13,15 +13,19 @@ class CappedPaginator(Paginator):
     the list asks the user to narrow the filters.
     """
 
-    def __init__(self, object_list, per_page, cap=COUNT_CAP, **kwargs):
+    def __init__(self, object_list, per_page, cap=None, count_list=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
-        self.cap = cap
+        self.cap = COUNT_CAP if cap is None else cap
         self.capped = False
+        # What to count when it differs from what to show: matches of a full-text search
+        # come from the GIN index in any order; counting them in the page's order would
+        # sort every match (356 ms instead of 35 ms for a common word over a million).
+        self.count_list = object_list if count_list is None else count_list
 
     @cached_property
     def count(self):
         # Keep the ordering: the index that serves the page then serves the count too
         # (an official's "published or my country" has no index but the ordering one).
-        found = self.object_list[: self.cap + 1].count()
+        found = self.count_list[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)

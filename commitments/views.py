@@ -216,7 +216,9 @@ def update_list(request):
     filterset = ProgressUpdateFilter(request.GET, queryset=updates)
     valid = filterset.is_valid()
     results = filterset.qs if valid else updates.none()
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    searching = valid and filterset.form.cleaned_data.get("q")
+    count_list = results.order_by() if searching else None
+    page = Paginator(results, PAGE_SIZE, count_list=count_list).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode()}
