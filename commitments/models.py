@@ -420,6 +420,13 @@ class ProgressUpdateQuerySet(models.QuerySet):
         ]
 
 
+class ProgressUpdateManager(models.Manager.from_queryset(ProgressUpdateQuerySet)):
+    def get_queryset(self):
+        # The search vector is for the database's GIN index only: reading it back costs
+        # more than the rest of a row (it is the whole narrative, parsed and positioned).
+        return super().get_queryset().defer("search")
+
+
 class ProgressUpdate(models.Model):
     """One country's account of its progress on one objective in one reporting period."""
 
@@ -491,7 +498,7 @@ class ProgressUpdate(models.Model):
         db_persist=True,
     )
 
-    objects = ProgressUpdateQuerySet.as_manager()
+    objects = ProgressUpdateManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
