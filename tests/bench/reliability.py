@@ -299,10 +299,15 @@ def main(argv=None):
     else:
         checks = {options.check: CHECKS[options.check]}
     failed = 0
-    for name, check in checks.items():
-        ok, detail = check(srv)
-        failed += not ok
-        log(f"{name.upper()}: {'pass' if ok else 'FAIL'} - {detail}")
+    try:
+        for name, check in checks.items():
+            ok, detail = check(srv)
+            failed += not ok
+            log(f"{name.upper()}: {'pass' if ok else 'FAIL'} - {detail}")
+    finally:
+        # pg_ctl restarted the server under pgserver's feet, so pgserver no longer
+        # recognises it as its own at exit: stop it here.
+        db.pg_ctl(srv, "-w", "-m", "fast", "stop")
     sys.exit(1 if failed else 0)
 
 
