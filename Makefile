@@ -15,7 +15,8 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	then echo $$p; break; fi; done)
 
-.PHONY: install system-deps messages browser-deps chromium run test lint check clean
+.PHONY: install system-deps messages browser-deps chromium run test lint check clean bench \
+	reliability soak
 
 install: $(VENV)/.installed
 
@@ -82,6 +83,7 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 
 run: install system-deps messages
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py load_demo
 	@echo ""
 	@echo "Serving the NADD Commitment Tracker at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
@@ -90,6 +92,17 @@ run: install system-deps messages
 test: install system-deps messages browser-deps
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+
+# Performance and reliability drivers (QUALITY.md 2 and 1.F) on their own embedded
+# PostgreSQL in .pgdata/bench/, never the development data. See README, "Performance".
+bench: install
+	env -u PYENV_VERSION -u PYENV_DIR $(PY) -m tests.bench.run
+
+reliability: install
+	env -u PYENV_VERSION -u PYENV_DIR $(PY) -m tests.bench.reliability all
+
+soak: install
+	env -u PYENV_VERSION -u PYENV_DIR $(PY) -m tests.bench.reliability soak --minutes 10
 
 lint: install
 	$(VENV)/bin/ruff check .

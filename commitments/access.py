@@ -19,6 +19,12 @@ def membership_of(user):
     """The user's membership row, or None (anonymous users and users without a role)."""
     if not user.is_authenticated or not user.is_active:
         return None
+    relation = Membership._meta.get_field("user").remote_field
+    if not relation.is_cached(user):
+        # One query for the membership and its country, which every page header shows.
+        relation.set_cached_value(
+            user, Membership.objects.select_related("country").filter(user=user).first()
+        )
     try:
         return user.membership
     except Membership.DoesNotExist:

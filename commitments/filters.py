@@ -5,6 +5,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Country, Objective, ProgressUpdate, ReportingPeriod
+from commitments.widgets import speed_up_selects
 
 SEARCH_MAX_LENGTH = 200
 
@@ -52,6 +53,12 @@ class ProgressUpdateFilter(django_filters.FilterSet):
     class Meta:
         model = ProgressUpdate
         fields = ["q", "country", "objective", "status", "state", "period", "author"]
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            speed_up_selects(super().form)
+        return self._form
 
     def search(self, queryset, name, value):
         """Full-text search over the narratives (PostgreSQL, GIN-indexed)."""

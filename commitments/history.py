@@ -49,13 +49,18 @@ def describe(entry):
         labels = CHOICE_LABELS.get(field, {})
         change = {
             "label": FIELD_LABELS.get(field, field),
-            "old": _display(labels.get(old, old)),
-            "new": _display(labels.get(new, new)),
+            "old": _display(_label(labels, old)),
+            "new": _display(_label(labels, new)),
         }
         if field == "narrative" and old and new:
             change["diff"] = word_diff(old, new)
         changes.append(change)
     return {"label": ACTIONS.get(entry.action, entry.action), "changes": changes}
+
+
+def _label(labels, value):
+    # Lists (evidence links) cannot be looked up: only choices have labels.
+    return labels.get(value, value) if isinstance(value, str) else value
 
 
 def _display(value):

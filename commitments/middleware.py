@@ -1,5 +1,7 @@
 from django.utils import translation
 
+from commitments import access
+
 
 class UserLanguageMiddleware:
     """A signed-in user's pages come in the language saved on their membership.
@@ -13,7 +15,8 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        membership = getattr(user, "membership", None) if user and user.is_authenticated else None
+        # The same query the page header needs anyway (membership with its country).
+        membership = access.membership_of(user) if user is not None else None
         if membership is not None and membership.language:
             translation.activate(membership.language)
             request.LANGUAGE_CODE = membership.language

@@ -264,11 +264,23 @@ class ReportingPeriodQuerySet(models.QuerySet):
         if objective_set is None:
             return None
         today = today or timezone.localdate()
-        periods = self.filter(objective_set=objective_set)
+        # One query: the period containing today, else the latest past one, else the first.
+        past = Q(ends_on__lt=today)
         return (
-            periods.filter(starts_on__lte=today, ends_on__gte=today).first()
-            or periods.filter(ends_on__lt=today).order_by("-ends_on").first()
-            or periods.order_by("starts_on").first()
+            self.filter(objective_set=objective_set)
+            .annotate(
+                rank=models.Case(
+                    models.When(starts_on__lte=today, ends_on__gte=today, then=0),
+                    models.When(past, then=1),
+                    default=2,
+                )
+            )
+            .order_by(
+                "rank",
+                models.Case(models.When(past, then=F("ends_on"))).desc(nulls_last=True),
+                "starts_on",
+            )
+            .first()
         )
 
 
@@ -428,15 +440,11 @@ class ProgressUpdateQuerySet(models.QuerySet):
         """An official's country's drafts and returned updates, returned ones first."""
         if membership is None or not membership.is_official:
             return self.none()
+        # Of the two states, "returned" sorts after "draft": descending puts it first, in
+        # the order of the upd_needing_action index.
         return self.filter(
             country_id=membership.country_id, state__in=ProgressUpdate.EDITABLE_STATES
-        ).order_by(
-            models.Case(
-                models.When(state=ProgressUpdate.State.RETURNED, then=0),
-                default=1,
-            ),
-            "-updated_at",
-        )
+        ).order_by("-state", "-updated_at")
 
     def newest_first(self):
         """Newest first, with a tie-break so pages never shuffle."""
@@ -465,7 +473,7 @@ class ProgressUpdateQuerySet(models.QuerySet):
             for objective in objectives
             for country in countries
         } - {None}
-        updates = self.filter(pk__in=ids).select_related("author", "period").in_bulk()
+        updates = self.filter(pk__in=ids).select_related("author", "period").order_by().in_bulk()
         return [
             (
                 objective,
@@ -480,6 +488,13 @@ class ProgressUpdateQuerySet(models.QuerySet):
             )
             for objective in objectives
         ]
+
+
+class ProgressUpdateManager(models.Manager.from_queryset(ProgressUpdateQuerySet)):
+    def get_queryset(self):
+        # The search vector is for the database's GIN index only: reading it back costs
+        # more than the rest of a row (it is the whole narrative, parsed and positioned).
+        return super().get_queryset().defer("search")
 
 
 class ProgressUpdate(models.Model):
@@ -560,7 +575,7 @@ class ProgressUpdate(models.Model):
         db_persist=True,
     )
 
-    objects = ProgressUpdateQuerySet.as_manager()
+    objects = ProgressUpdateManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -578,15 +593,37 @@ class ProgressUpdate(models.Model):
                 "objective", F("created_at").desc(), F("id").desc(), name="upd_obj_latest"
             ),
             models.Index("country", F("created_at").desc(), F("id").desc(), name="upd_cty_latest"),
-            models.Index("author", F("created_at").desc(), name="upd_author_latest"),
+            models.Index(
+                "author", F("created_at").desc(), F("id").desc(), name="upd_author_newest"
+            ),
+            # The updates list's filters, each with the newest-first order.
+            models.Index("state", F("created_at").desc(), F("id").desc(), name="upd_state_latest"),
+            models.Index(
+                "period", F("created_at").desc(), F("id").desc(), name="upd_period_latest"
+            ),
             models.Index(F("created_at").desc(), F("id").desc(), name="upd_latest"),
-            models.Index(fields=["period", "objective", "country"], name="upd_period_cell"),
+            models.Index(
+                "period",
+                "objective",
+                "country",
+                F("created_at").desc(),
+                F("id").desc(),
+                name="upd_period_cell_latest",
+            ),
             GinIndex(fields=["search"], name="upd_search"),
             models.Index(
                 "submitted_at",
                 "id",
                 name="upd_review_queue",
                 condition=Q(state="submitted"),
+            ),
+            # An official's drafts and returned updates: a few rows among a country's history.
+            models.Index(
+                "country",
+                F("state").desc(),
+                F("updated_at").desc(),
+                name="upd_needing_action",
+                condition=Q(state__in=["draft", "returned"]),
             ),
         ]
         constraints = [

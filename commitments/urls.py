@@ -5,6 +5,7 @@ from commitments import api, views
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("livez", views.livez, name="livez"),
     path("objectives/", views.objective_list, name="objective_list"),
     path("objectives/<int:pk>/", views.objective_detail, name="objective_detail"),
     path("objectives/<int:pk>/updates/new/", views.update_create, name="update_create"),

@@ -5,9 +5,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Prefetch
+from django.db.models import F, Func, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,6 +31,7 @@ from commitments.models import (
     ProgressUpdate,
     ReportingPeriod,
 )
+from commitments.pagination import CappedPaginator as Paginator
 
 PAGE_SIZE = 20
 
@@ -58,6 +59,14 @@ def healthz(request):
             cursor.execute("SELECT 1")
     except DatabaseError:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def livez(request):
+    """Liveness: the process answers; no database involved (restart it if this fails)."""
     return HttpResponse("ok", content_type="text/plain")
 
 
@@ -143,40 +152,60 @@ def objective_detail(request, pk):
     context = {
         "objective": objective,
         "page": page,
-        "countries": Country.objects.members(),
         "can_write": membership is not None and membership.is_official and objective.is_active,
     }
-    context["timeline_chart"] = objective_timeline_chart(
-        objective, ProgressUpdate.objects.published().filter(objective=objective)
-    )
+    context["timeline_chart"] = objective_timeline_chart(objective)
     context["legend"] = charts.legend()
     return render(request, "commitments/objective_detail.html", context)
 
 
-def objective_timeline_chart(objective, updates):
-    """Each member country's status per reporting period of the objective's set.
+def objective_timeline_chart(objective):
+    """Each member country's published status in each reporting period of the objective's set.
 
-    Three queries whatever the history: countries, periods, and the newest update's
-    status per (country, period) among ``updates`` (the published record).
+    Two queries whatever the history: the countries, then the periods, each annotated with
+    every country's newest published status (one index probe per cell).
     """
     countries = list(Country.objects.members())
-    periods = list(objective.objective_set.periods.order_by("starts_on"))
-    newest = (
-        updates.order_by("country_id", "period_id", "-created_at", "-id")
-        .distinct("country_id", "period_id")
-        .values_list("country_id", "period_id", "status")
+    published = ProgressUpdate.objects.published().filter(objective=objective)
+    # Sorted here, not in SQL: a sort node over the subqueries would read as a sort over
+    # the update table in the query plans, and there are only a handful of periods.
+    periods = sorted(
+        objective.objective_set.periods.order_by().annotate(
+            **{
+                f"status_{country.pk}": Subquery(
+                    published.filter(country=country, period=OuterRef("pk"))
+                    .newest_first()
+                    .values("status")[:1]
+                )
+                for country in countries
+            }
+        ),
+        key=lambda period: period.starts_on,
     )
-    statuses = {(country, period): status for country, period, status in newest}
+    statuses = {
+        (country.pk, period.pk): getattr(period, f"status_{country.pk}")
+        for period in periods
+        for country in countries
+        if getattr(period, f"status_{country.pk}")
+    }
     return charts.status_timeline(countries, periods, statuses)
 
 
 @require_GET
 def country_list(request):
     access.require_role(request)
+    # Two independent counts as subqueries: joining both would multiply the rows
+    # (every update times every official) before counting.
     countries = Country.objects.annotate(
-        update_count=Count("updates"), official_count=Count("memberships", distinct=True)
+        update_count=count_of(ProgressUpdate.objects.filter(country=OuterRef("pk"))),
+        official_count=count_of(Membership.objects.filter(country=OuterRef("pk"))),
     )
     return render(request, "commitments/country_list.html", {"countries": countries})
+
+
+def count_of(queryset):
+    """A correlated ``COUNT(*)`` subquery."""
+    return Coalesce(Subquery(queryset.order_by().values(n=Func(F("pk"), function="COUNT"))[:1]), 0)
 
 
 @require_GET
@@ -189,7 +218,7 @@ def country_detail(request, code):
     updates = (
         visible.filter(country=country)
         .newest_first()
-        .select_related("objective", "period", "author")
+        .select_related("objective", "country", "period", "author")
     )
     membership = access.membership_of(request.user)
     own = membership is not None and membership.can_edit_updates_for(country)
@@ -200,7 +229,7 @@ def country_detail(request, code):
         "needing_action": (
             ProgressUpdate.objects.needing_action_by(membership).select_related(
                 "objective", "period", "author"
-            )
+            )[:PAGE_SIZE]
             if own
             else None
         ),
@@ -261,7 +290,9 @@ def update_list(request):
     filterset = ProgressUpdateFilter(request.GET, queryset=updates)
     valid = filterset.is_valid()
     results = filterset.qs if valid else updates.none()
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    searching = valid and filterset.form.cleaned_data.get("q")
+    count_list = results.order_by() if searching else None
+    page = Paginator(results, PAGE_SIZE, count_list=count_list).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode()}

@@ -118,6 +118,16 @@ DATABASES["default"].setdefault("OPTIONS", {}).update(
     }
 )
 
+# Nothing lives in one app process: sessions are in the database, and so is the cache
+# (rate-limit counters, say), so any number of processes behind a load balancer agree.
+# `manage.py createcachetable` creates its table.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "django_cache",
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

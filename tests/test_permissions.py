@@ -56,6 +56,7 @@ MATRIX = {
     "api_countries": answers(401, 200, 200, 200, 200, 403),
     "api_openapi": answers(401, 200, 200, 200, 200, 403),
     "healthz": answers(200, 200, 200, 200, 200, 200),
+    "livez": answers(200, 200, 200, 200, 200, 200),
     "login": answers(200, 200, 200, 200, 200, 200),
     "logout": answers(302, 405, 405, 405, 405, 405),
     "password_change": answers(302, 200, 200, 200, 200, 200),
@@ -64,7 +65,7 @@ MATRIX = {
 }
 
 # Reachable without signing in; everything else must send an anonymous visitor to sign in.
-PUBLIC = {"login", "healthz"}
+PUBLIC = {"login", "healthz", "livez"}
 
 
 def iter_patterns(resolver=None, prefix="", namespace=None):

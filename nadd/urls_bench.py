@@ -1,0 +1,48 @@
+"""The benchmark's URLconf: the application plus its denominators, mounted only here.
+
+``/bench/trivial`` is the authenticated trivial view of QUALITY.md 2.1 (session and
+user, nothing else); ``/bench/anon`` the anonymous one, for the auth floor (P5).
+"""
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpResponse
+from django.urls import path
+
+from nadd.urls import urlpatterns as app_urlpatterns
+
+
+def trivial(request):
+    return HttpResponse(f"ok {request.user.pk}", content_type="text/plain")
+
+
+@login_not_required
+def anon(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+class QueryCountMiddleware:
+    """Adds ``X-Queries``: how many SQL statements the request ran."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        count = 0
+
+        def counter(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counter):
+            response = self.get_response(request)
+        response["X-Queries"] = str(count)
+        return response
+
+
+urlpatterns = [
+    path("bench/trivial", trivial),
+    path("bench/anon", anon),
+    *app_urlpatterns,
+]

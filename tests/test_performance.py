@@ -1,0 +1,192 @@
+"""Query budgets per page (QUALITY.md P6) and index use (P7), pinned without timing.
+
+Every page costs the same number of queries with 2 rows of data as with 50: no query
+per row. Beyond the 3 every signed-in page pays (session, user, membership with its
+country), the dashboard spends at most 8 and a list at most 5 (the updates list adds
+the option lists of its filter form).
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments.models import (
+    Comment,
+    Meeting,
+    Objective,
+    ObjectiveSet,
+    ReportingPeriod,
+)
+from commitments.services import initial_values, record
+
+pytestmark = pytest.mark.django_db
+
+BASE = 3  # session, user, membership (with its country)
+
+# page -> (url name, args, role, own-query budget)
+PAGES = {
+    "dashboard (coordinator)": ("dashboard", [], "carol", 8),
+    "dashboard (official)": ("dashboard", [], "alice", 8),
+    "objective page": ("objective_detail", ["objective"], "alice", 5),
+    "country page (own)": ("country_detail", ["ca"], "alice", 8),
+    "country page": ("country_detail", ["ca"], "carol", 8),
+    "updates list": ("update_list", [], "carol", 6),
+    "updates list (official)": ("update_list", [], "alice", 6),
+    "updates list, filtered": ("update_list?country=MX&status=on_track", [], "carol", 7),
+    "updates list, search": ("update_list?q=naloxone", [], "alice", 6),
+    "update page": ("update_detail", ["update"], "carol", 3),
+    "update history": ("update_history", ["update"], "carol", 3),
+    "review queue": ("review_queue", [], "carol", 5),
+    "objective list": ("objective_list", [], "carol", 3),
+    "country list": ("country_list", [], "carol", 2),
+    "meeting list": ("meeting_list", [], "carol", 3),
+    "meeting page": ("meeting_detail", ["meeting"], "carol", 5),
+}
+
+STATES = ["published", "submitted", "draft", "returned", "published", "withdrawn"]
+
+
+@pytest.fixture
+def grow(cast, make_update):
+    """grow(n): bring the data to n updates spread over objectives, countries, periods,
+    authors and states, with n comments and n audit entries on the first one."""
+    objectives = list(Objective.objects.filter(objective_set__year=2024).order_by("number"))
+    periods = list(ReportingPeriod.objects.filter(objective_set__year=2024))
+    authors = [cast.alice, cast.bob, cast.uma]
+    made = []
+
+    def add(n):
+        if not made:
+            first = make_update(author=cast.alice, evidence_links=["https://example.org/a"])
+            record(
+                actor=cast.alice,
+                action="update.created",
+                target=first,
+                changes=initial_values(first),
+            )
+            made.append(first)
+        while len(made) < n:
+            i = len(made)
+            made.append(
+                make_update(
+                    author=authors[i % 3],
+                    objective=objectives[i % len(objectives)],
+                    period=periods[i % len(periods)],
+                    state=STATES[i % len(STATES)],
+                    narrative=f"Naloxone report number {i}",
+                    created_at=timezone.now() - datetime.timedelta(hours=i),
+                )
+            )
+            Comment.objects.create(update=made[0], author=authors[i % 3], body=f"Comment {i}")
+            record(
+                actor=cast.carol,
+                action="update.commented",
+                target=made[0],
+                changes={"comment": [None, f"Comment {i}"]},
+            )
+        return made[0]
+
+    return add
+
+
+def url_of(name, args, update, objective):
+    name, _, query = name.partition("?")
+    values = {
+        "objective": objective.pk,
+        "update": update.pk,
+        "meeting": Meeting.objects.get(ordinal=7).pk,
+    }
+    url = reverse(name, args=[values.get(arg, arg) for arg in args])
+    return f"{url}?{query}" if query else url
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_queries_do_not_grow_with_the_rows_and_stay_in_budget(client, cast, grow, page):
+    name, args, role, budget = PAGES[page]
+    client.force_login(getattr(cast, role))
+    update = grow(2)
+    url = url_of(name, args, update, update.objective)
+    few = count_queries(client, url)
+    grow(50)
+    many = count_queries(client, url)
+    assert many == few, f"{page}: {few} queries with 2 rows, {many} with 50"
+    assert few - BASE <= budget, f"{page}: {few - BASE} queries of its own, budget {budget}"
+
+
+def test_a_signed_in_page_pays_three_queries_before_its_own(client, cast):
+    client.force_login(cast.alice)
+    # The country list is the cheapest page: its own query is the list itself... plus
+    # the header's membership and country, fetched together.
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("country_list"))
+    tables = [query["sql"].split(" FROM ")[1].split()[0] for query in queries.captured_queries]
+    assert tables[:BASE] == ['"django_session"', '"auth_user"', '"commitments_membership"']
+    assert "commitments_country" in queries.captured_queries[2]["sql"]
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (datetime.date(2023, 6, 1), "2024 Q1"),  # before the set: its first period
+        (datetime.date(2024, 5, 20), "2024 Q2"),  # during: the period containing today
+        (datetime.date(2026, 1, 1), "2024 Q4"),  # after: its last period
+    ],
+)
+def test_current_period_is_one_query(django_assert_num_queries, today, expected):
+    objective_set = ObjectiveSet.objects.get(year=2024)
+    with django_assert_num_queries(1):
+        period = ReportingPeriod.objects.current_for(objective_set, today=today)
+    assert period.name == expected
+
+
+def test_long_lists_count_at_most_a_thousand_rows(login, cast, make_update, monkeypatch):
+    from commitments import pagination
+
+    make_update(author=cast.alice)
+    make_update(author=cast.bob)
+    make_update(author=cast.uma)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 2)
+    response = login(cast.carol).get(reverse("update_list"))
+    assert response.context["page"].paginator.capped
+    assert "More than 2 updates" in response.text
+    # A search counts its matches in any order (from the GIN index), not the page's.
+    with CaptureQueriesContext(connection) as queries:
+        login(cast.carol).get(reverse("update_list"), {"q": "naloxone"})
+    count = next(q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"])
+    assert "ORDER BY" not in count
+
+
+def test_submitting_an_update_has_a_fixed_cost(client, cast, objective, q1):
+    import uuid
+
+    client.force_login(cast.alice)
+    url = reverse("update_create", args=[objective.pk])
+    counts = []
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                url,
+                {
+                    "period": q1.pk,
+                    "status": "on_track",
+                    "narrative": "Done.",
+                    "token": uuid.uuid4(),
+                },
+            )
+        assert response.status_code == 302
+        counts.append(len(queries))
+    # Session, user, membership; objective, periods, form checks; INSERT, audit INSERT,
+    # the savepoints around them, the session's messages. The database checks the
+    # constraints in the INSERT. (The first request also caches the content type.)
+    assert counts[1] == counts[2] <= 18, counts
