@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	then echo $$p; break; fi; done)
 
-.PHONY: install run test lint check clean
+.PHONY: install run test lint audit check clean
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,12 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Known vulnerabilities in the pinned dependencies (pip-audit asks PyPI's advisory data),
+# then bandit over our own code (medium severity and up).
+audit: install
+	$(VENV)/bin/pip-audit --progress-spinner off --skip-editable
+	$(VENV)/bin/bandit -q -ll -r nadd commitments -x commitments/migrations
 
 clean:
 	rm -rf $(VENV) *.egg-info staticfiles

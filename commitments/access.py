@@ -4,15 +4,11 @@ Outside a user's scope an object answers 404, so its existence is not revealed; 
 scope but not allowed, 403. Roles are read from the database on every request.
 """
 
-import logging
-
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from commitments.models import Membership, ProgressUpdate
-
-logger = logging.getLogger("commitments.access")
 
 
 def membership_of(user):
@@ -72,11 +68,5 @@ def get_editable_update(request, pk):
 
 
 def deny(request, message):
-    """Log the refusal and answer 403."""
-    logger.warning(
-        "permission denied user=%s role=%s route=%s",
-        getattr(request.user, "pk", None),
-        role_of(request.user),
-        request.path,
-    )
+    """Answer 403; commitments.middleware.DenialLogMiddleware logs it with the request id."""
     raise PermissionDenied(message)

@@ -527,3 +527,8 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit entries are append-only.")
+
+
+# Security models live in their own modules; importing them here registers them.
+from commitments.mfa import RecoveryCode, RecoveryCodeDevice  # noqa: E402, F401
+from commitments.sessions import UserSession  # noqa: E402, F401

@@ -2,18 +2,28 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from commitments import account_views
+
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
+        account_views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
         "accounts/password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
+    ),
+    path("accounts/reauth/", account_views.reauth, name="reauth"),
+    path("accounts/mfa/setup/", account_views.mfa_setup, name="mfa_setup"),
+    path("accounts/mfa/verify/", account_views.mfa_verify, name="mfa_verify"),
+    path(
+        "accounts/mfa/recovery-codes/",
+        account_views.mfa_recovery_codes,
+        name="mfa_recovery_codes",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

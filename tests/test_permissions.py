@@ -50,6 +50,12 @@ MATRIX = {
     "password_change": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
     "password_change_done": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
     "set_language": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 302)},
+    # Account security pages (tests/test_security_mfa.py): every signed-in account has them.
+    "reauth": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
+    "mfa_setup": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
+    # Without an authenticator app yet, the second step sends to the set-up page.
+    "mfa_verify": dict.fromkeys(ROLES, 302),
+    "mfa_recovery_codes": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
 }
 
 # Reachable without signing in; everything else must send an anonymous visitor to sign in.
