@@ -34,5 +34,8 @@ class RequestIDLogFilter(logging.Filter):
     """Adds ``record.request_id`` so every log line names its request."""
 
     def filter(self, record):
-        record.request_id = _current.get()
+        # django.request records carry the request itself; they may be written after the
+        # middleware has returned.
+        request = getattr(record, "request", None)
+        record.request_id = getattr(request, "request_id", None) or _current.get()
         return True
