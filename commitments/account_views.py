@@ -3,7 +3,6 @@ re-authentication and password change. The sign-in and sign-out views are Django
 
 import time
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from commitments import mfa
-from commitments.middleware import REAUTH_AT
+from commitments.middleware import REAUTH_AT, recently_authenticated
 from commitments.services import record
 from commitments.sessions import end_sessions_of
 
@@ -29,12 +28,6 @@ def _next_url(request, default="dashboard"):
     ):
         return candidate
     return reverse(default)
-
-
-def recently_authenticated(request):
-    """Whether the password (or an OTP) was entered within ``REAUTH_MAX_AGE``."""
-    entered = request.session.get(REAUTH_AT)
-    return entered is not None and time.time() - entered <= settings.REAUTH_MAX_AGE
 
 
 def redirect_to_reauth(request):

@@ -151,6 +151,34 @@ class RequireMFAMiddleware:
         return redirect(f"{reverse(target)}?{urlencode({'next': next_url})}")
 
 
+def recently_authenticated(request):
+    """Whether the password (or an OTP) was entered within ``REAUTH_MAX_AGE``."""
+    entered = request.session.get(REAUTH_AT)
+    return entered is not None and time.time() - entered <= settings.REAUTH_MAX_AGE
+
+
+class AdminReauthMiddleware:
+    """Every change made in the admin (roles, countries, accounts) needs a recent password."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        name = _view_name(request) or ""
+        if (
+            request.method == "POST"
+            and name.startswith("admin:")
+            and name not in {"admin:login", "admin:logout"}
+            and request.user.is_authenticated
+            and not recently_authenticated(request)
+        ):
+            return redirect(f"{reverse('reauth')}?{urlencode({'next': request.path})}")
+        return None
+
+
 def client_ip(request):
     """The client's address (the proxy passes the real one in REMOTE_ADDR, see README)."""
     return request.META.get("REMOTE_ADDR") or "unknown"

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "commitments.middleware.RequireMFAMiddleware",
+    "commitments.middleware.AdminReauthMiddleware",
     "commitments.middleware.RateLimitMiddleware",
     "commitments.middleware.CoordinatorReadOnlyMiddleware",
     "commitments.middleware.DenialLogMiddleware",
