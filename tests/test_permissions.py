@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from commitments.models import Meeting, ProgressUpdate
+from commitments.models import Meeting, Membership, ProgressUpdate
 
 ROLES = ["anonymous", "alice", "bob", "carol", "dave", "nora"]
 # alice: official of Canada, who wrote the sample update; bob: official of Mexico;
@@ -164,3 +164,20 @@ def test_non_officials_cannot_post_updates(client, cast, sample, role, q1):
     )
     assert response.status_code == 403
     assert ProgressUpdate.objects.count() == before
+
+
+def test_anonymous_posts_to_every_url_are_refused_or_sent_to_sign_in(client, sample):
+    before = (ProgressUpdate.objects.count(), Membership.objects.count())
+    for name in MATRIX:
+        response = client.post(url_for(name, sample), {"narrative": "anonymous"})
+        if name in PUBLIC | {"set_language"}:
+            # The sign-in form re-renders, /healthz is GET-only, set_language only redirects.
+            assert response.status_code in {200, 302, 405}, name
+            continue
+        assert response.status_code == 302, name
+        assert response.url.startswith(reverse("login")), name
+    for route, name, namespace in iter_patterns():
+        if namespace == "admin" and name not in {"login", "logout"} and "(?P" not in route:
+            path = "/" + re.sub(r"<(?:\w+:)?\w+>", str(sample["pk"]), route)
+            assert client.post(path, {}).status_code == 302, path
+    assert (ProgressUpdate.objects.count(), Membership.objects.count()) == before
