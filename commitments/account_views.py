@@ -6,6 +6,7 @@ import time
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -19,6 +20,22 @@ from commitments.services import record
 from commitments.sessions import end_sessions_of
 
 PENDING_KEY = "nadd_pending_totp_key"
+PASSWORD_MAX_LENGTH = 4096  # hashing megabytes on every attempt would be a cheap DoS
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form with its length limits enforced before anything is looked up.
+
+    Django sets the username field's ``max_length`` after the field is built, so without
+    this the value reaches authenticate() (and django-axes' 255-character column) whole.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
+        self.fields["password"].max_length = PASSWORD_MAX_LENGTH
+        self.fields["password"].validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
 
 
 def _next_url(request, default="dashboard"):
@@ -37,7 +54,7 @@ def redirect_to_reauth(request):
 @require_http_methods(["GET", "POST"])
 def reauth(request):
     """Enter the password again before a sensitive change (sudo mode, 30 minutes)."""
-    form = AuthenticationForm(
+    form = SignInForm(
         request, data=request.POST or None, initial={"username": request.user.get_username()}
     )
     # The account is the signed-in one whatever the form sends.
@@ -127,6 +144,10 @@ def mfa_recovery_codes(request):
         "has_device": mfa.has_device(request.user),
     }
     return render(request, "mfa/recovery_codes.html", context)
+
+
+class LoginView(auth_views.LoginView):
+    authentication_form = SignInForm
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -31,7 +31,7 @@ REAUTH_AT = "nadd_reauth_at"  # the last time the password (or an OTP) was enter
 
 # Reachable with a password-only session when MFA is required: the MFA pages themselves
 # and what is needed to leave.
-MFA_EXEMPT = {"login", "logout", "healthz", "set_language", "mfa_setup", "mfa_verify"}
+MFA_EXEMPT = {"login", "logout", "healthz", "set_language", "mfa_setup", "mfa_verify", "reauth"}
 
 # The only non-GET requests a coordinator may send: reviewing, and their own account.
 COORDINATOR_WRITE_ALLOWLIST = {

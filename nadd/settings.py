@@ -59,6 +59,12 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-never-used-i
 DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Exact origins only (scheme://host[:port]): a wildcard would trust every subdomain.
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if "*" in _origin or not _origin.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            f"CSRF_TRUSTED_ORIGINS must list exact origins like https://host; got {_origin!r}"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -56,10 +56,12 @@ MATRIX = {
     # Without an authenticator app yet, the second step sends to the set-up page.
     "mfa_verify": dict.fromkeys(ROLES, 302),
     "mfa_recovery_codes": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
+    # The admin's own sign-in page sends everyone to the one sign-in form.
+    "admin_login": dict.fromkeys(ROLES, 302),
 }
 
 # Reachable without signing in; everything else must send an anonymous visitor to sign in.
-PUBLIC = {"login", "healthz"}
+PUBLIC = {"login", "healthz", "admin_login"}
 
 
 def iter_patterns(resolver=None, prefix="", namespace=None):
