@@ -255,6 +255,7 @@ if PRODUCTION:
 REQUIRE_MFA = env_bool("REQUIRE_MFA", PRODUCTION)
 OTP_TOTP_ISSUER = "NADD Commitment Tracker"
 OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a TOTP secret
 
 # Sign-in throttling (django-axes): 10 failures for one username lock that username for
 # 15 minutes; a success resets the count. Never by address alone, so one office behind a
