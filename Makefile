@@ -6,12 +6,16 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The browser tests drive Debian's Chromium (Playwright cannot download a browser here)
+# and check pages with a pinned axe-core from the npm registry (tests/browser/package-lock.json).
+CHROMIUM := /usr/bin/chromium
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 # The first Python 3.12 or newer found on PATH (Django 6.1 needs 3.12).
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	then echo $$p; break; fi; done)
 
-.PHONY: install run test lint audit check clean
+.PHONY: install system-deps browser-deps chromium run test lint audit check clean
 
 install: $(VENV)/.installed
 
@@ -25,14 +29,52 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-run: install
+# WeasyPrint (the meeting brief's PDF) needs HarfBuzz's subsetting library from Debian.
+system-deps:
+	@if ! ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing libharfbuzz-subset0 for PDF briefs..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libharfbuzz-subset0; \
+		else \
+			echo "PDF briefs need HarfBuzz's subset library. Install it as root, e.g.:"; \
+			echo "  sudo apt-get install -y libharfbuzz-subset0"; exit 1; \
+		fi; \
+	fi
+
+# What the browser tests need besides Python: Chromium and axe-core.
+browser-deps: chromium $(AXE)
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Chromium for the browser tests..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else \
+			echo "The browser tests need Chromium at $(CHROMIUM)."; \
+			echo "Install it as root, e.g.: sudo apt-get install -y chromium"; exit 1; \
+		fi; \
+	fi
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
+		else \
+			echo "The accessibility tests need npm to install the pinned axe-core."; \
+			echo "Install it as root, e.g.: sudo apt-get install -y npm"; exit 1; \
+		fi; \
+	fi
+	npm ci --prefix tests/browser --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+run: install system-deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo ""
 	@echo "Serving the NADD Commitment Tracker at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
-test: install
+test: install system-deps browser-deps
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
@@ -47,4 +89,4 @@ audit: install
 	$(VENV)/bin/bandit -q -ll -r nadd commitments -x commitments/migrations
 
 clean:
-	rm -rf $(VENV) *.egg-info staticfiles
+	rm -rf $(VENV) *.egg-info staticfiles tests/browser/node_modules

@@ -56,14 +56,40 @@ def get_visible_update(request, pk):
     )
 
 
-def get_editable_update(request, pk):
-    """An update the user may edit, or 404 (another country's update is out of scope)."""
-    require_official(request)
+def get_own_country_update(request, pk):
+    """An update of the official's own country, in any state, or 404 (another country's
+    update is out of scope, even when published)."""
+    membership = require_official(request)
     return get_object_or_404(
-        ProgressUpdate.objects.editable_by(request.user).select_related(
+        ProgressUpdate.objects.filter(country_id=membership.country_id).select_related(
             "objective__objective_set", "country", "period", "author"
         ),
         pk=pk,
+    )
+
+
+def get_update_with_history(request, pk):
+    """An update whose history the user may read, or 404. An update's history holds its
+    earlier drafts and review comments, so an official sees only their own country's;
+    coordinators and admins see every update's."""
+    if role_of(request.user) == Membership.Role.OFFICIAL:
+        return get_own_country_update(request, pk)
+    return get_visible_update(request, pk)
+
+
+def require_coordinator(request):
+    """Refuse (403) anyone but a coordinator: reviewing is their job alone."""
+    if role_of(request.user) != Membership.Role.COORDINATOR:
+        deny(request, _("Only coordinators review updates."))
+
+
+def can_discuss(user, update):
+    """Coordinators and the update's own country's officials take part in its thread."""
+    membership = membership_of(user)
+    if membership is None:
+        return False
+    return membership.role == Membership.Role.COORDINATOR or membership.can_edit_updates_for(
+        update.country
     )
 
 

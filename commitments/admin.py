@@ -1,17 +1,24 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from commitments import services
+from commitments import imports, services
 from commitments.models import (
     AuditEntry,
+    Comment,
     Country,
     Meeting,
     Membership,
     Objective,
     ObjectiveSet,
     ProgressUpdate,
+    ReminderLog,
     ReportingPeriod,
 )
 from commitments.sessions import end_sessions_of
@@ -106,14 +113,121 @@ class ReportingPeriodInline(admin.TabularInline):
     extra = 0
 
 
+class ObjectiveImportForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    adopted_at = forms.ModelChoiceField(
+        label=_("Adopted at"), queryset=Meeting.objects.order_by("-start_date")
+    )
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8, with the header row number,title,theme,text and one objective per row."
+        ),
+    )
+    create_quarters = forms.BooleanField(
+        label=_("Create the four quarters of the year as reporting periods"),
+        required=False,
+        initial=True,
+    )
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if ObjectiveSet.objects.filter(year=year).exists():
+            raise forms.ValidationError(
+                _("Objectives for %(year)s already exist.") % {"year": year}
+            )
+        return year
+
+
 @admin.register(ObjectiveSet)
 class ObjectiveSetAdmin(AuditedAdmin):
     list_display = ["year", "adopted_at", "reviewed_at"]
     inlines = [ObjectiveInline, ReportingPeriodInline]
+    change_list_template = "admin/commitments/objectiveset/change_list.html"
+
+    def get_urls(self):
+        urls = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="commitments_objectiveset_import",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def import_view(self, request):
+        """Load a new year's objectives from a CSV file: every bad row reported, all or nothing."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ObjectiveImportForm(request.POST or None, request.FILES or None)
+        row_errors = []
+        if request.method == "POST" and form.is_valid():
+            rows, row_errors = imports.parse(form.cleaned_data["file"])
+            if not row_errors:
+                objective_set = imports.import_objective_set(
+                    actor=request.user,
+                    year=form.cleaned_data["year"],
+                    adopted_at=form.cleaned_data["adopted_at"],
+                    rows=rows,
+                    create_quarters=form.cleaned_data["create_quarters"],
+                )
+                self.message_user(
+                    request,
+                    _("Imported %(count)d objectives for %(year)s.")
+                    % {"count": len(rows), "year": objective_set.year},
+                )
+                return redirect("admin:commitments_objectiveset_change", objective_set.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import objectives from CSV"),
+            "form": form,
+            "row_errors": row_errors,
+            "opts": self.model._meta,
+            "columns": ",".join(imports.COLUMNS),
+            "themes": Objective.Theme.choices,
+        }
+        status = 400 if request.method == "POST" and (row_errors or form.errors) else 200
+        return TemplateResponse(
+            request, "admin/commitments/objectiveset/import.html", context, status=status
+        )
+
+
+class ObjectiveAdminForm(forms.ModelForm):
+    """Carries the version the admin loaded, so a concurrent edit is never overwritten."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Objective
+        fields = ["objective_set", "number", "title", "text", "theme", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["loaded_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            # The admin's change view is one transaction: the lock holds until it commits.
+            current = (Objective.objects.select_for_update().values_list("version", flat=True)).get(
+                pk=self.instance.pk
+            )
+            if cleaned.get("loaded_version") != current:
+                raise forms.ValidationError(
+                    _(
+                        "Someone else changed this objective since you opened it. "
+                        "Nothing was saved: copy your changes, reload the page and apply "
+                        "them to the current text."
+                    ),
+                    code="stale",
+                )
+            self.instance.version = current + 1
+        return cleaned
 
 
 @admin.register(Objective)
 class ObjectiveAdmin(AuditedAdmin):
+    form = ObjectiveAdminForm
     list_display = ["number", "title", "theme", "objective_set", "is_active"]
     list_display_links = ["number", "title"]
     list_filter = ["objective_set", "theme", "is_active"]
@@ -139,7 +253,7 @@ class MembershipAdmin(AuditedAdmin):
 class MembershipInline(admin.StackedInline):
     model = Membership
     can_delete = False
-    fields = ["role", "country"]
+    fields = ["role", "country", "language"]
 
 
 admin.site.unregister(User)
@@ -196,11 +310,26 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(ReadOnlyAdmin):
-    list_display = ["objective", "country", "period", "status", "author", "created_at"]
-    list_filter = ["country", "status", "period", "objective__objective_set"]
+    list_display = ["objective", "country", "period", "status", "state", "author", "created_at"]
+    list_filter = ["state", "country", "status", "period", "objective__objective_set"]
     list_select_related = ["objective", "country", "period", "author"]
     search_fields = ["narrative"]
     date_hierarchy = "created_at"
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "author", "kind", "update"]
+    list_filter = ["kind"]
+    list_select_related = ["author", "update__objective", "update__country", "update__period"]
+    search_fields = ["body", "author__username"]
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(ReadOnlyAdmin):
+    list_display = ["sent_on", "kind", "recipient", "period"]
+    list_filter = ["kind", "sent_on"]
+    list_select_related = ["recipient", "period"]
 
 
 @admin.register(AuditEntry)

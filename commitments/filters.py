@@ -34,6 +34,9 @@ class ProgressUpdateFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=ProgressUpdate.Status.choices, empty_label=_("Any status")
     )
+    state = django_filters.ChoiceFilter(
+        label=_("Review state"), choices=ProgressUpdate.State.choices, empty_label=_("Any state")
+    )
     period = django_filters.ModelChoiceFilter(
         label=_("Reporting period"),
         queryset=ReportingPeriod.objects.select_related("objective_set").order_by("-starts_on"),
@@ -48,7 +51,7 @@ class ProgressUpdateFilter(django_filters.FilterSet):
 
     class Meta:
         model = ProgressUpdate
-        fields = ["q", "country", "objective", "status", "period", "author"]
+        fields = ["q", "country", "objective", "status", "state", "period", "author"]
 
     def search(self, queryset, name, value):
         """Full-text search over the narratives (PostgreSQL, GIN-indexed)."""

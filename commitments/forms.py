@@ -1,10 +1,17 @@
+import uuid
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from commitments.models import MAX_EVIDENCE_LINKS, NARRATIVE_MAX_LENGTH, ProgressUpdate
+from commitments.models import (
+    COMMENT_MAX_LENGTH,
+    MAX_EVIDENCE_LINKS,
+    NARRATIVE_MAX_LENGTH,
+    ProgressUpdate,
+)
 
 EVIDENCE_LINK_MAX_LENGTH = 500
 
@@ -73,6 +80,8 @@ class ProgressUpdateForm(forms.ModelForm):
         help_text=_("Web addresses of published documents or reports, one per line (at most 10)."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Identifies this form: posting it twice (a double click, a retry) creates one update.
+    token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = ProgressUpdate
@@ -105,10 +114,14 @@ class ProgressUpdateForm(forms.ModelForm):
         self.fields["narrative"].strip = True
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            del self.fields["token"]
+        else:
+            del self.fields["version"]
+            self.fields["token"].initial = uuid.uuid4()
 
     def clean_version(self):
         version = self.cleaned_data.get("version")
-        if self.instance.pk and version is None:
+        if version is None:
             raise ValidationError(_("The form is missing its version; reload the page."))
         return version
 
@@ -116,3 +129,33 @@ class ProgressUpdateForm(forms.ModelForm):
         # The model's own checks need objective and country, which the server sets.
         self.instance.objective = self.objective
         super()._post_clean()
+
+
+class VersionForm(forms.Form):
+    """The version of the update the user saw when they chose an action."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ReturnForm(VersionForm):
+    reason = forms.CharField(
+        label=_("Reason for returning"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=COMMENT_MAX_LENGTH,
+        help_text=_("Tell the country's officials what to change. Required."),
+        error_messages={"required": _("Say why the update is returned.")},
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Add a comment"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages={"required": _("Write a comment before sending it.")},
+    )
+    token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["token"].initial = uuid.uuid4()

@@ -10,12 +10,13 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Length
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 NARRATIVE_MAX_LENGTH = 10_000
+COMMENT_MAX_LENGTH = 5_000
 MAX_EVIDENCE_LINKS = 10
 
 
@@ -178,6 +179,7 @@ class Objective(models.Model):
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Retired objectives take no new updates.")
     )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         ordering = ["objective_set__year", "number"]
@@ -275,6 +277,13 @@ class Membership(models.Model):
         related_name="memberships",
         help_text=_("The country an official reports for. Empty for other roles."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("The language of the pages and e-mails this user gets."),
+    )
 
     class Meta:
         verbose_name = _("membership")
@@ -313,39 +322,80 @@ class Membership(models.Model):
 
 class ProgressUpdateQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The updates this user may read: every update, for anyone with a role."""
+        """What this user may read: coordinators and admins everything; officials
+        published updates plus every update of their own country; others nothing."""
         from commitments import access  # noqa: PLC0415 - access imports models
 
-        if access.role_of(user) is None:
+        role = access.role_of(user)
+        if role is None:
             return self.none()
-        return self
+        if role != Membership.Role.OFFICIAL:
+            return self
+        membership = access.membership_of(user)
+        return self.filter(
+            Q(state=ProgressUpdate.State.PUBLISHED) | Q(country_id=membership.country_id)
+        )
 
     def editable_by(self, user):
-        """The updates this user may edit: an official's own country's, nobody else's."""
+        """What this user may edit: their own country's drafts and returned updates."""
         from commitments import access  # noqa: PLC0415
 
         membership = access.membership_of(user)
         if membership is None or not membership.is_official:
             return self.none()
-        return self.filter(country_id=membership.country_id)
+        return self.filter(
+            country_id=membership.country_id, state__in=ProgressUpdate.EDITABLE_STATES
+        )
+
+    def published(self):
+        """The updates every signed-in user may read: the record of each country."""
+        return self.filter(state=ProgressUpdate.State.PUBLISHED)
+
+    def reported(self):
+        """Updates handed in for a period: submitted for review or already published."""
+        return self.filter(
+            state__in=[ProgressUpdate.State.SUBMITTED, ProgressUpdate.State.PUBLISHED]
+        )
+
+    def review_queue(self):
+        """Submitted updates awaiting a coordinator, oldest submission first."""
+        return self.filter(state=ProgressUpdate.State.SUBMITTED).order_by("submitted_at", "id")
+
+    def needing_action_by(self, membership):
+        """An official's country's drafts and returned updates, returned ones first."""
+        if membership is None or not membership.is_official:
+            return self.none()
+        return self.filter(
+            country_id=membership.country_id, state__in=ProgressUpdate.EDITABLE_STATES
+        ).order_by(
+            models.Case(
+                models.When(state=ProgressUpdate.State.RETURNED, then=0),
+                default=1,
+            ),
+            "-updated_at",
+        )
 
     def newest_first(self):
         """Newest first, with a tie-break so pages never shuffle."""
         return self.order_by("-created_at", "-id")
 
-    def matrix(self, objectives, countries, period=None):
+    def matrix(self, objectives, countries, period=None, reported=None):
         """Each objective's row of cells, one per country: ``(country, latest, reported)``.
 
-        ``latest`` is the cell's newest update (or None) and ``reported`` whether the cell
-        has an update in ``period``. Two queries whatever the history: one index probe per
-        cell for the newest id, then the updates themselves.
+        ``latest`` is the cell's newest update in this queryset (or None) and ``reported``
+        whether the cell has an update of ``reported`` (default: this queryset) in
+        ``period``. Two queries whatever the history: one index probe per cell for the
+        newest id, then the updates themselves.
         """
+        reported = self if reported is None else reported
         annotations = {}
         for country in countries:
             cell = self.filter(objective=OuterRef("pk"), country=country)
             annotations[f"latest_{country.pk}"] = Subquery(cell.newest_first().values("pk")[:1])
             if period is not None:
-                annotations[f"reported_{country.pk}"] = Exists(cell.filter(period=period))
+                annotations[f"reported_{country.pk}"] = Exists(
+                    reported.filter(objective=OuterRef("pk"), country=country, period=period)
+                )
         objectives = list(objectives.annotate(**annotations)) if annotations else []
         ids = {
             getattr(objective, f"latest_{country.pk}")
@@ -371,6 +421,15 @@ class ProgressUpdateQuerySet(models.QuerySet):
 
 class ProgressUpdate(models.Model):
     """One country's account of its progress on one objective in one reporting period."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted for review")
+        PUBLISHED = "published", _("Published")
+        RETURNED = "returned", _("Returned for changes")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    EDITABLE_STATES = (State.DRAFT, State.RETURNED)
 
     class Status(models.TextChoices):
         NOT_STARTED = "not_started", _("Not started")
@@ -406,9 +465,25 @@ class ProgressUpdate(models.Model):
         on_delete=models.PROTECT,
         related_name="progress_updates",
     )
+    state = models.CharField(
+        _("review state"), max_length=20, choices=State, default=State.DRAFT, editable=False
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last edited"), default=timezone.now, editable=False)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True, editable=False)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviewed_updates",
+        editable=False,
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # The token of the form that created this update: a form posted twice creates one row.
+    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     search = models.GeneratedField(
         expression=SearchVector("narrative", config="simple"),
         output_field=SearchVectorField(),
@@ -437,6 +512,12 @@ class ProgressUpdate(models.Model):
             models.Index(F("created_at").desc(), F("id").desc(), name="upd_latest"),
             models.Index(fields=["period", "objective", "country"], name="upd_period_cell"),
             GinIndex(fields=["search"], name="upd_search"),
+            models.Index(
+                "submitted_at",
+                "id",
+                name="upd_review_queue",
+                condition=Q(state="submitted"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -450,6 +531,18 @@ class ProgressUpdate(models.Model):
                 name="update_narrative_max_length",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="update_version_positive"),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "submitted", "published", "returned", "withdrawn"]),
+                name="update_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="published") | Q(published_at__isnull=False),
+                name="update_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="submitted") | Q(submitted_at__isnull=False),
+                name="update_submitted_has_date",
+            ),
         ]
 
     def __str__(self):
@@ -467,6 +560,87 @@ class ProgressUpdate(models.Model):
             raise ValidationError(
                 {"period": _("Choose a reporting period of this objective's year.")}
             )
+
+
+class Comment(models.Model):
+    """A message in an update's discussion between its country's officials and coordinators."""
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", _("Comment")
+        RETURN_REASON = "return_reason", _("Reason for returning")
+
+    update = models.ForeignKey(
+        ProgressUpdate,
+        verbose_name=_("progress update"),
+        on_delete=models.PROTECT,
+        related_name="comments",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="update_comments",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.COMMENT)
+    body = models.TextField(_("comment"), max_length=COMMENT_MAX_LENGTH)
+    created_at = models.DateTimeField(_("written"), default=timezone.now, editable=False)
+    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        indexes = [models.Index("update", "created_at", "id", name="comment_thread")]
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("body"), COMMENT_MAX_LENGTH)
+                & GreaterThan(Length("body"), 0),
+                name="comment_body_length",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Comment by %(author)s on %(update)s") % {
+            "author": self.author,
+            "update": self.update_id,
+        }
+
+
+class ReminderLog(models.Model):
+    """One reminder sent to one person on one day, so a second run sends nothing twice."""
+
+    class Kind(models.TextChoices):
+        UPDATE_DUE = "update_due", _("Updates due")
+        REVIEW_DIGEST = "review_digest", _("Review queue digest")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    sent_on = models.DateField(_("sent on"))
+    period = models.ForeignKey(
+        ReportingPeriod,
+        verbose_name=_("reporting period"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "sent_on"], name="one_reminder_per_kind_per_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient} ({self.sent_on})"
 
 
 class AuditEntryQuerySet(models.QuerySet):

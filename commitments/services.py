@@ -1,13 +1,22 @@
-"""Workflows that change data. Each runs in one transaction and writes its audit entry."""
+"""Workflows that change data. Each runs in one transaction and writes its audit entry.
+
+An update's life: draft → submitted → published, or submitted → returned (with a
+coordinator's reason) → edited → submitted again; a draft or returned update may be
+withdrawn. Every step checks who acts, the state, and the version the actor saw, and
+moves the version on, so a stale page can never act on a newer record.
+"""
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from commitments.models import AuditEntry, ProgressUpdate
+from commitments.models import AuditEntry, Comment, Membership, ProgressUpdate
 
 EDITABLE_UPDATE_FIELDS = ("status", "narrative", "evidence_links", "period")
+State = ProgressUpdate.State
 
 
 class EditConflict(Exception):
@@ -18,8 +27,21 @@ class EditConflict(Exception):
         self.current = current
 
 
-def record(*, actor, action, target, changes=None):
-    """Append an audit entry about ``target``."""
+class ReusedForm(Exception):
+    """The form's one-time token belongs to another record; nothing was saved."""
+
+
+class StaleState(Exception):
+    """The action does not fit the update's current state or version; nothing changed."""
+
+    def __init__(self, current, message):
+        super().__init__(message)
+        self.current = current
+        self.message = message
+
+
+def record(*, actor, action, target, changes=None, at=None):
+    """Append an audit entry about ``target`` (``at`` only for loading past history)."""
     return AuditEntry.objects.create(
         actor=actor,
         action=action,
@@ -27,6 +49,7 @@ def record(*, actor, action, target, changes=None):
         target_id=str(target.pk),
         target_repr=str(target)[:300],
         changes=changes or {},
+        created_at=at or timezone.now(),
     )
 
 
@@ -38,29 +61,65 @@ def _audit_value(value):
     return value
 
 
-@transaction.atomic
-def create_update(*, actor, membership, objective, period, status, narrative, evidence_links):
-    """An official writes an update for their own country; the server sets country and author."""
-    update = ProgressUpdate(
-        objective=objective,
-        country=membership.country,
-        period=period,
-        status=status,
-        narrative=narrative,
-        evidence_links=evidence_links,
-        author=actor,
+def initial_values(update):
+    """The audit diff of a new update: every editable field from nothing to its value."""
+    return {field: [None, _audit_value(getattr(update, field))] for field in EDITABLE_UPDATE_FIELDS}
+
+
+def _official_of(actor, country):
+    membership = getattr(actor, "membership", None)
+    return membership is not None and membership.can_edit_updates_for(country)
+
+
+def _is_coordinator(actor):
+    membership = getattr(actor, "membership", None)
+    return membership is not None and membership.role == Membership.Role.COORDINATOR
+
+
+def _locked(update):
+    return (
+        ProgressUpdate.objects.select_for_update(of=("self",))
+        .select_related("author", "period", "objective", "country")
+        .get(pk=update.pk)
     )
-    update.full_clean(exclude=["search"])
-    update.save()
-    record(
-        actor=actor,
-        action="update.created",
-        target=update,
-        changes={
-            field: [None, _audit_value(getattr(update, field))] for field in EDITABLE_UPDATE_FIELDS
-        },
-    )
-    return update
+
+
+def create_update(
+    *, actor, membership, objective, period, status, narrative, evidence_links, token=None
+):
+    """An official drafts an update for their own country; the server sets country and author.
+
+    A form posted twice with the same ``token`` creates one update: the second call
+    returns the first one.
+    """
+    if not membership.is_official:
+        raise PermissionDenied(_("Only a country's officials can write progress updates."))
+    try:
+        with transaction.atomic():
+            update = ProgressUpdate(
+                objective=objective,
+                country=membership.country,
+                period=period,
+                status=status,
+                narrative=narrative,
+                evidence_links=evidence_links,
+                author=actor,
+                creation_token=token,
+            )
+            update.full_clean(exclude=["search", "creation_token"])
+            update.save()
+            record(
+                actor=actor, action="update.created", target=update, changes=initial_values(update)
+            )
+            return update
+    except IntegrityError:
+        # Only a repeated token is forgiven: the same form, posted again.
+        existing = token and ProgressUpdate.objects.filter(creation_token=token).first()
+        if not existing:
+            raise
+        if existing.country_id != membership.country_id:
+            raise ReusedForm() from None
+        return existing
 
 
 @transaction.atomic
@@ -74,17 +133,17 @@ def edit_update(*, actor, update, loaded_version, **fields):
     unknown = set(fields) - set(EDITABLE_UPDATE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
-    current = (
-        ProgressUpdate.objects.select_for_update(of=("self",))
-        .select_related("author", "period", "objective")
-        .get(pk=update.pk)
-    )
+    current = _locked(update)
+    if not _official_of(actor, current.country):
+        raise PermissionDenied(_("Only the country's officials can edit its updates."))
     if current.version != loaded_version:
         raise EditConflict(current)
+    if current.state not in ProgressUpdate.EDITABLE_STATES:
+        raise StaleState(current, _("Only drafts and returned updates can be edited."))
     before = {name: _audit_value(getattr(current, name)) for name in fields}
     for name, value in fields.items():
         setattr(current, name, value)
-    current.full_clean(exclude=["search"])
+    current.full_clean(exclude=["search", "creation_token"])
     current.updated_at = timezone.now()
     current.version = F("version") + 1
     current.save(update_fields=[*fields, "updated_at", "version"])
@@ -93,3 +152,126 @@ def edit_update(*, actor, update, loaded_version, **fields):
     changes = {name: [before[name], after[name]] for name in fields if before[name] != after[name]}
     record(actor=actor, action="update.edited", target=current, changes=changes)
     return current
+
+
+def _transition(
+    *, actor, update, loaded_version, allowed_from, to, action, refused, note=None, **extra
+):
+    current = _locked(update)
+    if current.version != loaded_version or current.state not in allowed_from:
+        raise StaleState(current, refused)
+    old_state = current.state
+    now = timezone.now()
+    current.state = to
+    current.updated_at = now
+    current.version = F("version") + 1
+    for name, value in extra.items():
+        setattr(current, name, now if value is timezone.now else value)
+    current.save(update_fields=["state", "updated_at", "version", *extra])
+    current.refresh_from_db()
+    changes = {"state": [old_state, to]}
+    if note:
+        changes["reason"] = [None, note]
+    record(actor=actor, action=action, target=current, changes=changes)
+    return current
+
+
+@transaction.atomic
+def submit_update(*, actor, update, loaded_version):
+    """An official of the update's country hands a draft or returned update in for review."""
+    if not _official_of(actor, update.country):
+        raise PermissionDenied(_("Only the country's officials can submit its updates."))
+    return _transition(
+        actor=actor,
+        update=update,
+        loaded_version=loaded_version,
+        allowed_from=ProgressUpdate.EDITABLE_STATES,
+        to=State.SUBMITTED,
+        action="update.submitted",
+        refused=_("This update was changed or is no longer a draft; reload it and try again."),
+        submitted_at=timezone.now,
+    )
+
+
+@transaction.atomic
+def withdraw_update(*, actor, update, loaded_version):
+    """An official withdraws a draft or returned update; it stays in the history."""
+    if not _official_of(actor, update.country):
+        raise PermissionDenied(_("Only the country's officials can withdraw its updates."))
+    return _transition(
+        actor=actor,
+        update=update,
+        loaded_version=loaded_version,
+        allowed_from=ProgressUpdate.EDITABLE_STATES,
+        to=State.WITHDRAWN,
+        action="update.withdrawn",
+        refused=_("Only an unchanged draft or returned update can be withdrawn; reload it."),
+    )
+
+
+@transaction.atomic
+def publish_update(*, actor, update, loaded_version):
+    """A coordinator publishes a submitted update to every signed-in user."""
+    if not _is_coordinator(actor):
+        raise PermissionDenied(_("Only coordinators publish updates."))
+    return _transition(
+        actor=actor,
+        update=update,
+        loaded_version=loaded_version,
+        allowed_from=(State.SUBMITTED,),
+        to=State.PUBLISHED,
+        action="update.published",
+        refused=_("This update is no longer awaiting review in the version you saw."),
+        published_at=timezone.now,
+        reviewed_by=actor,
+    )
+
+
+@transaction.atomic
+def return_update(*, actor, update, loaded_version, reason):
+    """A coordinator returns a submitted update to its country with the reason why."""
+    if not _is_coordinator(actor):
+        raise PermissionDenied(_("Only coordinators return updates."))
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("A reason is required.")
+    current = _transition(
+        actor=actor,
+        update=update,
+        loaded_version=loaded_version,
+        allowed_from=(State.SUBMITTED,),
+        to=State.RETURNED,
+        action="update.returned",
+        refused=_("This update is no longer awaiting review in the version you saw."),
+        note=reason,
+        reviewed_by=actor,
+    )
+    Comment.objects.create(
+        update=current, author=actor, kind=Comment.Kind.RETURN_REASON, body=reason
+    )
+    return current
+
+
+def add_comment(*, actor, update, body, token=None):
+    """Coordinators and the update's country's officials discuss it; posting twice adds one."""
+    if not (_is_coordinator(actor) or _official_of(actor, update.country)):
+        raise PermissionDenied(
+            _("Only coordinators and the country's officials can comment on this update.")
+        )
+    try:
+        with transaction.atomic():
+            comment = Comment(update=update, author=actor, body=body, creation_token=token)
+            comment.full_clean(exclude=["creation_token"])
+            comment.save()
+            record(
+                actor=actor,
+                action="update.commented",
+                target=update,
+                changes={"comment": [None, body]},
+            )
+            return comment
+    except IntegrityError:
+        existing = token and Comment.objects.filter(creation_token=token).first()
+        if not existing or existing.update_id != update.pk:
+            raise
+        return existing

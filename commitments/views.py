@@ -1,22 +1,29 @@
+import uuid
 from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from commitments import access, services
+from commitments import access, briefs, charts, exports, history, services
 from commitments.filters import ProgressUpdateFilter
-from commitments.forms import ProgressUpdateForm
+from commitments.forms import CommentForm, ProgressUpdateForm, ReturnForm, VersionForm
 from commitments.models import (
+    AuditEntry,
     Country,
     Meeting,
+    Membership,
     Objective,
     ObjectiveSet,
     ProgressUpdate,
@@ -46,9 +53,13 @@ def dashboard(request):
     countries = list(Country.objects.members())
     period = ReportingPeriod.objects.current_for(objective_set)
     visible = ProgressUpdate.objects.visible_to(request.user)
-    rows = visible.matrix(active_objectives(objective_set), countries, period)
+    # The matrix is the published record; a cell counts as reported once submitted.
+    rows = ProgressUpdate.objects.published().matrix(
+        active_objectives(objective_set), countries, period, reported=visible.reported()
+    )
     cells = [cell for _, row in rows for cell in row]
     totals = Counter(latest.status for _, latest, _ in cells if latest)
+    membership = access.membership_of(request.user)
     context = {
         "objective_set": objective_set,
         "countries": countries,
@@ -65,7 +76,22 @@ def dashboard(request):
         "recent": visible.newest_first().select_related("objective", "country", "author", "period")[
             :10
         ],
+        "awaiting_review": (
+            ProgressUpdate.objects.review_queue().count()
+            if access.role_of(request.user) == Membership.Role.COORDINATOR
+            else None
+        ),
+        "needing_action": (
+            ProgressUpdate.objects.needing_action_by(membership).count()
+            if membership and membership.is_official
+            else None
+        ),
     }
+    # The chart is drawn from the counts above: no extra query.
+    context["status_chart"] = charts.status_distribution(
+        context["status_totals"], context["no_update_total"]
+    )
+    context["legend"] = charts.legend()
     return render(request, "commitments/dashboard.html", context)
 
 
@@ -105,7 +131,28 @@ def objective_detail(request, pk):
         "countries": Country.objects.members(),
         "can_write": membership is not None and membership.is_official and objective.is_active,
     }
+    context["timeline_chart"] = objective_timeline_chart(
+        objective, ProgressUpdate.objects.published().filter(objective=objective)
+    )
+    context["legend"] = charts.legend()
     return render(request, "commitments/objective_detail.html", context)
+
+
+def objective_timeline_chart(objective, updates):
+    """Each member country's status per reporting period of the objective's set.
+
+    Three queries whatever the history: countries, periods, and the newest update's
+    status per (country, period) among ``updates`` (the published record).
+    """
+    countries = list(Country.objects.members())
+    periods = list(objective.objective_set.periods.order_by("starts_on"))
+    newest = (
+        updates.order_by("country_id", "period_id", "-created_at", "-id")
+        .distinct("country_id", "period_id")
+        .values_list("country_id", "period_id", "status")
+    )
+    statuses = {(country, period): status for country, period, status in newest}
+    return charts.status_timeline(countries, periods, statuses)
 
 
 @require_GET
@@ -123,15 +170,25 @@ def country_detail(request, code):
     country = get_object_or_404(Country, code=code.upper())
     objective_set = ObjectiveSet.objects.current()
     visible = ProgressUpdate.objects.visible_to(request.user)
-    rows = visible.matrix(active_objectives(objective_set), [country])
+    rows = ProgressUpdate.objects.published().matrix(active_objectives(objective_set), [country])
     updates = (
         visible.filter(country=country)
         .newest_first()
         .select_related("objective", "period", "author")
     )
+    membership = access.membership_of(request.user)
+    own = membership is not None and membership.can_edit_updates_for(country)
     context = {
         "country": country,
         "objective_set": objective_set,
+        "own": own,
+        "needing_action": (
+            ProgressUpdate.objects.needing_action_by(membership).select_related(
+                "objective", "period", "author"
+            )
+            if own
+            else None
+        ),
         "rows": [(objective, cells[0][1]) for objective, cells in rows],
         "page": Paginator(updates, PAGE_SIZE).get_page(request.GET.get("page")),
         "meetings": country.meetings.order_by("-start_date"),
@@ -160,6 +217,25 @@ def meeting_detail(request, pk):
 
 
 @require_GET
+def meeting_brief(request, pk):
+    access.require_role(request)
+    meeting = get_object_or_404(Meeting, pk=pk)
+    context = {"brief": briefs.build(meeting)}
+    return render(request, "commitments/meeting_brief.html", context)
+
+
+@require_GET
+def meeting_brief_pdf(request, pk):
+    access.require_role(request)
+    meeting = get_object_or_404(Meeting, pk=pk)
+    document = briefs.render_pdf(request, briefs.build(meeting))
+    response = HttpResponse(document, content_type="application/pdf")
+    filename = slugify(meeting.name) or "brief"
+    response["Content-Disposition"] = f'attachment; filename="brief-{filename}.pdf"'
+    return response
+
+
+@require_GET
 def update_list(request):
     access.require_role(request)
     updates = (
@@ -178,13 +254,46 @@ def update_list(request):
 
 
 @require_GET
+def update_export(request, fmt):
+    """The filtered updates list as a file, under the same filters and access rules."""
+    access.require_role(request)
+    updates = (
+        ProgressUpdate.objects.visible_to(request.user)
+        .newest_first()
+        .select_related("objective__objective_set", "country", "period", "author")
+    )
+    filterset = ProgressUpdateFilter(request.GET, queryset=updates)
+    if not filterset.is_valid():
+        page = Paginator(updates.none(), PAGE_SIZE).get_page(1)
+        context = {"filter": filterset, "page": page, "query": ""}
+        return render(request, "commitments/update_list.html", context, status=400)
+    filename = f"nadd-updates-{timezone.now():%Y%m%d-%H%M}"
+    if fmt == "csv":
+        return exports.csv_response(filterset.qs, filename)
+    return exports.xlsx_response(filterset.qs, filename)
+
+
+@require_GET
 def update_detail(request, pk):
     update = access.get_visible_update(request, pk)
-    context = {
+    return render(request, "commitments/update_detail.html", detail_context(request, update))
+
+
+def detail_context(request, update, **forms):
+    """What the update page shows, and which actions it offers this user."""
+    membership = access.membership_of(request.user)
+    own = membership is not None and membership.can_edit_updates_for(update.country)
+    reviewer = access.role_of(request.user) == Membership.Role.COORDINATOR
+    editable = update.state in ProgressUpdate.EDITABLE_STATES
+    return {
         "update": update,
-        "can_edit": ProgressUpdate.objects.editable_by(request.user).filter(pk=pk).exists(),
+        "comments": update.comments.select_related("author"),
+        "can_edit": own and editable,
+        "can_review": reviewer and update.state == ProgressUpdate.State.SUBMITTED,
+        "can_discuss": access.can_discuss(request.user, update),
+        "return_form": forms.get("return_form") or ReturnForm(initial={"version": update.version}),
+        "comment_form": forms.get("comment_form") or CommentForm(),
     }
-    return render(request, "commitments/update_detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -195,24 +304,42 @@ def update_create(request, pk):
     )
     initial = {"period": ReportingPeriod.objects.current_for(objective.objective_set)}
     form = ProgressUpdateForm(request.POST or None, objective=objective, initial=initial)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        update = services.create_update(
-            actor=request.user,
-            membership=membership,
-            objective=objective,
-            **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
-        )
-        messages.success(request, _("Your update was saved."))
-        return redirect(update)
+        try:
+            update = services.create_update(
+                actor=request.user,
+                membership=membership,
+                objective=objective,
+                token=form.cleaned_data["token"],
+                **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
+            )
+        except services.ReusedForm:
+            # Keep the typed text, with a fresh token for the next attempt.
+            data = request.POST.copy()
+            data["token"] = str(uuid.uuid4())
+            form = ProgressUpdateForm(data, objective=objective)
+            form.is_valid()
+            form.add_error(None, _("This form was already used. Check the text and save again."))
+            status = 409
+        else:
+            messages.success(
+                request, _("Your draft was saved. Submit it for review when it is ready.")
+            )
+            return redirect(update)
     context = {"form": form, "objective": objective, "country": membership.country}
-    return render(request, "commitments/update_form.html", context)
+    return render(request, "commitments/update_form.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def update_edit(request, pk):
-    update = access.get_editable_update(request, pk)
+    update = access.get_own_country_update(request, pk)
+    if update.state not in ProgressUpdate.EDITABLE_STATES:
+        return conflict(
+            request, update, _("Only drafts and returned updates can be edited."), status=409
+        )
     form = ProgressUpdateForm(request.POST or None, instance=update, objective=update.objective)
-    conflict = None
+    current = None
     if request.method == "POST" and form.is_valid():
         try:
             services.edit_update(
@@ -222,12 +349,14 @@ def update_edit(request, pk):
                 **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
             )
         except services.EditConflict as error:
-            conflict = error.current
+            current = error.current
             # Keep what the user typed; the next save is made against the version shown.
             data = request.POST.copy()
-            data["version"] = conflict.version
+            data["version"] = current.version
             form = ProgressUpdateForm(data, instance=update, objective=update.objective)
             form.is_valid()
+        except services.StaleState as error:
+            return conflict(request, error.current, error.message)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(update)
@@ -236,6 +365,123 @@ def update_edit(request, pk):
         "objective": update.objective,
         "country": update.country,
         "update": update,
-        "conflict": conflict,
+        "conflict": current,
     }
-    return render(request, "commitments/update_form.html", context, status=409 if conflict else 200)
+    return render(request, "commitments/update_form.html", context, status=409 if current else 200)
+
+
+def conflict(request, update, message, status=409):
+    """The action no longer fits the update: say why and link back to its current state."""
+    return render(
+        request,
+        "commitments/update_conflict.html",
+        {"update": update, "message": message},
+        status=status,
+    )
+
+
+def transition_view(action, success_message, guard):
+    """A POST-only view moving an update along its workflow with ``action``."""
+
+    @require_POST
+    def view(request, pk):
+        guard(request)
+        update = access.get_visible_update(request, pk)
+        form = VersionForm(request.POST)
+        if not form.is_valid():
+            return conflict(request, update, _("The form was incomplete; reload the page."), 400)
+        try:
+            action(actor=request.user, update=update, loaded_version=form.cleaned_data["version"])
+        except PermissionDenied as error:
+            access.deny(request, str(error))
+        except services.StaleState as error:
+            return conflict(request, error.current, error.message)
+        messages.success(request, success_message)
+        return redirect(update)
+
+    return view
+
+
+update_submit = transition_view(
+    services.submit_update,
+    _lazy("Submitted for review. A coordinator will publish or return it."),
+    guard=access.require_official,
+)
+update_withdraw = transition_view(
+    services.withdraw_update,
+    _lazy("The update was withdrawn. It stays in the history."),
+    guard=access.require_official,
+)
+update_publish = transition_view(
+    services.publish_update,
+    _lazy("Published: every signed-in user can now read this update."),
+    guard=access.require_coordinator,
+)
+
+
+@require_POST
+def update_return(request, pk):
+    access.require_coordinator(request)
+    update = access.get_visible_update(request, pk)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "commitments/update_detail.html",
+            detail_context(request, update, return_form=form),
+            status=400,
+        )
+    try:
+        services.return_update(
+            actor=request.user,
+            update=update,
+            loaded_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.StaleState as error:
+        return conflict(request, error.current, error.message)
+    messages.success(request, _("The update was returned to its country with your reason."))
+    return redirect(update)
+
+
+@require_POST
+def update_comment(request, pk):
+    update = access.get_visible_update(request, pk)
+    if not access.can_discuss(request.user, update):
+        access.deny(
+            request, _("Only coordinators and the country's officials can comment on this update.")
+        )
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "commitments/update_detail.html",
+            detail_context(request, update, comment_form=form),
+            status=400,
+        )
+    services.add_comment(
+        actor=request.user,
+        update=update,
+        body=form.cleaned_data["body"],
+        token=form.cleaned_data["token"],
+    )
+    messages.success(request, _("Your comment was added."))
+    return redirect(f"{update.get_absolute_url()}#comments")
+
+
+@require_GET
+def update_history(request, pk):
+    update = access.get_update_with_history(request, pk)
+    entries = AuditEntry.objects.for_object(update).select_related("actor").reverse()
+    context = {"update": update, "entries": [(entry, history.describe(entry)) for entry in entries]}
+    return render(request, "commitments/update_history.html", context)
+
+
+@require_GET
+def review_queue(request):
+    access.require_coordinator(request)
+    queue = ProgressUpdate.objects.review_queue().select_related(
+        "objective__objective_set", "country", "period", "author"
+    )
+    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "commitments/review_queue.html", {"page": page})

@@ -290,6 +290,33 @@ RATE_LIMITS = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
+# E-mail (reminders). The console backend prints messages in development; production
+# sends through SMTP configured from the environment.
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "MAIL_BACKEND",
+            "django.core.mail.backends.smtp.EmailBackend"
+            if PRODUCTION
+            else "django.core.mail.backends.console.EmailBackend",
+        ),
+        "OPTIONS": {
+            key: value
+            for key, value in {
+                "host": os.environ.get("SMTP_HOST"),
+                "port": int(os.environ["SMTP_PORT"]) if os.environ.get("SMTP_PORT") else None,
+                "username": os.environ.get("SMTP_USER"),
+                "password": os.environ.get("SMTP_PASSWORD"),
+                "use_tls": env_bool("SMTP_USE_TLS", None),
+            }.items()
+            if value is not None
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "nadd-tracker@localhost")
+# The address the application is reached at, for links in e-mails.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -305,5 +332,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    # axes reports every sign-in at INFO; our own audit entries already record them.
+    "loggers": {"pgserver": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -36,6 +36,7 @@ def test_an_admin_edits_an_objective_and_the_change_is_audited(login, cast, obje
             "text": objective.text,
             "theme": objective.theme,
             "is_active": "on",
+            "loaded_version": 1,
         },
     )
     assert response.status_code == 302
@@ -51,7 +52,7 @@ def test_an_admin_changes_a_role_and_the_change_is_audited(login, cast):
     membership = cast.bob.membership
     response = login(cast.dave).post(
         f"/admin/commitments/membership/{membership.pk}/change/",
-        {"user": cast.bob.pk, "role": "coordinator", "country": ""},
+        {"user": cast.bob.pk, "role": "coordinator", "country": "", "language": "en"},
     )
     assert response.status_code == 302
     membership.refresh_from_db()
@@ -64,7 +65,7 @@ def test_an_official_without_a_country_is_refused_with_a_message(login, cast):
     membership = cast.carol.membership
     response = login(cast.dave).post(
         f"/admin/commitments/membership/{membership.pk}/change/",
-        {"user": cast.carol.pk, "role": "official", "country": ""},
+        {"user": cast.carol.pk, "role": "official", "country": "", "language": "en"},
     )
     assert response.status_code == 200
     assert "An official must act for a country." in response.text
@@ -88,6 +89,7 @@ def test_creating_a_user_never_writes_the_password_into_the_audit_log(login, cas
             "membership-MAX_NUM_FORMS": "1",
             "membership-0-role": "official",
             "membership-0-country": "2",
+            "membership-0-language": "es",
         },
     )
     assert response.status_code == 302, response.content[:2000]
@@ -110,3 +112,51 @@ def test_progress_updates_and_audit_entries_are_read_only_in_the_admin(login, ca
     )
     assert client.get("/admin/commitments/auditentry/add/").status_code == 403
     assert Objective.objects.count() == 9
+
+
+def objective_form(objective, **overrides):
+    data = {
+        "objective_set": objective.objective_set_id,
+        "number": objective.number,
+        "title": objective.title,
+        "text": objective.text,
+        "theme": objective.theme,
+        "is_active": "on",
+        "loaded_version": objective.version,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_two_admins_editing_one_objective_never_overwrite_each_other(cast, objective):
+    from django.test import Client
+
+    from tests.conftest import make_user
+
+    other_admin = make_user("eve", "admin", is_staff=True, is_superuser=True)
+    first, second = Client(), Client()
+    first.force_login(cast.dave)
+    second.force_login(other_admin)
+    url = f"/admin/commitments/objective/{objective.pk}/change/"
+    assert 'name="loaded_version" value="1"' in first.get(url).text
+    assert 'name="loaded_version" value="1"' in second.get(url).text
+    assert first.post(url, objective_form(objective, title="First title")).status_code == 302
+    response = second.post(url, objective_form(objective, title="Second title"))
+    assert response.status_code == 200
+    assert "Someone else changed this objective since you opened it" in response.text
+    assert "Second title" in response.text  # the second admin's input is kept
+    objective.refresh_from_db()
+    assert (objective.title, objective.version) == ("First title", 2)
+    assert AuditEntry.objects.for_object(objective).count() == 1
+
+
+def test_admins_filter_the_audit_log(login, cast, make_update):
+    from commitments import services
+
+    update = make_update(state="draft")
+    services.submit_update(actor=cast.alice, update=update, loaded_version=1)
+    client = login(cast.dave)
+    response = client.get("/admin/commitments/auditentry/?action=update.submitted")
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+    assert client.get("/admin/commitments/auditentry/?q=alice").context["cl"].result_count == 1

@@ -34,6 +34,13 @@ def test_load_demo_creates_the_documented_accounts_and_updates():
     assert {u.author.membership.country_id for u in updates} == {u.country_id for u in updates}
     assert updates.values("status").distinct().count() >= 4
     assert AuditEntry.objects.filter(action="update.created").count() == updates.count()
+    # Every review state is on show, each with its history and, when returned, the reason.
+    states = set(updates.values_list("state", flat=True))
+    assert states == {"draft", "submitted", "published", "returned"}
+    for update in updates.filter(state="returned"):
+        assert update.comments.get().kind == "return_reason"
+        assert AuditEntry.objects.for_object(update).first().action == "update.returned"
+    assert not updates.filter(state="published", published_at__isnull=True).exists()
 
 
 def test_load_demo_is_idempotent():

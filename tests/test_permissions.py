@@ -15,9 +15,17 @@ ROLES = ["anonymous", "alice", "bob", "carol", "dave", "nora"]
 # alice: official of Canada, who wrote the sample update; bob: official of Mexico;
 # carol: coordinator; dave: admin; nora: signed in, no role.
 
-READ = {"anonymous": 302, "alice": 200, "bob": 200, "carol": 200, "dave": 200, "nora": 403}
 
-# url name -> expected GET status per role
+def answers(anonymous, alice, bob, carol, dave, nora):
+    """Expected status codes, in the order of ROLES."""
+    return dict(zip(ROLES, [anonymous, alice, bob, carol, dave, nora], strict=True))
+
+
+READ = answers(302, 200, 200, 200, 200, 403)
+POST_ONLY = answers(302, 405, 405, 405, 405, 405)
+
+# url name -> expected GET status per role. The sample update is a published update of
+# Canada; edit and history use a Canadian draft, which Mexico's bob may not even see.
 MATRIX = {
     "dashboard": READ,
     "objective_list": READ,
@@ -26,30 +34,28 @@ MATRIX = {
     "country_detail": READ,
     "meeting_list": READ,
     "meeting_detail": READ,
+    "meeting_brief": READ,
+    "meeting_brief_pdf": READ,
     "update_list": READ,
+    "update_export_csv": READ,
+    "update_export_xlsx": READ,
     "update_detail": READ,
-    "update_create": {
-        "anonymous": 302,
-        "alice": 200,
-        "bob": 200,
-        "carol": 403,
-        "dave": 403,
-        "nora": 403,
-    },
-    "update_edit": {
-        "anonymous": 302,
-        "alice": 200,
-        "bob": 404,
-        "carol": 403,
-        "dave": 403,
-        "nora": 403,
-    },
-    "healthz": dict.fromkeys(ROLES, 200),
-    "login": dict.fromkeys(ROLES, 200),
-    "logout": {"anonymous": 302, "alice": 405, "bob": 405, "carol": 405, "dave": 405, "nora": 405},
-    "password_change": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
-    "password_change_done": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
-    "set_language": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 302)},
+    "update_create": answers(302, 200, 200, 403, 403, 403),
+    "update_edit": answers(302, 200, 404, 403, 403, 403),
+    "update_history": answers(302, 200, 404, 200, 200, 403),
+    "review_queue": answers(302, 403, 403, 200, 403, 403),
+    # Workflow actions answer POST only; who may do what is in tests/test_workflow.py.
+    "update_submit": POST_ONLY,
+    "update_withdraw": POST_ONLY,
+    "update_publish": POST_ONLY,
+    "update_return": POST_ONLY,
+    "update_comment": POST_ONLY,
+    "healthz": answers(200, 200, 200, 200, 200, 200),
+    "login": answers(200, 200, 200, 200, 200, 200),
+    "logout": answers(302, 405, 405, 405, 405, 405),
+    "password_change": answers(302, 200, 200, 200, 200, 200),
+    "password_change_done": answers(302, 200, 200, 200, 200, 200),
+    "set_language": answers(302, 302, 302, 302, 302, 302),
     # Account security pages (tests/test_security_mfa.py): every signed-in account has them.
     "reauth": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
     "mfa_setup": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
@@ -78,9 +84,11 @@ def iter_patterns(resolver=None, prefix="", namespace=None):
 @pytest.fixture
 def sample(cast, make_update):
     update = make_update(author=cast.alice)
+    draft = make_update(author=cast.alice, state="draft")
     return {
         "pk": update.pk,
         "update_pk": update.pk,
+        "draft_pk": draft.pk,
         "objective_pk": update.objective_id,
         "meeting_pk": Meeting.objects.get(ordinal=7).pk,
         "code": "ca",
@@ -92,8 +100,16 @@ def url_for(name, sample):
         "objective_detail": {"pk": sample["objective_pk"]},
         "update_create": {"pk": sample["objective_pk"]},
         "update_detail": {"pk": sample["update_pk"]},
-        "update_edit": {"pk": sample["update_pk"]},
+        "update_edit": {"pk": sample["draft_pk"]},
+        "update_history": {"pk": sample["draft_pk"]},
+        "update_submit": {"pk": sample["draft_pk"]},
+        "update_withdraw": {"pk": sample["draft_pk"]},
+        "update_publish": {"pk": sample["draft_pk"]},
+        "update_return": {"pk": sample["draft_pk"]},
+        "update_comment": {"pk": sample["draft_pk"]},
         "meeting_detail": {"pk": sample["meeting_pk"]},
+        "meeting_brief": {"pk": sample["meeting_pk"]},
+        "meeting_brief_pdf": {"pk": sample["meeting_pk"]},
         "country_detail": {"code": sample["code"]},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
@@ -152,7 +168,7 @@ def test_posting_to_another_countrys_update_is_404_and_changes_nothing(client, c
         {"period": 1, "status": "completed", "narrative": "Hijacked", "version": 1},
     )
     assert response.status_code == 404
-    update = ProgressUpdate.objects.get(pk=sample["update_pk"])
+    update = ProgressUpdate.objects.get(pk=sample["draft_pk"])
     assert (update.narrative, update.version) != ("Hijacked", 2)
 
 

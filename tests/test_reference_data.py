@@ -49,6 +49,7 @@ def test_objectives_were_adopted_at_the_7th_nadd():
 def test_three_members_and_the_netherlands_as_partner():
     assert set(Country.objects.members().values_list("code", flat=True)) == {"CA", "MX", "US"}
     assert Country.objects.get(code="NL").membership == Country.Membership.PARTNER
+    assert Country.objects.get(code="BE").membership == Country.Membership.PARTNER
 
 
 def test_meetings_named_in_the_statement():
@@ -59,6 +60,7 @@ def test_meetings_named_in_the_statement():
         "North American Leaders' Summit 2023",
         "NADD Public Health Summit",
         "7th North American Drug Dialogue",
+        "8th North American Drug Dialogue",
     }
     seventh = meetings["7th North American Drug Dialogue"]
     assert (seventh.start_date, seventh.end_date) == (
@@ -67,6 +69,10 @@ def test_meetings_named_in_the_statement():
     )
     assert "Washington, D.C." in seventh.place
     assert {c.code for c in seventh.participants.all()} == {"CA", "MX", "US", "NL"}
+    eighth = meetings["8th North American Drug Dialogue"]
+    assert (eighth.start_date, eighth.place) == (datetime.date(2024, 11, 13), "Mexico City, Mexico")
+    assert {c.code for c in eighth.participants.all()} == {"CA", "MX", "US", "NL", "BE"}
+    assert ObjectiveSet.objects.get(year=2024).reviewed_at == eighth
     sixth = meetings["6th North American Drug Dialogue"]
     assert (sixth.start_date.year, sixth.start_date.month, sixth.date_precision) == (
         2022,

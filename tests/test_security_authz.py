@@ -73,6 +73,7 @@ def test_s18_only_admins_edit_objectives(client, cast, role, allowed, objective)
     response = client.post(
         f"/admin/commitments/objective/{objective.pk}/change/",
         {
+            "loaded_version": objective.version,
             "objective_set": objective.objective_set_id,
             "number": objective.number,
             "title": "Renamed",
@@ -124,6 +125,7 @@ def test_s19_a_forged_country_is_ignored_and_no_canadian_row_appears(
         objective,
     )
     assert update.created_at.year != 2001
+    assert update.state == ProgressUpdate.State.DRAFT  # not the forged "published"
     assert not ProgressUpdate.objects.filter(country=canada).exists()
     assert AuditEntry.objects.for_object(update).get().action == "update.created"
     cast.bob.refresh_from_db()
@@ -131,7 +133,7 @@ def test_s19_a_forged_country_is_ignored_and_no_canadian_row_appears(
 
 
 def test_s21_extra_keys_on_the_edit_form_are_ignored(client, cast, make_update, q1):
-    update = make_update(author=cast.alice)
+    update = make_update(author=cast.alice, state=ProgressUpdate.State.DRAFT)
     client.force_login(cast.alice)
     forged = {**FORGED, "country": str(Country.objects.get(code="MX").pk)}
     forged["author"] = str(cast.bob.pk)
@@ -147,6 +149,7 @@ def test_s21_extra_keys_on_the_edit_form_are_ignored(client, cast, make_update, 
         2,
         "New",
     )
+    assert update.state == ProgressUpdate.State.DRAFT
     cast.alice.refresh_from_db()
     assert not cast.alice.is_staff and not cast.alice.is_superuser
 
@@ -191,14 +194,25 @@ def test_s21_model_forms_list_their_fields_explicitly():
 # --- S20: another country's update by id ------------------------------------------------------
 
 
+@pytest.mark.parametrize("which", ["pk", "draft_pk"])  # a published update and a draft
 @pytest.mark.parametrize("suffix", ["edit/", "delete/", "history/"])
-def test_s20_another_countrys_update_answers_404(client, cast, sample, suffix, q1):
+def test_s20_another_countrys_update_answers_404(client, cast, sample, suffix, which, q1):
     client.force_login(cast.bob)
     before = snapshot()
-    path = f"/updates/{sample['pk']}/{suffix}"
+    path = f"/updates/{sample[which]}/{suffix}"
     assert client.get(path).status_code == 404
-    assert client.post(path, form_data(q1.pk, version=1, narrative="Hijacked")).status_code == 404
+    assert client.post(path, form_data(q1.pk, version=1, narrative="Hijacked")).status_code in {
+        404,
+        405,  # history answers GET only
+    }
     assert snapshot() == before
+
+
+def test_s20_the_history_of_an_update_is_its_own_countrys_and_the_reviewers(client, cast, sample):
+    path = f"/updates/{sample['pk']}/history/"
+    for user, status in [(cast.alice, 200), (cast.carol, 200), (cast.dave, 200), (cast.bob, 404)]:
+        client.force_login(user)
+        assert client.get(path).status_code == status, user
 
 
 # --- S22: coordinators read and review only ----------------------------------------------------
@@ -271,7 +285,7 @@ def test_s23_an_out_of_scope_404_is_logged_with_the_country(client, cast, sample
     assert (record.denial["status"], record.denial["country"], record.denial["object_id"]) == (
         404,
         "MX",
-        sample["pk"],
+        sample["draft_pk"],
     )
     assert re.fullmatch(r"[0-9a-f]{32}", record.denial["request_id"])
     assert record.denial["request_id"] == response["X-Request-ID"]
@@ -288,3 +302,12 @@ def test_s23_a_refused_coordinator_post_is_logged(client, cast, sample, caplog):
 def test_s23_a_forged_request_id_is_replaced(cast):
     response = Client().get(reverse("login"), HTTP_X_REQUEST_ID="bad id\r\nX-Evil: 1")
     assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+
+
+def test_s20_no_history_link_for_another_countrys_officials(client, cast, sample):
+    client.force_login(cast.bob)
+    page = client.get(reverse("update_detail", args=[sample["pk"]]))
+    assert page.status_code == 200
+    assert f"/updates/{sample['pk']}/history/" not in page.text
+    client.force_login(cast.alice)
+    assert f"/updates/{sample['pk']}/history/" in client.get(page.request["PATH_INFO"]).text

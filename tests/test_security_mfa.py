@@ -233,10 +233,11 @@ def test_s15_role_and_country_changes_in_the_admin_need_a_recent_password(client
     keep_alive(client, frozen, 40)
     membership = cast.alice.membership
     url = f"/admin/commitments/membership/{membership.pk}/change/"
-    response = client.post(url, {"user": cast.alice.pk, "role": "coordinator", "country": ""})
+    data = {"user": cast.alice.pk, "role": "coordinator", "country": "", "language": "en"}
+    response = client.post(url, data)
     assert response.status_code == 302 and response.url.startswith(reverse("reauth"))
     assert Membership.objects.get(pk=membership.pk).role == "official"
     client.post(reverse("reauth"), {"password": PASSWORD, "next": url})
-    response = client.post(url, {"user": cast.alice.pk, "role": "coordinator", "country": ""})
+    response = client.post(url, data)
     assert response.status_code == 302 and not response.url.startswith(reverse("reauth"))
     assert Membership.objects.get(pk=membership.pk).role == "coordinator"

@@ -35,7 +35,8 @@ def test_official_writes_an_update_and_sees_it_in_the_timeline(login, cast, obje
         "http://example.org/report",
     ]
     detail = client.get(update.get_absolute_url())
-    assert "Your update was saved." in detail.text
+    assert "Your draft was saved." in detail.text
+    assert update.state == "draft"
     page = client.get(objective.get_absolute_url())
     assert "Health Canada expanded naloxone distribution." in page.text
     assert AuditEntry.objects.for_object(update).get().action == "update.created"
@@ -56,7 +57,7 @@ def test_forged_country_and_author_are_ignored(login, cast, objective, q1):
 
 
 def test_official_edits_their_update_and_the_version_moves_on(login, cast, make_update, q1):
-    update = make_update(author=cast.alice)
+    update = make_update(author=cast.alice, state="draft")
     client = login(cast.alice)
     edit_url = reverse("update_edit", args=[update.pk])
     form = client.get(edit_url)
@@ -80,7 +81,7 @@ def test_a_colleague_of_the_same_country_may_edit(login, cast, make_update, q1):
     from tests.conftest import make_user
 
     colleague = make_user("claude", "official", "CA")
-    update = make_update(author=cast.alice)
+    update = make_update(author=cast.alice, state="draft")
     response = login(colleague).post(
         reverse("update_edit", args=[update.pk]), form_data(q1, narrative="Revised", version=1)
     )
@@ -100,7 +101,7 @@ def test_another_countrys_official_cannot_reach_the_edit_page(login, cast, make_
 
 
 def test_a_stale_edit_is_refused_and_keeps_the_typed_text(login, cast, make_update, q1):
-    update = make_update(author=cast.alice)
+    update = make_update(author=cast.alice, state="draft")
     edit_url = reverse("update_edit", args=[update.pk])
     first, second = login(cast.alice), login(cast.alice)
     first.post(edit_url, form_data(q1, narrative="First editor's text", version=1))
@@ -171,7 +172,7 @@ def test_a_period_of_another_objective_set_is_refused(login, cast, objective):
 
 
 def test_the_edit_form_needs_its_version(login, cast, make_update, q1):
-    update = make_update(author=cast.alice)
+    update = make_update(author=cast.alice, state="draft")
     response = login(cast.alice).post(
         reverse("update_edit", args=[update.pk]), form_data(q1, narrative="No version")
     )

@@ -13,12 +13,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from commitments.models import (
+    Comment,
     Country,
     Membership,
     ObjectiveSet,
     ProgressUpdate,
 )
-from commitments.services import record
+from commitments.services import initial_values, record
 
 DEMO_PASSWORD = "nadd-demo-2024"  # noqa: S105 - published in the README on purpose
 
@@ -123,11 +124,24 @@ NEXT_STEPS = [
     "Budget approval for the next phase is pending, which may delay the timeline.",
 ]
 
+State = ProgressUpdate.State
+REVIEWED = (State.PUBLISHED, State.RETURNED)
+
+RETURN_REASONS = [
+    "Please add the figures for the quarter and a link to the published report.",
+    "The narrative describes plans only; say what was done in this period.",
+    "Please check the status: the narrative mentions a delay that puts the objective at risk.",
+]
+
 EVIDENCE = {
     "CA": "https://www.canada.ca/en/health-canada/services/opioids.html",
     "MX": "https://www.gob.mx/salud",
     "US": "https://www.whitehouse.gov/ondcp/",
 }
+
+
+def capitalised(sentence):
+    return sentence[:1].upper() + sentence[1:]
 
 
 class Command(BaseCommand):
@@ -188,6 +202,7 @@ class Command(BaseCommand):
         objective_set = ObjectiveSet.objects.filter(year=2024).first()
         if objective_set is None:
             raise CommandError("The 2024 objectives are missing; run migrate first.")
+        coordinator = users["coordinator"]
         rng = random.Random(2024)
         periods = list(objective_set.periods.order_by("starts_on"))
         updates = []
@@ -203,7 +218,7 @@ class Command(BaseCommand):
                     status = self.next_status(rng, status, quarter)
                     narrative = "\n\n".join(
                         [
-                            WORK[objective.number][quarter].format(**agencies),
+                            capitalised(WORK[objective.number][quarter].format(**agencies)),
                             rng.choice(NEXT_STEPS),
                         ]
                     )
@@ -212,6 +227,8 @@ class Command(BaseCommand):
                         datetime.time(rng.randint(13, 22), rng.randint(0, 59)),
                         tzinfo=datetime.UTC,
                     )
+                    state = self.review_state(rng, quarter == len(periods) - 1)
+                    reviewed = written + datetime.timedelta(days=rng.randint(1, 6))
                     updates.append(
                         ProgressUpdate(
                             objective=objective,
@@ -221,11 +238,59 @@ class Command(BaseCommand):
                             narrative=narrative,
                             evidence_links=[EVIDENCE[country.code]] if rng.random() < 0.5 else [],
                             author=official,
+                            state=state,
                             created_at=written,
-                            updated_at=written,
+                            updated_at=reviewed if state in REVIEWED else written,
+                            submitted_at=written if state != State.DRAFT else None,
+                            published_at=reviewed if state == State.PUBLISHED else None,
+                            reviewed_by=coordinator if state in REVIEWED else None,
+                            version=1 if state == State.DRAFT else 2,
                         )
                     )
         ProgressUpdate.objects.bulk_create(updates)
         for update in updates:
-            record(actor=update.author, action="update.created", target=update)
+            record(
+                actor=update.author,
+                action="update.created",
+                target=update,
+                changes=initial_values(update),
+                at=update.created_at,
+            )
+            if update.state != State.DRAFT:
+                record(
+                    actor=update.author,
+                    action="update.submitted",
+                    target=update,
+                    changes={"state": [State.DRAFT, State.SUBMITTED]},
+                    at=update.submitted_at,
+                )
+            reason = rng.choice(RETURN_REASONS) if update.state == State.RETURNED else None
+            if update.state in REVIEWED:
+                changes = {"state": [State.SUBMITTED, update.state]}
+                if reason:
+                    changes["reason"] = [None, reason]
+                record(
+                    actor=coordinator,
+                    action=f"update.{update.state}",
+                    target=update,
+                    changes=changes,
+                    at=update.updated_at,
+                )
+            if reason:
+                Comment.objects.create(
+                    update=update,
+                    author=coordinator,
+                    kind=Comment.Kind.RETURN_REASON,
+                    body=reason,
+                    created_at=update.updated_at,
+                )
         return len(updates)
+
+    @staticmethod
+    def review_state(rng, last_quarter):
+        """Earlier quarters are published; the last one is still moving through review."""
+        if not last_quarter:
+            return State.PUBLISHED
+        return rng.choices(
+            [State.PUBLISHED, State.SUBMITTED, State.RETURNED, State.DRAFT], weights=[4, 3, 2, 2]
+        )[0]

@@ -1,0 +1,77 @@
+"""Readable history of an update: what each audit entry changed, with word-level diffs."""
+
+import difflib
+import re
+
+from django.utils.translation import gettext_lazy as _
+
+from commitments.models import ProgressUpdate
+
+ACTIONS = {
+    "update.created": _("Created as a draft"),
+    "update.edited": _("Edited"),
+    "update.submitted": _("Submitted for review"),
+    "update.published": _("Published"),
+    "update.returned": _("Returned for changes"),
+    "update.withdrawn": _("Withdrawn"),
+    "update.commented": _("Commented"),
+}
+
+FIELD_LABELS = {
+    "status": _("Status"),
+    "narrative": _("Narrative"),
+    "evidence_links": _("Evidence links"),
+    "period": _("Reporting period"),
+    "state": _("Review state"),
+    "reason": _("Reason"),
+    "comment": _("Comment"),
+}
+
+CHOICE_LABELS = {
+    "status": dict(ProgressUpdate.Status.choices),
+    "state": dict(ProgressUpdate.State.choices),
+}
+
+TOKEN = re.compile(r"\s+|[^\s]+")
+
+
+def describe(entry):
+    """The entry's action label and, per changed field, its old and new value for display.
+
+    Long texts come with ``diff``: a list of ``(operation, text)`` pieces where the
+    operation is "equal", "delete" or "insert"; the template escapes every piece.
+    """
+    changes = []
+    for field, (old, new) in entry.changes.items():
+        labels = CHOICE_LABELS.get(field, {})
+        change = {
+            "label": FIELD_LABELS.get(field, field),
+            "old": _display(labels.get(old, old)),
+            "new": _display(labels.get(new, new)),
+        }
+        if field == "narrative" and old and new:
+            change["diff"] = word_diff(old, new)
+        changes.append(change)
+    return {"label": ACTIONS.get(entry.action, entry.action), "changes": changes}
+
+
+def _display(value):
+    if isinstance(value, list):
+        return "\n".join(str(item) for item in value)
+    return "" if value is None else value
+
+
+def word_diff(old, new):
+    """Word-level differences between two texts as (operation, text) pieces."""
+    before, after = TOKEN.findall(old), TOKEN.findall(new)
+    pieces = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for operation, a1, a2, b1, b2 in matcher.get_opcodes():
+        if operation == "equal":
+            pieces.append(("equal", "".join(before[a1:a2])))
+            continue
+        if a2 > a1:
+            pieces.append(("delete", "".join(before[a1:a2])))
+        if b2 > b1:
+            pieces.append(("insert", "".join(after[b1:b2])))
+    return pieces

@@ -1,0 +1,135 @@
+"""Reminder e-mails: officials whose country still owes updates as a deadline nears, and
+coordinators with updates awaiting review. Each is sent at most once per person per day,
+in the recipient's language, and recorded in the audit log."""
+
+import datetime
+import logging
+from collections import Counter
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from commitments import services
+from commitments.models import Membership, Objective, ProgressUpdate, ReminderLog, ReportingPeriod
+
+DEFAULT_DAYS_BEFORE = 14
+logger = logging.getLogger("commitments.reminders")
+
+
+def periods_due(today, days_before=DEFAULT_DAYS_BEFORE):
+    """Periods of active objectives whose deadline falls within the next ``days_before`` days."""
+    return (
+        ReportingPeriod.objects.filter(
+            deadline__gte=today,
+            deadline__lte=today + datetime.timedelta(days=days_before),
+            objective_set__objectives__is_active=True,
+        )
+        .distinct()
+        .select_related("objective_set")
+        .order_by("deadline")
+    )
+
+
+def missing_objectives(period, country):
+    """Active objectives of the period's set with no submitted or published update from the
+    country for that period."""
+    reported = ProgressUpdate.objects.reported().filter(period=period, country=country)
+    return (
+        Objective.objects.filter(objective_set=period.objective_set_id, is_active=True)
+        .exclude(pk__in=reported.values("objective_id"))
+        .select_related("objective_set")
+        .order_by("number")
+    )
+
+
+def _recipients(role):
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, membership__role=role)
+        .exclude(email="")
+        .select_related("membership__country")
+        .order_by("pk")
+    )
+
+
+def _send_once(*, user, kind, today, period, template, context, changes):
+    """Send and log one reminder, unless this person already had this kind today."""
+    try:
+        with transaction.atomic():
+            ReminderLog.objects.create(recipient=user, kind=kind, sent_on=today, period=period)
+            with translation.override(user.membership.language):
+                subject = render_to_string(f"email/{template}_subject.txt", context).strip()
+                body = render_to_string(f"email/{template}.txt", context)
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+            services.record(actor=None, action=f"reminder.{kind}", target=user, changes=changes)
+    except IntegrityError:
+        return "skipped"  # already sent today (perhaps by a concurrent run)
+    except Exception:
+        # Nothing was logged, so the next run retries; the others still get theirs.
+        logger.exception("reminder %s to user %s failed", kind, user.pk)
+        return "failed"
+    return "sent"
+
+
+def send_all(today, days_before=DEFAULT_DAYS_BEFORE):
+    """Send today's reminders; returns a Counter of outcomes: sent, skipped, failed."""
+    outcomes = Counter()
+    periods = list(periods_due(today, days_before))
+    for user in _recipients(Membership.Role.OFFICIAL):
+        country = user.membership.country
+        due = [(period, list(missing_objectives(period, country))) for period in periods]
+        due = [(period, objectives) for period, objectives in due if objectives]
+        if not due:
+            continue
+        context = {
+            "user": user,
+            "country": country,
+            "due": due,
+            "url": settings.SITE_URL + reverse("country_detail", args=[country.code.lower()]),
+            "site_url": settings.SITE_URL,
+        }
+        changes = {
+            "periods": [period.name for period, _ in due],
+            "objectives": [f"{o.objective_set.year}/{o.number}" for _, objs in due for o in objs],
+        }
+        outcomes[
+            _send_once(
+                user=user,
+                kind=ReminderLog.Kind.UPDATE_DUE,
+                today=today,
+                period=due[0][0],
+                template="reminder_update_due",
+                context=context,
+                changes=changes,
+            )
+        ] += 1
+    queue = list(
+        ProgressUpdate.objects.review_queue().select_related("objective", "country", "period")[:20]
+    )
+    if queue:
+        total = ProgressUpdate.objects.review_queue().count()
+        for user in _recipients(Membership.Role.COORDINATOR):
+            context = {
+                "user": user,
+                "queue": queue,
+                "total": total,
+                "url": settings.SITE_URL + reverse("review_queue"),
+                "site_url": settings.SITE_URL,
+            }
+            outcomes[
+                _send_once(
+                    user=user,
+                    kind=ReminderLog.Kind.REVIEW_DIGEST,
+                    today=today,
+                    period=None,
+                    template="review_digest",
+                    context=context,
+                    changes={"awaiting_review": total},
+                )
+            ] += 1
+    return outcomes

@@ -1,0 +1,105 @@
+"""CSV and Excel exports: the list's filters and access rules, and no formula injection."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from commitments.exports import neutralise
+
+pytestmark = pytest.mark.django_db
+
+
+def read_csv(response):
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def read_xlsx(response):
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    return [list(row) for row in workbook.active.iter_rows(values_only=True)]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('=HYPERLINK("http://evil")', '\'=HYPERLINK("http://evil")'),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Plain text", "Plain text"),
+        ("a=b", "a=b"),
+        (42, 42),
+    ],
+)
+def test_neutralise(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_csv_export_follows_the_filters(login, cast, make_update):
+    make_update(author=cast.alice, narrative="Canadian line")
+    make_update(author=cast.bob, narrative="Mexican line", status="at_risk")
+    response = login(cast.carol).get(reverse("update_export_csv"), {"country": "MX"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="nadd-updates-')
+    rows = read_csv(response)
+    assert rows[0][:4] == ["Id", "Year", "Objective number", "Objective"]
+    assert len(rows) == 2
+    assert rows[1][5] == "Mexico" and rows[1][7] == "At risk" and rows[1][9] == "Mexican line"
+
+
+def test_exports_follow_the_access_rules(login, cast, make_update):
+    make_update(author=cast.alice, narrative="Canada's draft", state="draft")
+    make_update(author=cast.bob, narrative="Mexico published")
+    bob_rows = read_csv(login(cast.bob).get(reverse("update_export_csv")))
+    assert [row[9] for row in bob_rows[1:]] == ["Mexico published"]
+    carol_rows = read_csv(login(cast.carol).get(reverse("update_export_csv")))
+    assert {row[9] for row in carol_rows[1:]} == {"Canada's draft", "Mexico published"}
+
+
+@pytest.mark.parametrize("name", ["update_export_csv", "update_export_xlsx"])
+def test_exports_refuse_outsiders(client, cast, name):
+    assert client.get(reverse(name)).status_code == 302
+    client.force_login(cast.nora)
+    assert client.get(reverse(name)).status_code == 403
+
+
+def test_formula_shaped_text_is_neutralised_in_both_formats(login, cast, make_update):
+    make_update(
+        author=cast.alice, narrative="=cmd|'/C calc'!A0", evidence_links=["https://e.org/x"]
+    )
+    client = login(cast.carol)
+    csv_rows = read_csv(client.get(reverse("update_export_csv")))
+    assert csv_rows[1][9] == "'=cmd|'/C calc'!A0"
+    xlsx_rows = read_xlsx(client.get(reverse("update_export_xlsx")))
+    assert xlsx_rows[1][9] == "'=cmd|'/C calc'!A0"
+
+
+def test_xlsx_export_has_the_same_rows_as_the_page(login, cast, make_update):
+    for i in range(3):
+        make_update(author=cast.uma, narrative=f"US line {i}")
+    response = login(cast.alice).get(reverse("update_export_xlsx"), {"country": "US", "q": "line"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    rows = read_xlsx(response)
+    assert rows[0][0] == "Id"
+    assert sorted(row[9] for row in rows[1:]) == ["US line 0", "US line 1", "US line 2"]
+
+
+def test_malformed_filters_give_400_not_a_file(login, cast):
+    response = login(cast.carol).get(reverse("update_export_csv"), {"status": "bogus"})
+    assert response.status_code == 400
+    assert "Please correct the following" in response.text
+
+
+def test_the_list_links_to_both_downloads_with_its_filters(login, cast, make_update):
+    make_update(author=cast.alice)
+    text = login(cast.carol).get(reverse("update_list"), {"country": "CA"}).text
+    assert reverse("update_export_csv") + "?country=CA" in text
+    assert reverse("update_export_xlsx") + "?country=CA" in text
