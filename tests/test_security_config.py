@@ -25,12 +25,22 @@ sample = test_permissions.sample  # the permission sweep's fixture: one update, 
 CHECK_ROLE = "nadd_check"  # a non-superuser role, as production must use
 
 
+# What this test process may carry that a production environment never has: settings under
+# test, pyenv's, and DJANGO_ALLOW_ASYNC_UNSAFE (set by tests/browser/conftest.py for
+# Playwright, which the deploy check rightly refuses).
+NOT_PRODUCTION = {
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "DJANGO_DEBUG",
+    "REQUIRE_MFA",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+
+
 def production_env(database_url):
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_DEBUG", "REQUIRE_MFA"}
-        and not k.startswith("PYENV")
+        k: v for k, v in os.environ.items() if k not in NOT_PRODUCTION and not k.startswith("PYENV")
     }
     env.update(
         DJANGO_ENV="production",
