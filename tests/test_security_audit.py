@@ -92,3 +92,20 @@ def test_s29_bulk_queryset_paths_are_refused_too(make_update):
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEntry.objects.all()._raw_delete(connection.alias)
     assert AuditEntry.objects.count() == 1
+
+
+def test_s29_every_audit_entry_names_the_request_that_made_it(client, cast, objective, q1):
+    client.force_login(cast.alice)
+    response = client.post(
+        reverse("update_create", args=[objective.pk]),
+        {"period": q1.pk, "status": "on_track", "narrative": "Traced."},
+        HTTP_X_REQUEST_ID="trace-0123456789",
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="update.created")
+    assert (entry.request_id, entry.actor, entry.created_at.tzname()) == (
+        "trace-0123456789",
+        cast.alice,
+        "UTC",
+    )
+    assert AuditEntry.objects.filter(request_id="").count() == 0
