@@ -3,6 +3,7 @@
 Each class does one job; ``MIDDLEWARE`` in the settings says in which order.
 """
 
+import ipaddress
 import logging
 import time
 
@@ -180,8 +181,23 @@ class AdminReauthMiddleware:
 
 
 def client_ip(request):
-    """The client's address (the proxy passes the real one in REMOTE_ADDR, see README)."""
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """The client's address, or None. Behind ``TRUSTED_PROXY_COUNT`` proxies it is the
+    entry those proxies added to X-Forwarded-For (counted from the right, so a client
+    cannot forge it); otherwise REMOTE_ADDR. Anything that is not an address is ignored."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    candidates = []
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            candidates.append(hops[-proxies])
+    candidates.append(request.META.get("REMOTE_ADDR", ""))
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
 
 
 def hit_rate_limit(name, who):
@@ -217,7 +233,7 @@ class RateLimitMiddleware:
         if per == "user" and request.user.is_authenticated:
             who = f"user:{request.user.pk}"
         else:
-            who = f"ip:{client_ip(request)}"
+            who = f"ip:{client_ip(request) or 'unknown'}"
         if hit_rate_limit(name, who):
             log_denial(request, status=429, reason="rate limit")
             response = render(request, "429.html", status=429)

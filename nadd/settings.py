@@ -271,6 +271,11 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "token"]
 
+# How many reverse proxies (that append to X-Forwarded-For) stand in front of the app;
+# the client's address for rate limits and lockouts is read accordingly.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "commitments.middleware.client_ip"
+
 # Counters shared by every process (rate limits): the database, never process memory.
 CACHES = {
     "default": {

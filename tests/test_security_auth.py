@@ -262,3 +262,25 @@ def test_s14_an_admin_can_sign_a_user_out_everywhere(cast):
     assert response.status_code == 302
     assert not UserSession.objects.filter(user=cast.alice).exists()
     assert victim.get(reverse("dashboard")).status_code == 302
+
+
+def test_s9_behind_a_proxy_the_cap_counts_the_client_not_the_proxy(client, cast, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login": (2, 3600, "ip")}
+    proxy = {"REMOTE_ADDR": "10.9.9.9"}
+    with time_machine.travel(START, tick=False):
+        for _ in range(2):
+            sign_in(client, "ghost", "wrong", HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+        # A forged left-most entry does not help: the proxy's own entry is the last one.
+        forged = sign_in(
+            client, "bob", PASSWORD, HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7", **proxy
+        )
+        assert forged.status_code == 429
+        other = sign_in(client, "bob", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.1", **proxy)
+        assert other.status_code == 302
+
+
+def test_s9_a_forwarded_header_that_is_not_an_address_is_ignored(client, cast, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    response = sign_in(client, "alice", "wrong", HTTP_X_FORWARDED_FOR="<script>, not-an-ip")
+    assert response.status_code == 200
