@@ -82,11 +82,12 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Known vulnerabilities in the pinned dependencies (pip-audit asks PyPI's advisory data),
-# then bandit over our own code (medium severity and up).
+# bandit over our own code (medium severity and up), then known vulnerabilities in the
+# installed dependencies (pip-audit asks PyPI's advisory data; --strict: a dependency it
+# could not check is a failure, not a pass).
 audit: install
-	$(VENV)/bin/pip-audit --progress-spinner off --skip-editable
 	$(VENV)/bin/bandit -q -ll -r nadd commitments -x commitments/migrations
+	$(VENV)/bin/pip-audit --strict --progress-spinner off --skip-editable
 
 clean:
 	rm -rf $(VENV) *.egg-info staticfiles tests/browser/node_modules
