@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from commitments.sessions import SessionStore, UserSession
 from commitments.validators import CONTEXT_WORDS, _squash
+from tests import test_permissions
 from tests.conftest import PASSWORD
 
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
@@ -284,3 +285,19 @@ def test_s9_a_forwarded_header_that_is_not_an_address_is_ignored(client, cast, s
     settings.TRUSTED_PROXY_COUNT = 1
     response = sign_in(client, "alice", "wrong", HTTP_X_FORWARDED_FOR="<script>, not-an-ip")
     assert response.status_code == 200
+
+
+def test_s12_every_signed_in_page_has_the_sign_out_control(client, cast, sample):
+    from tests.test_permissions import MATRIX, url_for
+
+    client.force_login(cast.carol)
+    checked = 0
+    for name in MATRIX:
+        response = client.get(url_for(name, sample))
+        if response.status_code == 200 and "text/html" in response["Content-Type"]:
+            assert 'action="/accounts/logout/"' in response.text, name
+            checked += 1
+    assert checked >= 10
+
+
+sample = test_permissions.sample  # the sweep's fixture: one update, sample ids
