@@ -241,3 +241,13 @@ def test_s15_role_and_country_changes_in_the_admin_need_a_recent_password(client
     response = client.post(url, data)
     assert response.status_code == 302 and not response.url.startswith(reverse("reauth"))
     assert Membership.objects.get(pk=membership.pk).role == "coordinator"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example.com/", "//evil.example.com/x"])
+def test_s11_the_next_address_never_leaves_the_site(client, cast, frozen, target):
+    _, key = give_device(cast.alice)
+    sign_in(client, "alice")
+    response = verify(client, code_for(key), next_url=target)
+    assert response.status_code == 302 and response.url == reverse("dashboard")
+    response = client.post(reverse("reauth"), {"password": PASSWORD, "next": target})
+    assert response.status_code == 302 and response.url == reverse("dashboard")
