@@ -245,6 +245,10 @@ PRODUCTION_SECURITY = {
     "CSRF_COOKIE_SECURE": True,
     "SESSION_COOKIE_NAME": "__Host-sessionid",
     "CSRF_COOKIE_NAME": "__Host-csrftoken",
+    "LANGUAGE_COOKIE_NAME": "__Host-language",
+    "LANGUAGE_COOKIE_SECURE": True,
+    "LANGUAGE_COOKIE_HTTPONLY": True,
+    "LANGUAGE_COOKIE_SAMESITE": "Lax",
 }
 if PRODUCTION:
     globals().update(PRODUCTION_SECURITY)

@@ -200,6 +200,21 @@ def test_s4_cookies_are_host_prefixed_secure_and_httponly(production, cast):
     assert sum(len(morsel.OutputString()) for morsel in client.cookies.values()) < 4096
 
 
+def test_s4_the_language_cookie_is_host_prefixed_too(production, cast):
+    client = https_client()
+    client.force_login(cast.alice)
+    response = client.post(reverse("set_language"), {"language": "es", "next": "/"})
+    assert response.status_code == 302
+    cookie = response.cookies["__Host-language"]
+    assert (cookie.value, cookie["secure"], cookie["httponly"], cookie["path"]) == (
+        "es",
+        True,
+        True,
+        "/",
+    )
+    assert not cookie["domain"]
+
+
 def test_s5_signed_in_responses_are_never_cached_anonymous_static_may_be(production, cast):
     client = https_client()
     client.force_login(cast.alice)
