@@ -158,7 +158,7 @@ def test_s2_every_kind_of_response_carries_the_security_headers(
         client.force_login(getattr(cast, role))
     cases = {
         "page": (reverse("login") if role == "anonymous" else reverse("dashboard"), None),
-        "redirect": ("/updates/" if role == "anonymous" else "/i18n/setlang/", 302),
+        "redirect": ("/updates/" if role == "anonymous" else "/admin/login/", 302),
         "forbidden": (reverse("update_create", args=[update.objective_id]), None),
         "not found": ("/no/such/page/", 404),
         "error": ("/boom/", None),
