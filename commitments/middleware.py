@@ -88,15 +88,43 @@ class SecurityHeadersMiddleware:
 
 
 class AllowedMethodsMiddleware:
-    """TRACE, PUT, DELETE, OPTIONS and the rest answer 405 everywhere: the site is forms."""
+    """TRACE, PUT, DELETE, OPTIONS and the rest answer 405 everywhere: the site is forms.
+
+    The refusal comes before CSRF and the view, so a class-based view that would treat
+    PUT like POST never sees it; ``Allow`` lists what the view itself accepts.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method not in ALLOWED_METHODS:
-            return HttpResponseNotAllowed(ALLOWED_METHODS)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method in ALLOWED_METHODS:
+            return None
+        declared = declared_methods(view_func)
+        allowed = [m for m in ALLOWED_METHODS if declared is None or m in declared]
+        return HttpResponseNotAllowed(allowed or ALLOWED_METHODS)
+
+
+def declared_methods(view_func):
+    """The methods a view declares (a class-based view's handlers, or the list given to
+    ``require_http_methods``), or None when it declares none."""
+    view_class = getattr(view_func, "view_class", None)
+    if view_class is not None:
+        methods = {m.upper() for m in view_class.http_method_names if hasattr(view_class, m)}
+        return methods | ({"HEAD"} if "GET" in methods else set())
+    func = view_func
+    for _layer in range(10):  # through functools.wraps layers
+        code = getattr(func, "__code__", None)
+        if code is not None and "request_method_list" in code.co_freevars:
+            cell = func.__closure__[code.co_freevars.index("request_method_list")]
+            return set(cell.cell_contents)
+        func = getattr(func, "__wrapped__", None)
+        if func is None:
+            break
+    return None
 
 
 class SessionTimeoutMiddleware:

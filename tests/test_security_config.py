@@ -270,6 +270,13 @@ def test_s7_other_methods_answer_405_on_every_route(client, cast, sample, method
     assert (ProgressUpdate.objects.count(), AuditEntry.objects.count()) == counts
 
 
+def test_s7_the_allow_header_lists_what_each_view_accepts(client, cast):
+    assert client.put(reverse("healthz"))["Allow"] == "GET"
+    assert client.delete(reverse("login"))["Allow"] == "GET, HEAD, POST"
+    client.force_login(cast.alice)
+    assert client.trace(reverse("update_list"))["Allow"] == "GET"
+
+
 def test_s7_no_get_changes_state(client, cast, sample):
     counts = lambda: (  # noqa: E731
         ProgressUpdate.objects.count(),
