@@ -15,7 +15,7 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	then echo $$p; break; fi; done)
 
-.PHONY: install system-deps browser-deps chromium run test lint audit check clean
+.PHONY: install system-deps messages browser-deps chromium run test lint audit check clean
 
 install: $(VENV)/.installed
 
@@ -40,6 +40,19 @@ system-deps:
 			echo "  sudo apt-get install -y libharfbuzz-subset0"; exit 1; \
 		fi; \
 	fi
+
+# The Spanish and French catalogues are compiled from commitments/locale/*/django.po
+# (GNU gettext's msgfmt), never committed as binaries.
+messages: install
+	@if ! command -v msgfmt >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; \
+		else \
+			echo "Compiling translations needs GNU gettext. Install it as root, e.g.:"; \
+			echo "  sudo apt-get install -y gettext"; exit 1; \
+		fi; \
+	fi
+	cd commitments && ../$(PY) ../manage.py compilemessages -v0
 
 # What the browser tests need besides Python: Chromium and axe-core.
 browser-deps: chromium $(AXE)
@@ -67,14 +80,14 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 
-run: install system-deps
+run: install system-deps messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo ""
 	@echo "Serving the NADD Commitment Tracker at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
-test: install system-deps browser-deps
+test: install system-deps messages browser-deps
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 

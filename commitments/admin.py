@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from commitments import imports, services
 from commitments.models import (
+    ApiToken,
     AuditEntry,
     Comment,
     Country,
@@ -323,6 +324,37 @@ class CommentAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     list_select_related = ["author", "update__objective", "update__country", "update__period"]
     search_fields = ["body", "author__username"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditedAdmin):
+    """Keys for the JSON feed. The key is shown once, when the token is created."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked"]
+    list_filter = ["revoked"]
+    search_fields = ["name", "user__username"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    autocomplete_fields = ["user"]
+
+    def get_fields(self, request, obj=None):
+        return (
+            ["user", "name"]
+            if obj is None
+            else ["user", "name", "prefix", "created_at", "last_used_at", "revoked"]
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["user", "prefix", "created_at", "last_used_at"]
+
+    def save_model(self, request, obj, form, change):
+        key = None if change else obj.issue()
+        super().save_model(request, obj, form, change)
+        if key:
+            self.message_user(
+                request,
+                _("Copy this key now; it will not be shown again: %(key)s") % {"key": key},
+                messages.WARNING,
+            )
 
 
 @admin.register(ReminderLog)

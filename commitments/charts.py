@@ -49,13 +49,19 @@ def legend():
     ]
 
 
-def status_distribution(totals, no_update, *, width=400, label_width=120, value_width=92):
+def label_space(labels, minimum):
+    """Room for the longest label, at about 8 pixels a character of the chart's text."""
+    return max(minimum, 16 + 8 * max((len(str(label)) for label in labels), default=0))
+
+
+def status_distribution(totals, no_update, *, width=400, value_width=92):
     """Horizontal bars: how many objective–country cells stand at each status.
 
     ``totals`` is ``[(status, count), ...]`` in the scale's order and ``no_update`` the
     number of cells without any update; both come from the dashboard's matrix.
     """
     entries = [(str(status), count) for status, count in totals] + [(NO_UPDATE, no_update)]
+    label_width = label_space([label_of(key) for key, _ in entries], minimum=120)
     total = sum(count for _, count in entries)
     largest = max((count for _, count in entries), default=0)
     bar_height, gap, top = 26, 12, 8
@@ -98,8 +104,10 @@ def status_timeline(countries, periods, statuses):
     ``statuses`` maps ``(country_id, period_id)`` to the status of that country's newest
     update for the period; a missing key means no update.
     """
-    # Narrow enough that a 360-pixel phone shows the text at a readable size.
-    label_width, column_width, row_height, header = 118, 70, 48, 32
+    # Narrow enough that a 360-pixel phone shows the text at a readable size, wide
+    # enough for the longest country name in the active language.
+    label_width = label_space([country.local_name for country in countries], minimum=90)
+    column_width, row_height, header = 70, 48, 32
     tile_width, tile_height = 54, 36
     columns = [
         {"label": period.name, "x": label_width + index * column_width + column_width // 2}
@@ -128,7 +136,7 @@ def status_timeline(countries, periods, statuses):
             )
         rows.append(
             {
-                "label": country.name,
+                "label": country.local_name,
                 "label_y": y + row_height // 2 + 5,
                 "line_y": y + row_height // 2,
                 "tiles": tiles,

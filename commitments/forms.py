@@ -3,6 +3,7 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -85,7 +86,7 @@ class ProgressUpdateForm(forms.ModelForm):
 
     class Meta:
         model = ProgressUpdate
-        fields = ["period", "status", "narrative", "evidence_links"]
+        fields = ["period", "status", "narrative", "language", "evidence_links"]
         widgets = {
             "status": forms.RadioSelect,
             "narrative": forms.Textarea(attrs={"rows": 10}),
@@ -96,6 +97,7 @@ class ProgressUpdateForm(forms.ModelForm):
                 "At most 10,000 characters."
             ),
             "period": _("The quarter this update reports on."),
+            "language": _("The language the narrative is written in. It is shown as written."),
         }
         error_messages = {
             "period": {
@@ -110,6 +112,7 @@ class ProgressUpdateForm(forms.ModelForm):
         self.fields["period"].queryset = objective.objective_set.periods.order_by("starts_on")
         self.fields["period"].empty_label = None
         self.fields["status"].choices = ProgressUpdate.Status.choices
+        self.fields["language"].required = False
         self.fields["narrative"].max_length = NARRATIVE_MAX_LENGTH
         self.fields["narrative"].strip = True
         if self.instance.pk:
@@ -118,6 +121,11 @@ class ProgressUpdateForm(forms.ModelForm):
         else:
             del self.fields["version"]
             self.fields["token"].initial = uuid.uuid4()
+            self.fields["language"].initial = translation.get_language()
+
+    def clean_language(self):
+        # Left out (an older form, a script): the language the user is working in.
+        return self.cleaned_data.get("language") or translation.get_language()
 
     def clean_version(self):
         version = self.cleaned_data.get("version")

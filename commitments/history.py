@@ -3,6 +3,7 @@
 import difflib
 import re
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import ProgressUpdate
@@ -20,6 +21,7 @@ ACTIONS = {
 FIELD_LABELS = {
     "status": _("Status"),
     "narrative": _("Narrative"),
+    "language": _("Language of the narrative"),
     "evidence_links": _("Evidence links"),
     "period": _("Reporting period"),
     "state": _("Review state"),
@@ -28,6 +30,7 @@ FIELD_LABELS = {
 }
 
 CHOICE_LABELS = {
+    "language": dict(settings.LANGUAGES),
     "status": dict(ProgressUpdate.Status.choices),
     "state": dict(ProgressUpdate.State.choices),
 }

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
@@ -335,3 +336,22 @@ def log_denial(request, *, status, reason):
         " ".join(f"{key}={value}" for key, value in event.items() if key != "reason"),
         extra={"denial": event},
     )
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's pages come in the language saved on their membership.
+
+    Runs after LocaleMiddleware (browser preference, then the language cookie) and the
+    authentication middleware, so the profile wins for signed-in users.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        membership = getattr(user, "membership", None) if user and user.is_authenticated else None
+        if membership is not None and membership.language:
+            translation.activate(membership.language)
+            request.LANGUAGE_CODE = membership.language
+        return self.get_response(request)

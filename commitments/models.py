@@ -1,5 +1,8 @@
 """The nouns of the dialogue: countries, meetings, objectives, periods and progress updates."""
 
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
@@ -12,12 +15,25 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 NARRATIVE_MAX_LENGTH = 10_000
 COMMENT_MAX_LENGTH = 5_000
 MAX_EVIDENCE_LINKS = 10
+
+
+class Translated:
+    """Reference data in English with Spanish and French versions (``<field>_es``,
+    ``<field>_fr``); ``localized`` picks the active language's, falling back to English."""
+
+    def localized(self, field):
+        language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+        if language != "en":
+            value = getattr(self, f"{field}_{language}", "")
+            if value:
+                return value
+        return getattr(self, field)
 
 
 class CountryQuerySet(models.QuerySet):
@@ -26,7 +42,7 @@ class CountryQuerySet(models.QuerySet):
         return self.filter(membership=Country.Membership.MEMBER)
 
 
-class Country(models.Model):
+class Country(Translated, models.Model):
     class Membership(models.TextChoices):
         MEMBER = "member", _("Member")
         PARTNER = "partner", _("Partner")
@@ -39,6 +55,8 @@ class Country(models.Model):
         help_text=_("ISO 3166-1 alpha-2, for example MX."),
     )
     name = models.CharField(_("name"), max_length=100, unique=True)
+    name_es = models.CharField(_("name in Spanish"), max_length=100, blank=True)
+    name_fr = models.CharField(_("name in French"), max_length=100, blank=True)
     membership = models.CharField(
         _("membership"), max_length=10, choices=Membership, default=Membership.MEMBER
     )
@@ -57,13 +75,17 @@ class Country(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.local_name
 
     def get_absolute_url(self):
         return reverse("country_detail", args=[self.code.lower()])
 
+    @property
+    def local_name(self):
+        return self.localized("name")
 
-class Meeting(models.Model):
+
+class Meeting(Translated, models.Model):
     class Kind(models.TextChoices):
         DIALOGUE = "nadd", _("North American Drug Dialogue")
         HEALTH_SUMMIT = "health_summit", _("NADD Public Health Summit")
@@ -74,6 +96,8 @@ class Meeting(models.Model):
         _("ordinal"), null=True, blank=True, help_text=_("7 for the 7th NADD; empty otherwise.")
     )
     name = models.CharField(_("name"), max_length=200)
+    name_es = models.CharField(_("name in Spanish"), max_length=200, blank=True)
+    name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
 
     class DatePrecision(models.TextChoices):
         DAY = "day", _("Exact dates")
@@ -89,6 +113,8 @@ class Meeting(models.Model):
         help_text=_("Month only when the public record gives just the month."),
     )
     place = models.CharField(_("place"), max_length=200, blank=True)
+    place_es = models.CharField(_("place in Spanish"), max_length=200, blank=True)
+    place_fr = models.CharField(_("place in French"), max_length=200, blank=True)
     participants = models.ManyToManyField(
         Country, verbose_name=_("participating countries"), related_name="meetings", blank=True
     )
@@ -106,7 +132,7 @@ class Meeting(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.local_name
 
     def get_absolute_url(self):
         return reverse("meeting_detail", args=[self.pk])
@@ -114,6 +140,14 @@ class Meeting(models.Model):
     def clean(self):
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("A meeting cannot end before it starts.")})
+
+    @property
+    def local_name(self):
+        return self.localized("name")
+
+    @property
+    def local_place(self):
+        return self.localized("place")
 
 
 class ObjectiveSetQuerySet(models.QuerySet):
@@ -157,7 +191,7 @@ class ObjectiveSet(models.Model):
         return _("Objectives for %(year)s") % {"year": self.year}
 
 
-class Objective(models.Model):
+class Objective(Translated, models.Model):
     class Theme(models.TextChoices):
         SYNTHETIC_DRUGS = "synthetic_drugs", _("Current and emerging synthetic drugs")
         PUBLIC_HEALTH = "public_health", _("Drug demand and public health")
@@ -174,7 +208,19 @@ class Objective(models.Model):
     )
     number = models.PositiveSmallIntegerField(_("number"))
     title = models.CharField(_("short title"), max_length=120)
+    title_es = models.CharField(_("short title in Spanish"), max_length=120, blank=True)
+    title_fr = models.CharField(_("short title in French"), max_length=120, blank=True)
     text = models.TextField(_("full text"), max_length=2000)
+    text_es = models.TextField(_("full text in Spanish"), max_length=2000, blank=True)
+    text_fr = models.TextField(_("full text in French"), max_length=2000, blank=True)
+    translations_official = models.BooleanField(
+        _("official translations"),
+        default=False,
+        help_text=_(
+            "Tick when the Spanish and French texts are the governments' official versions; "
+            "until then pages mark them as unofficial translations."
+        ),
+    )
     theme = models.CharField(_("theme"), max_length=30, choices=Theme)
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Retired objectives take no new updates.")
@@ -193,10 +239,23 @@ class Objective(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.number}. {self.title}"
+        return f"{self.number}. {self.local_title}"
 
     def get_absolute_url(self):
         return reverse("objective_detail", args=[self.pk])
+
+    @property
+    def local_title(self):
+        return self.localized("title")
+
+    @property
+    def local_text(self):
+        return self.localized("text")
+
+    @property
+    def text_is_unofficial_translation(self):
+        """True when the text shown is a translation not yet confirmed as official."""
+        return not self.translations_official and self.local_text != self.text
 
 
 class ReportingPeriodQuerySet(models.QuerySet):
@@ -281,8 +340,12 @@ class Membership(models.Model):
         _("language"),
         max_length=8,
         choices=settings.LANGUAGES,
-        default="en",
-        help_text=_("The language of the pages and e-mails this user gets."),
+        blank=True,
+        default="",
+        help_text=_(
+            "The language of the pages and e-mails this user gets. Empty: the browser's "
+            "preference (and English for e-mails) until they choose one."
+        ),
     )
 
     class Meta:
@@ -452,6 +515,13 @@ class ProgressUpdate(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=Status)
     narrative = models.TextField(_("narrative"), max_length=NARRATIVE_MAX_LENGTH)
+    language = models.CharField(
+        _("language of the narrative"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("Narratives are shown in the language they were written in."),
+    )
     evidence_links = ArrayField(
         models.URLField(max_length=500),
         verbose_name=_("evidence links"),
@@ -641,6 +711,44 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.recipient} ({self.sent_on})"
+
+
+class ApiToken(models.Model):
+    """A key for the read-only JSON feed, created by an admin for one user.
+
+    Only a hash of the key is stored; the key itself is shown once, when it is created.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("What the key is for."))
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked = models.BooleanField(_("revoked"), default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(key):
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def issue(self):
+        """Give the token a new random key; returns the key, which is never stored."""
+        key = secrets.token_urlsafe(32)
+        self.key_hash = self.hash(key)
+        self.prefix = key[:8]
+        return key
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -62,7 +62,7 @@ def _send_once(*, user, kind, today, period, template, context, changes):
     try:
         with transaction.atomic():
             ReminderLog.objects.create(recipient=user, kind=kind, sent_on=today, period=period)
-            with translation.override(user.membership.language):
+            with translation.override(user.membership.language or settings.LANGUAGE_CODE):
                 subject = render_to_string(f"email/{template}_subject.txt", context).strip()
                 body = render_to_string(f"email/{template}.txt", context)
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from commitments.models import AuditEntry, Comment, Membership, ProgressUpdate
 
-EDITABLE_UPDATE_FIELDS = ("status", "narrative", "evidence_links", "period")
+EDITABLE_UPDATE_FIELDS = ("status", "narrative", "language", "evidence_links", "period")
 State = ProgressUpdate.State
 
 
@@ -85,7 +85,16 @@ def _locked(update):
 
 
 def create_update(
-    *, actor, membership, objective, period, status, narrative, evidence_links, token=None
+    *,
+    actor,
+    membership,
+    objective,
+    period,
+    status,
+    narrative,
+    evidence_links,
+    language="en",
+    token=None,
 ):
     """An official drafts an update for their own country; the server sets country and author.
 
@@ -102,6 +111,7 @@ def create_update(
                 period=period,
                 status=status,
                 narrative=narrative,
+                language=language,
                 evidence_links=evidence_links,
                 author=actor,
                 creation_token=token,

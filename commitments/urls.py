@@ -1,6 +1,6 @@
 from django.urls import path
 
-from commitments import views
+from commitments import api, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -26,4 +26,8 @@ urlpatterns = [
     path("updates/<int:pk>/comments/", views.update_comment, name="update_comment"),
     path("updates/<int:pk>/history/", views.update_history, name="update_history"),
     path("review/", views.review_queue, name="review_queue"),
+    path("api/v1/updates/", api.updates, name="api_updates"),
+    path("api/v1/objectives/", api.objectives, name="api_objectives"),
+    path("api/v1/countries/", api.countries, name="api_countries"),
+    path("api/v1/openapi.json", api.openapi, name="api_openapi"),
 ]

@@ -1,6 +1,7 @@
 import uuid
 from collections import Counter
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,6 +33,19 @@ from commitments.models import (
 )
 
 PAGE_SIZE = 20
+
+
+@login_not_required
+@require_POST
+def set_language(request):
+    """Switch the language: remembered in a cookie, and on the membership when signed in."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language")
+    membership = access.membership_of(request.user)
+    if membership is not None and language in dict(settings.LANGUAGES):
+        membership.language = language
+        membership.save(update_fields=["language"])
+    return response
 
 
 @login_not_required

@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "commitments.middleware.SessionTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "commitments.middleware.UserLanguageMiddleware",
     "commitments.middleware.RequireMFAMiddleware",
     "commitments.middleware.AdminReauthMiddleware",
     "commitments.middleware.RateLimitMiddleware",

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from commitments import account_views
+from commitments import account_views, views
 
 urlpatterns = [
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
@@ -27,7 +27,7 @@ urlpatterns = [
         account_views.mfa_recovery_codes,
         name="mfa_recovery_codes",
     ),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     # One sign-in form for everyone (length limits, throttling, then the OTP step).
     path(
         "admin/login/",

@@ -96,7 +96,11 @@ def login(client):
 
 
 # The data migrations that ship reference data, in order.
-REFERENCE_DATA_MIGRATIONS = ["0002_reference_data", "0005_eighth_dialogue"]
+REFERENCE_DATA_MIGRATIONS = [
+    "0002_reference_data",
+    "0005_eighth_dialogue",
+    "0009_reference_data_translations",
+]
 
 
 @pytest.fixture

@@ -17,11 +17,13 @@ Status = ProgressUpdate.Status
 def test_distribution_bars_are_proportional_to_the_largest_count():
     totals = [(status, 0) for status in Status]
     totals[1] = (Status.ON_TRACK, 6)
-    chart = charts.status_distribution(totals, 3, width=520, label_width=170, value_width=110)
+    chart = charts.status_distribution(totals, 3, width=520, value_width=110)
     bars = {bar["key"]: bar for bar in chart["bars"]}
     assert [bar["key"] for bar in chart["bars"]] == [*Status.values, "none"]
-    assert bars["on_track"]["width"] == 520 - 170 - 110
-    assert bars["none"]["width"] == (520 - 170 - 110) // 2
+    label_width = bars["on_track"]["x"]
+    assert label_width == charts.label_space(["Not started", "No update"], minimum=120)
+    assert bars["on_track"]["width"] == 520 - label_width - 110
+    assert bars["none"]["width"] == (520 - label_width - 110) // 2
     assert bars["at_risk"]["width"] == 0
     assert bars["on_track"]["share"] == 67 and bars["none"]["share"] == 33
     assert chart["total"] == 9
@@ -36,7 +38,7 @@ def test_distribution_without_any_cell_draws_no_bar():
 
 class Row:
     def __init__(self, pk, name):
-        self.pk, self.name = pk, name
+        self.pk, self.name, self.local_name = pk, name, name
 
 
 def test_timeline_has_a_tile_per_country_and_period():
@@ -115,3 +117,8 @@ def test_objective_page_queries_do_not_grow_with_the_data(login, cast, make_upda
         for author in [cast.alice, cast.bob, cast.uma]:
             make_update(author=author, period=period)
     assert count() == few
+
+
+def test_labels_get_room_for_the_longest_name():
+    assert charts.label_space(["Canada", "United States"], minimum=90) == 16 + 8 * 13
+    assert charts.label_space(["US"], minimum=90) == 90

@@ -50,12 +50,17 @@ MATRIX = {
     "update_publish": POST_ONLY,
     "update_return": POST_ONLY,
     "update_comment": POST_ONLY,
+    # The JSON feed answers machines: 401 instead of a redirect to the sign-in page.
+    "api_updates": answers(401, 200, 200, 200, 200, 403),
+    "api_objectives": answers(401, 200, 200, 200, 200, 403),
+    "api_countries": answers(401, 200, 200, 200, 200, 403),
+    "api_openapi": answers(401, 200, 200, 200, 200, 403),
     "healthz": answers(200, 200, 200, 200, 200, 200),
     "login": answers(200, 200, 200, 200, 200, 200),
     "logout": answers(302, 405, 405, 405, 405, 405),
     "password_change": answers(302, 200, 200, 200, 200, 200),
     "password_change_done": answers(302, 200, 200, 200, 200, 200),
-    "set_language": answers(302, 302, 302, 302, 302, 302),
+    "set_language": answers(405, 405, 405, 405, 405, 405),  # POST only
     # Account security pages (tests/test_security_mfa.py): every signed-in account has them.
     "reauth": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
     "mfa_setup": {**dict.fromkeys(ROLES, 200), "anonymous": 302},

@@ -18,7 +18,7 @@ def write_update(page, objective, status, narrative, submit=True):
     page.goto(objective.get_absolute_url())
     page.get_by_role("link", name="Write an update for Canada").click()
     page.get_by_label(status, exact=True).check()
-    page.get_by_label("Narrative").fill(narrative)
+    page.get_by_label("Narrative", exact=True).fill(narrative)
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("status")).to_contain_text("Your draft was saved.")
     if submit:
@@ -49,7 +49,7 @@ def test_an_official_writes_an_update_and_sees_it_on_the_objective_page(page, ca
     expect(page.locator(".state-banner")).to_contain_text("Draft")
 
     page.get_by_role("link", name="Edit", exact=True).click()
-    page.get_by_label("Narrative").fill(NARRATIVE + " Two more open in May.")
+    page.get_by_label("Narrative", exact=True).fill(NARRATIVE + " Two more open in May.")
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("status")).to_contain_text("Your changes were saved.")
     page.get_by_role("button", name="Submit for review").click()
@@ -108,7 +108,7 @@ def test_an_official_of_another_country_finds_no_way_to_edit_it(new_page, cast, 
 def test_a_bad_submission_shows_the_error_summary_and_keeps_the_text(page, cast, objective):
     sign_in(page, cast.alice)
     page.goto(reverse("update_create", args=[objective.pk]))
-    page.get_by_label("Narrative").fill(NARRATIVE)
+    page.get_by_label("Narrative", exact=True).fill(NARRATIVE)
     page.get_by_label("Evidence links").fill("ftp://example.org/report")
     page.get_by_role("button", name="Save draft").click()
 
@@ -116,7 +116,7 @@ def test_a_bad_submission_shows_the_error_summary_and_keeps_the_text(page, cast,
     expect(summary).to_be_visible()
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Status: This field is required.")
-    expect(page.get_by_label("Narrative")).to_have_value(NARRATIVE)
+    expect(page.get_by_label("Narrative", exact=True)).to_have_value(NARRATIVE)
     expect(page.get_by_label("Evidence links")).to_have_value("ftp://example.org/report")
     assert not ProgressUpdate.objects.exists()
 

@@ -29,7 +29,7 @@ def create_cache_table(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commitments", "0007_security_sessions_mfa_recovery_codes"),
+        ("commitments", "0011_security_sessions_mfa_recovery_codes"),
     ]
 
     operations = [

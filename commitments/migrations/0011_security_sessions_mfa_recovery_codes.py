@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0006_reminders_and_language'),
+        ('commitments', '0010_membership_language_optional'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0008_security_audit_append_only_and_cache_table'),
+        ('commitments', '0012_security_audit_append_only_and_cache_table'),
     ]
 
     operations = [
