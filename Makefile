@@ -15,8 +15,8 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	then echo $$p; break; fi; done)
 
-.PHONY: install system-deps messages browser-deps chromium run test lint check clean bench \
-	reliability soak
+.PHONY: install system-deps messages browser-deps chromium run test lint audit check clean \
+	bench reliability soak
 
 install: $(VENV)/.installed
 
@@ -107,6 +107,13 @@ soak: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# bandit over our own code (medium severity and up), then known vulnerabilities in the
+# installed dependencies (pip-audit asks PyPI's advisory data; --strict: a dependency it
+# could not check is a failure, not a pass).
+audit: install
+	$(VENV)/bin/bandit -q -ll -r nadd commitments -x commitments/migrations
+	$(VENV)/bin/pip-audit --strict --progress-spinner off --skip-editable
 
 clean:
 	rm -rf $(VENV) *.egg-info staticfiles tests/browser/node_modules

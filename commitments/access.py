@@ -4,15 +4,11 @@ Outside a user's scope an object answers 404, so its existence is not revealed; 
 scope but not allowed, 403. Roles are read from the database on every request.
 """
 
-import logging
-
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from commitments.models import Membership, ProgressUpdate
-
-logger = logging.getLogger("commitments.access")
 
 
 def membership_of(user):
@@ -78,6 +74,15 @@ def get_own_country_update(request, pk):
     )
 
 
+def get_update_with_history(request, pk):
+    """An update whose history the user may read, or 404. An update's history holds its
+    earlier drafts and review comments, so an official sees only their own country's;
+    coordinators and admins see every update's."""
+    if role_of(request.user) == Membership.Role.OFFICIAL:
+        return get_own_country_update(request, pk)
+    return get_visible_update(request, pk)
+
+
 def require_coordinator(request):
     """Refuse (403) anyone but a coordinator: reviewing is their job alone."""
     if role_of(request.user) != Membership.Role.COORDINATOR:
@@ -95,11 +100,5 @@ def can_discuss(user, update):
 
 
 def deny(request, message):
-    """Log the refusal and answer 403."""
-    logger.warning(
-        "permission denied user=%s role=%s route=%s",
-        getattr(request.user, "pk", None),
-        role_of(request.user),
-        request.path,
-    )
+    """Answer 403; commitments.middleware.DenialLogMiddleware logs it with the request id."""
     raise PermissionDenied(message)

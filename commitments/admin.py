@@ -22,6 +22,7 @@ from commitments.models import (
     ReminderLog,
     ReportingPeriod,
 )
+from commitments.sessions import end_sessions_of
 
 User = get_user_model()
 
@@ -262,6 +263,15 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
+    actions = ["end_sessions"]
+
+    @admin.action(description=_("Sign out everywhere (end all sessions)"))
+    def end_sessions(self, request, queryset):
+        ended = 0
+        for user in queryset:
+            ended += end_sessions_of(user)
+            services.record(actor=request.user, action="user.sessions_ended", target=user)
+        self.message_user(request, _("%(count)d sessions ended.") % {"count": ended})
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CommitmentsConfig(AppConfig):
     name = "commitments"
     verbose_name = _("NADD commitments")
+
+    def ready(self):
+        from commitments import checks, signals  # noqa: F401, PLC0415
+
+        signals.connect()

@@ -1,6 +1,341 @@
-from django.utils import translation
+"""Request-wide security rules that no single view should have to remember.
 
-from commitments import access
+Each class does one job; ``MIDDLEWARE`` in the settings says in which order.
+"""
+
+import ipaddress
+import logging
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+
+from commitments import access, request_id
+
+denials = logging.getLogger("commitments.access")
+
+ALLOWED_METHODS = ("GET", "HEAD", "POST")
+SAFE_METHODS = ("GET", "HEAD")
+
+# Session keys (times as POSIX seconds).
+AUTH_AT = "nadd_auth_at"  # when the password was entered at sign-in
+SEEN_AT = "nadd_seen_at"  # the last request of this session
+REAUTH_AT = "nadd_reauth_at"  # the last time the password (or an OTP) was entered
+
+# Reachable with a password-only session when MFA is required: the MFA pages themselves
+# and what is needed to leave.
+MFA_EXEMPT = {"login", "logout", "healthz", "set_language", "mfa_setup", "mfa_verify", "reauth"}
+
+# The only non-GET requests a coordinator may send: reviewing, and their own account.
+COORDINATOR_WRITE_ALLOWLIST = {
+    "update_publish",
+    "update_return",
+    "update_comment",
+    "logout",
+    "password_change",
+    "set_language",
+    "mfa_setup",
+    "mfa_verify",
+    "mfa_recovery_codes",
+    "reauth",
+}
+
+
+class RequestIDMiddleware:
+    """Give every request an id: in ``request.request_id``, the logs and ``X-Request-ID``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = request_id.new_request_id(request.headers.get("X-Request-ID"))
+        token = request_id.set_current(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id.reset(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django does not send itself: CORP everywhere, no-store when signed in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Cross-Origin-Resource-Policy", settings.CROSS_ORIGIN_RESOURCE_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # Signed-in pages hold unpublished positions: never in a shared or browser cache.
+            response.headers.pop("Expires", None)
+            patch_cache_control(
+                response, no_store=True, no_cache=True, must_revalidate=True, private=True
+            )
+            if "max-age" in response.get("Cache-Control", ""):
+                patch_cache_control(response, max_age=0)
+        return response
+
+
+class AllowedMethodsMiddleware:
+    """TRACE, PUT, DELETE, OPTIONS and the rest answer 405 everywhere: the site is forms.
+
+    The refusal comes before CSRF and the view, so a class-based view that would treat
+    PUT like POST never sees it; ``Allow`` lists what the view itself accepts.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method in ALLOWED_METHODS:
+            return None
+        declared = declared_methods(view_func)
+        allowed = [m for m in ALLOWED_METHODS if declared is None or m in declared]
+        return HttpResponseNotAllowed(allowed or ALLOWED_METHODS)
+
+
+def declared_methods(view_func):
+    """The methods a view declares (a class-based view's handlers, or the list given to
+    ``require_http_methods``), or None when it declares none."""
+    view_class = getattr(view_func, "view_class", None)
+    if view_class is not None:
+        methods = {m.upper() for m in view_class.http_method_names if hasattr(view_class, m)}
+        return methods | ({"HEAD"} if "GET" in methods else set())
+    func = view_func
+    for _layer in range(10):  # through functools.wraps layers
+        code = getattr(func, "__code__", None)
+        if code is not None and "request_method_list" in code.co_freevars:
+            cell = func.__closure__[code.co_freevars.index("request_method_list")]
+            return set(cell.cell_contents)
+        func = getattr(func, "__wrapped__", None)
+        if func is None:
+            break
+    return None
+
+
+class SessionTimeoutMiddleware:
+    """End a session after 30 minutes idle, or 12 hours after sign-in whatever happens."""
+
+    # Rewriting the session on every request would cost a query; once a minute is enough.
+    TOUCH_EVERY = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            session = request.session
+            auth_at = session.setdefault(AUTH_AT, now)
+            seen_at = session.get(SEEN_AT, now)
+            if (
+                now - seen_at > settings.SESSION_IDLE_TIMEOUT
+                or now - auth_at > settings.SESSION_ABSOLUTE_TIMEOUT
+            ):
+                logout(request)
+            elif now - seen_at >= self.TOUCH_EVERY or SEEN_AT not in session:
+                session[SEEN_AT] = now
+        return self.get_response(request)
+
+
+def _view_name(request):
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match else None
+
+
+class RequireMFAMiddleware:
+    """With ``REQUIRE_MFA``, a password-only session reaches nothing but the OTP step."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not settings.REQUIRE_MFA or not request.user.is_authenticated:
+            return None
+        if request.user.is_verified() or _view_name(request) in MFA_EXEMPT:
+            return None
+        from commitments.mfa import has_device  # noqa: PLC0415 - models load after settings
+
+        target = "mfa_verify" if has_device(request.user) else "mfa_setup"
+        next_url = request.get_full_path()
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            next_url = reverse("dashboard")
+        return redirect(f"{reverse(target)}?{urlencode({'next': next_url})}")
+
+
+def recently_authenticated(request):
+    """Whether the password (or an OTP) was entered within ``REAUTH_MAX_AGE``."""
+    entered = request.session.get(REAUTH_AT)
+    return entered is not None and time.time() - entered <= settings.REAUTH_MAX_AGE
+
+
+class AdminReauthMiddleware:
+    """Every change made in the admin (roles, countries, accounts) needs a recent password."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        name = _view_name(request) or ""
+        if (
+            request.method == "POST"
+            and name.startswith("admin:")
+            and name not in {"admin:login", "admin:logout"}
+            and request.user.is_authenticated
+            and not recently_authenticated(request)
+        ):
+            return redirect(f"{reverse('reauth')}?{urlencode({'next': request.path})}")
+        return None
+
+
+def client_ip(request):
+    """The client's address, or None. Behind ``TRUSTED_PROXY_COUNT`` proxies it is the
+    entry those proxies added to X-Forwarded-For (counted from the right, so a client
+    cannot forge it); otherwise REMOTE_ADDR. Anything that is not an address is ignored."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    candidates = []
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            candidates.append(hops[-proxies])
+    candidates.append(request.META.get("REMOTE_ADDR", ""))
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
+
+
+def hit_rate_limit(name, who):
+    """Count one request against ``RATE_LIMITS[name]``; True when over the limit.
+
+    The counter lives in the shared cache (the database), so every process counts together.
+    """
+    limit, window, _ = settings.RATE_LIMITS[name]
+    key = f"ratelimit:{name}:{who}:{int(time.time() // window)}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count > limit
+
+
+class RateLimitMiddleware:
+    """Per-user or per-address caps on POSTs to the routes named in ``RATE_LIMITS``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        name = _view_name(request)
+        if request.method != "POST" or name not in settings.RATE_LIMITS:
+            return None
+        per = settings.RATE_LIMITS[name][2]
+        if per == "user" and request.user.is_authenticated:
+            who = f"user:{request.user.pk}"
+        else:
+            who = f"ip:{client_ip(request) or 'unknown'}"
+        if hit_rate_limit(name, who):
+            log_denial(request, status=429, reason="rate limit")
+            response = render(request, "429.html", status=429)
+            response["Retry-After"] = str(settings.RATE_LIMITS[name][1])
+            return response
+        return None
+
+
+class CoordinatorReadOnlyMiddleware:
+    """Coordinators read and review; any other non-GET request of theirs is refused."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method in SAFE_METHODS or not request.user.is_authenticated:
+            return None
+        from commitments.access import role_of  # noqa: PLC0415
+        from commitments.models import Membership  # noqa: PLC0415
+
+        if role_of(request.user) != Membership.Role.COORDINATOR:
+            return None
+        if _view_name(request) in COORDINATOR_WRITE_ALLOWLIST:
+            return None
+        log_denial(request, status=403, reason="coordinator is read-only")
+        raise PermissionDenied(_("Coordinators review updates; they do not change them."))
+
+
+class DenialLogMiddleware:
+    """One structured log record for every 403 or 404 raised by a view."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, PermissionDenied):
+            log_denial(request, status=403, reason=str(exception))
+        elif isinstance(exception, Http404):
+            log_denial(request, status=404, reason="not found or out of scope")
+        return None
+
+
+def log_denial(request, *, status, reason):
+    """Log who was refused what, with the request id; never a secret or a body."""
+    from commitments.access import membership_of, role_of  # noqa: PLC0415
+
+    user = getattr(request, "user", None)
+    membership = membership_of(user) if user is not None else None
+    match = getattr(request, "resolver_match", None)
+    kwargs = match.kwargs if match else {}
+    event = {
+        "status": status,
+        "user_id": getattr(user, "pk", None),
+        "role": role_of(user) if user is not None else None,
+        "country": membership.country.code if membership and membership.country_id else None,
+        "route": match.view_name if match else None,
+        "method": request.method,
+        "path": request.path,
+        "object_id": kwargs.get("pk", kwargs.get("code")),
+        "request_id": getattr(request, "request_id", request_id.current()),
+        "reason": reason,
+    }
+    denials.warning(
+        "access denied %s",
+        " ".join(f"{key}={value}" for key, value in event.items() if key != "reason"),
+        extra={"denial": event},
+    )
 
 
 class UserLanguageMiddleware:

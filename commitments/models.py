@@ -824,6 +824,14 @@ class AuditEntry(models.Model):
         _("changes"), default=dict, blank=True, help_text=_("Field: [old value, new value].")
     )
     created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
+    request_id = models.CharField(
+        _("request id"),
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("The X-Request-ID of the request that made the change, to match the logs."),
+    )
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -842,7 +850,16 @@ class AuditEntry(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise TypeError("Audit entries are append-only.")
+        if not self.request_id:
+            from commitments import request_id  # noqa: PLC0415
+
+            self.request_id = "" if request_id.current() == "-" else request_id.current()
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit entries are append-only.")
+
+
+# Security models live in their own modules; importing them here registers them.
+from commitments.mfa import RecoveryCode, RecoveryCodeDevice  # noqa: E402, F401
+from commitments.sessions import UserSession  # noqa: E402, F401

@@ -517,7 +517,7 @@ def update_comment(request, pk):
 
 @require_GET
 def update_history(request, pk):
-    update = access.get_visible_update(request, pk)
+    update = access.get_update_with_history(request, pk)
     entries = AuditEntry.objects.for_object(update).select_related("actor").reverse()
     context = {"update": update, "entries": [(entry, history.describe(entry)) for entry in entries]}
     return render(request, "commitments/update_history.html", context)

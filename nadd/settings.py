@@ -5,6 +5,7 @@ a throw-away secret key, DEBUG on. Production (``DJANGO_ENV=production``) refuse
 start unless every secret it needs is given.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -32,6 +33,19 @@ def env_list(name, default):
 
 PRODUCTION = os.environ.get("DJANGO_ENV", "development") == "production"
 
+
+def env_secret(name):
+    """A secret from ``NAME`` or from the file that ``NAME_FILE`` names (Docker/K8s secrets)."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return os.environ.get(name)
+
+
+for _name in ("SECRET_KEY", "DATABASE_URL"):
+    if not os.environ.get(_name) and os.environ.get(f"{_name}_FILE"):
+        os.environ[_name] = env_secret(_name)
+
 if PRODUCTION:
     missing = [
         name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL") if not os.environ.get(name)
@@ -45,6 +59,12 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-never-used-i
 DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Exact origins only (scheme://host[:port]): a wildcard would trust every subdomain.
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if "*" in _origin or not _origin.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            f"CSRF_TRUSTED_ORIGINS must list exact origins like https://host; got {_origin!r}"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -56,22 +76,39 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_filters",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "commitments",
 ]
 
+# Order matters: the header middlewares come before WhiteNoise so that static files and
+# error responses carry the same headers as pages.
 MIDDLEWARE = [
+    "commitments.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "commitments.middleware.SecurityHeadersMiddleware",
+    "commitments.middleware.AllowedMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "commitments.middleware.SessionTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "commitments.middleware.UserLanguageMiddleware",
+    "commitments.middleware.RequireMFAMiddleware",
+    "commitments.middleware.AdminReauthMiddleware",
+    "commitments.middleware.RateLimitMiddleware",
+    "commitments.middleware.CoordinatorReadOnlyMiddleware",
+    "commitments.middleware.DenialLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, so that a locked-out sign-in answers 429 before anything else sees it.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "nadd.urls"
@@ -118,20 +155,17 @@ DATABASES["default"].setdefault("OPTIONS", {}).update(
     }
 )
 
-# Nothing lives in one app process: sessions are in the database, and so is the cache
-# (rate-limit counters, say), so any number of processes behind a load balancer agree.
-# `manage.py createcachetable` creates its table.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "django_cache",
-    }
-}
-
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # Axes first: it refuses a locked-out username before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "commitments.validators.ContextWordsValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 15},
@@ -183,20 +217,84 @@ SECURE_CSP = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Not a Django setting: SecurityHeadersMiddleware sends it on every response.
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 
+# Sessions (a security decision, ASVS 7.1.1): signed-in sessions end after 30 minutes
+# without a request and 12 hours after sign-in whatever the activity (NIST 800-63B AAL2).
+# The session table records the user, so all of a user's sessions can be ended at once.
+SESSION_ENGINE = "commitments.sessions"
+SESSION_IDLE_TIMEOUT = 30 * 60
+SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+# Re-entering the password (or an OTP) is asked again before changing an MFA device or
+# making an admin change when the last one is older than this.
+REAUTH_MAX_AGE = 30 * 60
+
+# The production settings, in one place so the tests can apply exactly these.
+PRODUCTION_SECURITY = {
+    "SECURE_SSL_REDIRECT": env_bool("SECURE_SSL_REDIRECT", True),
+    "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+    "SECURE_HSTS_SECONDS": 31536000,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+    "SECURE_HSTS_PRELOAD": True,
+    "SESSION_COOKIE_SECURE": True,
+    "CSRF_COOKIE_SECURE": True,
+    "SESSION_COOKIE_NAME": "__Host-sessionid",
+    "CSRF_COOKIE_NAME": "__Host-csrftoken",
+    "LANGUAGE_COOKIE_NAME": "__Host-language",
+    "LANGUAGE_COOKIE_SECURE": True,
+    "LANGUAGE_COOKIE_HTTPONLY": True,
+    "LANGUAGE_COOKIE_SAMESITE": "Lax",
+}
 if PRODUCTION:
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = 31536000
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SESSION_COOKIE_NAME = "__Host-sessionid"
-    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    globals().update(PRODUCTION_SECURITY)
+
+# Two-factor sign-in (django-otp): TOTP plus single-use recovery codes, for every role.
+# On by default in production; off in development so the demo accounts sign in with a
+# password alone (REQUIRE_MFA=1 turns it on locally).
+REQUIRE_MFA = env_bool("REQUIRE_MFA", PRODUCTION)
+OTP_TOTP_ISSUER = "NADD Commitment Tracker"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a TOTP secret
+
+# Sign-in throttling (django-axes): 10 failures for one username lock that username for
+# 15 minutes; a success resets the count. Never by address alone, so one office behind a
+# NAT cannot lock its colleagues out; a generous per-address cap is in RATE_LIMITS.
+AXES_FAILURE_LIMIT = 10
+# The (address, username) pair is redundant with the username alone; it is listed so that
+# axes' own check (axes.W006) is satisfied without silencing it, and locks nothing wider.
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "username"]]
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "token"]
+
+# How many reverse proxies (that append to X-Forwarded-For) stand in front of the app;
+# the client's address for rate limits and lockouts is read accordingly.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "commitments.middleware.client_ip"
+
+# Counters shared by every process (rate limits): the database, never process memory.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "nadd_cache",
+    }
+}
+# url name -> (requests, seconds, per "user" or "ip"), counted on POST.
+RATE_LIMITS = {
+    "login": (100, 60 * 60, "ip"),
+    "update_create": (60, 60 * 60, "user"),
+    "mfa_verify": (96, 24 * 60 * 60, "user"),
+    "reauth": (30, 60 * 60, "user"),
+}
 
 # Limits on what one request may carry (Django's defaults, written down on purpose).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -232,8 +330,18 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "commitments.request_id.RequestIDLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    # axes reports every sign-in at INFO; our own audit entries already record them.
+    "loggers": {"pgserver": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -6,10 +6,15 @@ import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from hypothesis import settings as hypothesis_settings
 
 from commitments.models import Country, Membership, Objective, ProgressUpdate, ReportingPeriod
 
 PASSWORD = "a-long-test-password-for-everyone"
+
+# Property tests stay reproducible and leave no example database in the checkout.
+hypothesis_settings.register_profile("nadd", database=None, derandomize=True)
+hypothesis_settings.load_profile("nadd")
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count, F
+from django.test import RequestFactory
 
 from commitments.management.commands.generate_load_data import LOAD_PASSWORD
 from commitments.models import (
@@ -91,7 +92,10 @@ def test_counts_states_years_and_users():
     assert roles == {"official", "coordinator", "admin"}
     assert get_user_model().objects.filter(username__startswith="load-").count() == 40
     user = get_user_model().objects.filter(membership__role="coordinator").first()
-    assert authenticate(username=user.username, password=LOAD_PASSWORD) == user
+    assert (
+        authenticate(RequestFactory().post("/"), username=user.username, password=LOAD_PASSWORD)
+        == user
+    )
     # The sequences continue after the generated ids.
     update = updates.first()
     copy = ProgressUpdate.objects.create(

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from commitments.models import AuditEntry, Membership, ProgressUpdate
 
@@ -18,11 +19,15 @@ DEMO = {
 def test_load_demo_creates_the_documented_accounts_and_updates():
     call_command("load_demo", stdout=None)
     for username, (role, country) in DEMO.items():
-        user = authenticate(username=username, password="nadd-demo-2024")
+        # django-axes needs the request to count failures per username.
+        user = authenticate(
+            RequestFactory().post("/"), username=username, password="nadd-demo-2024"
+        )
         assert user is not None, username
         assert user.membership.role == role
         assert (user.membership.country.code if user.membership.country else None) == country
-    assert authenticate(username="admin", password="nadd-demo-2024").is_superuser
+    admin = authenticate(RequestFactory().post("/"), username="admin", password="nadd-demo-2024")
+    assert admin.is_superuser
     updates = ProgressUpdate.objects.all()
     assert 60 < updates.count() <= 9 * 3 * 4
     assert set(updates.values_list("country__code", flat=True)) == {"CA", "MX", "US"}

@@ -131,7 +131,11 @@ def test_a_signed_in_page_pays_three_queries_before_its_own(client, cast):
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("country_list"))
     tables = [query["sql"].split(" FROM ")[1].split()[0] for query in queries.captured_queries]
-    assert tables[:BASE] == ['"django_session"', '"auth_user"', '"commitments_membership"']
+    assert tables[:BASE] == [
+        '"commitments_usersession"',
+        '"auth_user"',
+        '"commitments_membership"',
+    ]
     assert "commitments_country" in queries.captured_queries[2]["sql"]
 
 
@@ -189,4 +193,6 @@ def test_submitting_an_update_has_a_fixed_cost(client, cast, objective, q1):
     # Session, user, membership; objective, periods, form checks; INSERT, audit INSERT,
     # the savepoints around them, the session's messages. The database checks the
     # constraints in the INSERT. (The first request also caches the content type.)
-    assert counts[1] == counts[2] <= 18, counts
+    # The per-user rate limit (S27) adds about ten database-cache queries: the price of
+    # counters shared by every app process.
+    assert counts[1] == counts[2] <= 32, counts

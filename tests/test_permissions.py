@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from commitments.models import Meeting, ProgressUpdate
+from commitments.models import Meeting, Membership, ProgressUpdate
 
 ROLES = ["anonymous", "alice", "bob", "carol", "dave", "nora"]
 # alice: official of Canada, who wrote the sample update; bob: official of Mexico;
@@ -62,10 +62,18 @@ MATRIX = {
     "password_change": answers(302, 200, 200, 200, 200, 200),
     "password_change_done": answers(302, 200, 200, 200, 200, 200),
     "set_language": answers(405, 405, 405, 405, 405, 405),  # POST only
+    # Account security pages (tests/test_security_mfa.py): every signed-in account has them.
+    "reauth": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
+    "mfa_setup": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
+    # Without an authenticator app yet, the second step sends to the set-up page.
+    "mfa_verify": dict.fromkeys(ROLES, 302),
+    "mfa_recovery_codes": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
+    # The admin's own sign-in page sends everyone to the one sign-in form.
+    "admin_login": dict.fromkeys(ROLES, 302),
 }
 
 # Reachable without signing in; everything else must send an anonymous visitor to sign in.
-PUBLIC = {"login", "healthz", "livez"}
+PUBLIC = {"login", "healthz", "livez", "admin_login"}
 
 
 def iter_patterns(resolver=None, prefix="", namespace=None):
@@ -180,3 +188,22 @@ def test_non_officials_cannot_post_updates(client, cast, sample, role, q1):
     )
     assert response.status_code == 403
     assert ProgressUpdate.objects.count() == before
+
+
+def test_anonymous_posts_to_every_url_are_refused_or_sent_to_sign_in(client, sample):
+    before = (ProgressUpdate.objects.count(), Membership.objects.count())
+    for name in MATRIX:
+        response = client.post(url_for(name, sample), {"narrative": "anonymous"})
+        if name in PUBLIC | {"set_language"}:
+            # The sign-in form re-renders, /healthz is GET-only, set_language only redirects.
+            assert response.status_code in {200, 302, 405}, name
+            continue
+        # Sent to sign in, or refused outright (a GET-only feed answers 401 or 405).
+        assert response.status_code in {302, 401, 403, 405}, name
+        if response.status_code == 302:
+            assert response.url.startswith(reverse("login")), name
+    for route, name, namespace in iter_patterns():
+        if namespace == "admin" and name not in {"login", "logout"} and "(?P" not in route:
+            path = "/" + re.sub(r"<(?:\w+:)?\w+>", str(sample["pk"]), route)
+            assert client.post(path, {}).status_code == 302, path
+    assert (ProgressUpdate.objects.count(), Membership.objects.count()) == before

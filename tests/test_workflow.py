@@ -219,8 +219,12 @@ def test_who_sees_each_state(client, cast, make_update, objective, state, who):
     update = make_update(author=cast.alice, state=state, narrative=f"Narrative in state {state}")
     client.force_login(getattr(cast, who))
     allowed = who in READERS[state]
-    for url in [update.get_absolute_url(), reverse("update_history", args=[update.pk])]:
-        assert client.get(url).status_code == (200 if allowed else 404)
+    assert client.get(update.get_absolute_url()).status_code == (200 if allowed else 404)
+    # The history holds earlier drafts and review comments: never another country's
+    # officials', even once published (QUALITY S20).
+    history_allowed = allowed and who not in {"bob", "uma"}
+    history = client.get(reverse("update_history", args=[update.pk]))
+    assert history.status_code == (200 if history_allowed else 404)
     for url in [objective.get_absolute_url(), reverse("update_list"), reverse("dashboard")]:
         assert (
             f"Narrative in state {state}" in client.get(url).text

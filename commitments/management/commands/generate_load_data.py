@@ -353,6 +353,7 @@ class Command(BaseCommand):
                     "target_repr",
                     "changes",
                     "created_at",
+                    "request_id",
                 ],
             ),
         }
@@ -489,4 +490,5 @@ class Command(BaseCommand):
                 target_repr,
                 json.dumps(changes, ensure_ascii=False),
                 when,
+                "",  # generated history has no request behind it
             )

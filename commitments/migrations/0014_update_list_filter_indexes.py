@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0010_membership_language_optional'),
+        ('commitments', '0013_auditentry_request_id'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,166 @@
+"""Two-factor sign-in: an authenticator app (TOTP, django-otp) and single-use recovery codes.
+
+Recovery codes are stored as SHA-256 hashes, never in clear: each is 60 random bits, so a
+fast hash is enough, and a code is consumed by deleting its row in the same statement
+that matches it, so it can never be used twice, even by two requests at once.
+"""
+
+import hashlib
+import secrets
+from binascii import unhexlify
+
+import segno
+from django import forms
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+
+RECOVERY_CODE_COUNT = 10
+_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: codes are read off paper
+
+
+class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """The user's set of recovery codes, as one django-otp device."""
+
+    class Meta:
+        verbose_name = _("recovery code set")
+        verbose_name_plural = _("recovery code sets")
+
+    def get_throttle_factor(self):
+        return 1
+
+    def verify_token(self, token):
+        allowed, _details = self.verify_is_allowed()
+        if not allowed:
+            return False
+        used = self.codes.filter(code_hash=hash_code(token)).delete()[0] == 1
+        if used:
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+        else:
+            self.throttle_increment()
+        return used
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+        constraints = [
+            models.UniqueConstraint(fields=["device", "code_hash"], name="recovery_code_unique")
+        ]
+
+    def __str__(self):
+        return f"recovery code {self.pk} of {self.device.user}"  # never the code itself
+
+
+def normalize_code(token):
+    return "".join(ch for ch in str(token).lower() if ch.isalnum())
+
+
+def hash_code(token):
+    return hashlib.sha256(normalize_code(token).encode()).hexdigest()
+
+
+def new_code():
+    raw = "".join(secrets.choice(_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def has_device(user):
+    """Whether the user has finished setting up an authenticator app."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+@transaction.atomic
+def replace_recovery_codes(user):
+    """Issue a fresh set of codes (the old ones stop working) and return them in clear, once."""
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+    device = RecoveryCodeDevice.objects.create(user=user, name="recovery codes")
+    codes = [new_code() for _ in range(RECOVERY_CODE_COUNT)]
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(device=device, code_hash=hash_code(code)) for code in codes
+    )
+    return codes
+
+
+def recovery_codes_left(user):
+    return RecoveryCode.objects.filter(device__user=user).count()
+
+
+def new_totp_key():
+    return default_key()
+
+
+def totp_matches(key, token):
+    """Whether ``token`` is the current code (±1 step) for the hex ``key``; returns its step."""
+    try:
+        value = int(token)
+    except (TypeError, ValueError):
+        return None
+    totp = TOTP(unhexlify(key.encode()))
+    if totp.verify(value, tolerance=1):
+        return totp.t()
+    return None
+
+
+@transaction.atomic
+def set_totp_device(user, key, last_t):
+    """Replace the user's authenticator app by a confirmed device with ``key``."""
+    TOTPDevice.objects.filter(user=user).delete()
+    # last_t: the code used to confirm the device cannot be used again to sign in.
+    return TOTPDevice.objects.create(
+        user=user, name="authenticator app", key=key, confirmed=True, last_t=last_t
+    )
+
+
+def config_url(user, key):
+    return TOTPDevice(user=user, key=key).config_url
+
+
+def qr_data_uri(url):
+    """The otpauth address as an SVG QR code in a data: URI (no inline script or style)."""
+    return segno.make(url, error="m").svg_data_uri(scale=5)
+
+
+def verify(user, token):
+    """The device that accepts ``token`` (authenticator code or recovery code), or None.
+
+    Six digits go to the authenticator app, anything else to the recovery codes; each
+    device throttles its own failures (django-otp doubles the wait after each one).
+    """
+    token = (token or "").strip()
+    if token.isdigit() and len(token) == 6:
+        devices = TOTPDevice.objects.filter(user=user, confirmed=True)
+    else:
+        devices = RecoveryCodeDevice.objects.filter(user=user, confirmed=True)
+    for device in devices:
+        if device.verify_token(token):
+            return device
+    return None
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+
+class SetupForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code from the app"),
+        max_length=6,
+        help_text=_("The 6-digit code your authenticator app shows now."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )

@@ -1,0 +1,41 @@
+"""The id of the request being served, for log records and the X-Request-ID header."""
+
+import contextvars
+import logging
+import re
+import secrets
+
+_current = contextvars.ContextVar("request_id", default="-")
+# A proxy's id is kept only when it looks like one: no spaces, no CR/LF, bounded length.
+_VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def new_request_id(incoming=None):
+    """The proxy's X-Request-ID when well formed, otherwise a fresh random one."""
+    if incoming and _VALID.match(incoming):
+        return incoming
+    return secrets.token_hex(16)
+
+
+def current():
+    """The id of the request this thread is serving, or "-"."""
+    return _current.get()
+
+
+def set_current(value):
+    return _current.set(value)
+
+
+def reset(token):
+    _current.reset(token)
+
+
+class RequestIDLogFilter(logging.Filter):
+    """Adds ``record.request_id`` so every log line names its request."""
+
+    def filter(self, record):
+        # django.request records carry the request itself; they may be written after the
+        # middleware has returned.
+        request = getattr(record, "request", None)
+        record.request_id = getattr(request, "request_id", None) or _current.get()
+        return True

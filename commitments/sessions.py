@@ -1,0 +1,55 @@
+"""Database sessions that know their user, so all of a user's sessions can be ended at once.
+
+Django's own session table stores the user only inside the encoded data; this engine
+(``SESSION_ENGINE = "commitments.sessions"``) adds an indexed ``user`` column, filled
+whenever the session is saved. Deactivating a user, or an admin's "sign out everywhere",
+deletes the rows; deleting the user deletes them too.
+"""
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UserSession(AbstractBaseSession):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sessions",
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls):
+        return SessionStore
+
+
+class SessionStore(DBStore):
+    @classmethod
+    def get_model_class(cls):
+        return UserSession
+
+    def create_model_instance(self, data):
+        instance = super().create_model_instance(data)
+        try:
+            instance.user_id = int(data.get(SESSION_KEY))
+        except (TypeError, ValueError):
+            instance.user_id = None
+        return instance
+
+
+def end_sessions_of(user, *, keep=None):
+    """Delete every session of ``user`` except the one whose key is ``keep``."""
+    sessions = UserSession.objects.filter(user=user)
+    if keep:
+        sessions = sessions.exclude(session_key=keep)
+    return sessions.delete()[0]

@@ -1,0 +1,75 @@
+"""Sign-in events: session timestamps, the audit trail, and ending a deactivated user's sessions."""
+
+import logging
+import time
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.contenttypes.models import ContentType
+from django.db.models.signals import post_save
+
+from commitments.middleware import AUTH_AT, REAUTH_AT, SEEN_AT, client_ip
+from commitments.models import AuditEntry
+from commitments.sessions import end_sessions_of
+
+logger = logging.getLogger("commitments.auth")
+
+
+def escape_for_log(value, limit=150):
+    """A user-supplied string made safe for one log line: CR, LF and other controls escaped."""
+    text = str(value)[:limit]
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
+
+
+def _request_id(request):
+    return getattr(request, "request_id", "-")
+
+
+def on_logged_in(sender, request, user, **kwargs):
+    if request is None:
+        return
+    now = time.time()
+    if hasattr(request, "session"):
+        request.session[AUTH_AT] = request.session[SEEN_AT] = request.session[REAUTH_AT] = now
+    # A real sign-in is a POST of the sign-in form; test helpers (force_login) are not audited.
+    if request.method != "POST":
+        return
+    AuditEntry.objects.create(
+        actor=user,
+        action="auth.login",
+        target_type=ContentType.objects.get_for_model(user),
+        target_id=str(user.pk),
+        target_repr=escape_for_log(user.get_username()),
+        changes={"ip": client_ip(request), "request_id": _request_id(request)},
+    )
+    logger.info("login user_id=%s request_id=%s", user.pk, _request_id(request))
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    # Django has already masked the password in ``credentials``; only the username is kept.
+    username = escape_for_log(credentials.get("username", ""))
+    user = get_user_model().objects.filter(username=credentials.get("username")).first()
+    AuditEntry.objects.create(
+        actor=None,
+        action="auth.login_failed",
+        target_type=ContentType.objects.get_for_model(get_user_model()),
+        target_id=str(user.pk) if user else "",
+        target_repr=username,
+        changes={
+            "ip": client_ip(request) if request is not None else None,
+            "request_id": _request_id(request),
+        },
+    )
+    logger.warning("login failed username=%r request_id=%s", username, _request_id(request))
+
+
+def on_user_saved(sender, instance, created, **kwargs):
+    """A deactivated user's sessions end now, not at their next request."""
+    if not created and not instance.is_active:
+        end_sessions_of(instance)
+
+
+def connect():
+    user_logged_in.connect(on_logged_in, dispatch_uid="nadd_logged_in")
+    user_login_failed.connect(on_login_failed, dispatch_uid="nadd_login_failed")
+    post_save.connect(on_user_saved, sender=get_user_model(), dispatch_uid="nadd_user_saved")
