@@ -279,14 +279,19 @@ def meeting_brief_pdf(request, pk):
     return response
 
 
-@require_GET
-def update_list(request):
-    access.require_role(request)
-    updates = (
-        ProgressUpdate.objects.visible_to(request.user)
+def listed_updates(user):
+    """The updates this user may read, newest first, with what a list row shows."""
+    return (
+        ProgressUpdate.objects.visible_to(user)
         .newest_first()
         .select_related("objective__objective_set", "country", "period", "author")
     )
+
+
+@require_GET
+def update_list(request):
+    access.require_role(request)
+    updates = listed_updates(request.user)
     filterset = ProgressUpdateFilter(request.GET, queryset=updates)
     valid = filterset.is_valid()
     results = filterset.qs if valid else updates.none()
@@ -303,11 +308,7 @@ def update_list(request):
 def update_export(request, fmt):
     """The filtered updates list as a file, under the same filters and access rules."""
     access.require_role(request)
-    updates = (
-        ProgressUpdate.objects.visible_to(request.user)
-        .newest_first()
-        .select_related("objective__objective_set", "country", "period", "author")
-    )
+    updates = listed_updates(request.user)
     filterset = ProgressUpdateFilter(request.GET, queryset=updates)
     if not filterset.is_valid():
         page = Paginator(updates.none(), PAGE_SIZE).get_page(1)
