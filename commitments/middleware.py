@@ -9,8 +9,8 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -229,20 +229,28 @@ def client_ip(request):
     return None
 
 
+RATE_COUNT = """
+    INSERT INTO commitments_rate_counter (bucket, hits, expires)
+    VALUES (%s, 1, now() + make_interval(secs => %s))
+    ON CONFLICT (bucket) DO UPDATE SET hits = commitments_rate_counter.hits + 1
+    RETURNING hits
+"""
+
+
 def hit_rate_limit(name, who):
     """Count one request against ``RATE_LIMITS[name]``; True when over the limit.
 
-    The counter lives in the shared cache (the database), so every process counts together.
+    The counter is a database row, so every process counts together; one upsert counts
+    and reads it. The first hit of a new window sweeps away expired windows.
     """
     limit, window, _ = settings.RATE_LIMITS[name]
-    key = f"ratelimit:{name}:{who}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > limit
+    bucket = f"{name}:{who}:{int(time.time() // window)}"[:255]
+    with connection.cursor() as cursor:
+        cursor.execute(RATE_COUNT, [bucket, window])
+        (hits,) = cursor.fetchone()
+        if hits == 1:
+            cursor.execute("DELETE FROM commitments_rate_counter WHERE expires < now()")
+    return hits > limit
 
 
 class RateLimitMiddleware:
