@@ -18,6 +18,19 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 .PHONY: install system-deps messages browser-deps chromium run test lint audit check clean \
 	bench reliability soak
 
+# $(call debian_package,CHECK,PACKAGE,WHY): when the shell test CHECK fails, install the
+# Debian package as root, or stop and say how. (No commas inside the arguments.)
+define debian_package
+	@if ! $(1); then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing $(2)..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2); \
+		else \
+			echo "$(3) Install it as root, e.g.: sudo apt-get install -y $(2)"; exit 1; \
+		fi; \
+	fi
+endef
+
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -32,52 +45,22 @@ $(VENV)/.installed: pyproject.toml
 
 # WeasyPrint (the meeting brief's PDF) needs HarfBuzz's subsetting library from Debian.
 system-deps:
-	@if ! ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "Installing libharfbuzz-subset0 for PDF briefs..."; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libharfbuzz-subset0; \
-		else \
-			echo "PDF briefs need HarfBuzz's subset library. Install it as root, e.g.:"; \
-			echo "  sudo apt-get install -y libharfbuzz-subset0"; exit 1; \
-		fi; \
-	fi
+	$(call debian_package,ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset,libharfbuzz-subset0,PDF briefs need HarfBuzz's subset library.)
 
 # The Spanish and French catalogues are compiled from commitments/locale/*/django.po
 # (GNU gettext's msgfmt), never committed as binaries.
 messages: install
-	@if ! command -v msgfmt >/dev/null 2>&1; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; \
-		else \
-			echo "Compiling translations needs GNU gettext. Install it as root, e.g.:"; \
-			echo "  sudo apt-get install -y gettext"; exit 1; \
-		fi; \
-	fi
+	$(call debian_package,command -v msgfmt >/dev/null 2>&1,gettext,Compiling translations needs GNU gettext.)
 	cd commitments && ../$(PY) ../manage.py compilemessages -v0
 
 # What the browser tests need besides Python: Chromium and axe-core.
 browser-deps: chromium $(AXE)
 
 chromium:
-	@if [ ! -x $(CHROMIUM) ]; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "Installing Chromium for the browser tests..."; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-		else \
-			echo "The browser tests need Chromium at $(CHROMIUM)."; \
-			echo "Install it as root, e.g.: sudo apt-get install -y chromium"; exit 1; \
-		fi; \
-	fi
+	$(call debian_package,[ -x $(CHROMIUM) ],chromium,The browser tests need Chromium at $(CHROMIUM).)
 
 $(AXE): tests/browser/package.json tests/browser/package-lock.json
-	@if ! command -v npm >/dev/null 2>&1; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
-		else \
-			echo "The accessibility tests need npm to install the pinned axe-core."; \
-			echo "Install it as root, e.g.: sudo apt-get install -y npm"; exit 1; \
-		fi; \
-	fi
+	$(call debian_package,command -v npm >/dev/null 2>&1,npm,The accessibility tests need npm to install the pinned axe-core.)
 	npm ci --prefix tests/browser --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 

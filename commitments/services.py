@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from commitments import access
 from commitments.models import AuditEntry, Comment, Membership, ProgressUpdate
 
 EDITABLE_UPDATE_FIELDS = ("status", "narrative", "language", "evidence_links", "period")
@@ -67,13 +68,12 @@ def initial_values(update):
 
 
 def _official_of(actor, country):
-    membership = getattr(actor, "membership", None)
+    membership = access.membership_of(actor)
     return membership is not None and membership.can_edit_updates_for(country)
 
 
 def _is_coordinator(actor):
-    membership = getattr(actor, "membership", None)
-    return membership is not None and membership.role == Membership.Role.COORDINATOR
+    return access.role_of(actor) == Membership.Role.COORDINATOR
 
 
 def _locked(update):
