@@ -1,13 +1,53 @@
 import django_filters
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import Country, Objective, ProgressUpdate, ReportingPeriod
+from commitments.models import Country, Membership, Objective, ProgressUpdate, ReportingPeriod
 from commitments.widgets import speed_up_selects
 
 SEARCH_MAX_LENGTH = 200
+
+
+# The option lists are read as plain rows, not model instances: with years of objective
+# sets and hundreds of officials they hold hundreds of options, and building a model per
+# option cost more than the rest of the updates list. Each list is one query, run when
+# the form is validated or drawn.
+
+
+def objective_choices():
+    """Every objective, grouped by the year of its set, newest set first."""
+    language = (get_language() or settings.LANGUAGE_CODE)[:2]
+    rows = Objective.objects.order_by("-objective_set__year", "number").values_list(
+        "pk", "objective_set__year", "number", "title", "title_es", "title_fr"
+    )
+    groups = {}
+    for pk, year, number, title, title_es, title_fr in rows:
+        local = {"es": title_es, "fr": title_fr}.get(language) or title
+        groups.setdefault(str(year), []).append((str(pk), f"{number}. {local}"))
+    return list(groups.items())
+
+
+def period_choices():
+    """Every reporting period, newest first."""
+    periods = ReportingPeriod.objects.order_by("-starts_on", "-pk").values_list("pk", "name")
+    return [(str(pk), name) for pk, name in periods]
+
+
+def author_choices():
+    """The officials, by name, identified in the URL by username."""
+    officials = (
+        get_user_model()
+        .objects.filter(membership__role=Membership.Role.OFFICIAL)
+        .order_by("username")
+        .values_list("username", "first_name", "last_name")
+    )
+    return [
+        (username, f"{first} {last}".strip() or username) for username, first, last in officials
+    ]
 
 
 class ProgressUpdateFilter(django_filters.FilterSet):
@@ -25,12 +65,8 @@ class ProgressUpdateFilter(django_filters.FilterSet):
         to_field_name="code",
         empty_label=_("All countries"),
     )
-    objective = django_filters.ModelChoiceFilter(
-        label=_("Objective"),
-        queryset=Objective.objects.select_related("objective_set").order_by(
-            "-objective_set__year", "number"
-        ),
-        empty_label=_("All objectives"),
+    objective = django_filters.ChoiceFilter(
+        label=_("Objective"), choices=objective_choices, empty_label=_("All objectives")
     )
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=ProgressUpdate.Status.choices, empty_label=_("Any status")
@@ -38,15 +74,13 @@ class ProgressUpdateFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         label=_("Review state"), choices=ProgressUpdate.State.choices, empty_label=_("Any state")
     )
-    period = django_filters.ModelChoiceFilter(
-        label=_("Reporting period"),
-        queryset=ReportingPeriod.objects.select_related("objective_set").order_by("-starts_on"),
-        empty_label=_("All periods"),
+    period = django_filters.ChoiceFilter(
+        label=_("Reporting period"), choices=period_choices, empty_label=_("All periods")
     )
-    author = django_filters.ModelChoiceFilter(
+    author = django_filters.ChoiceFilter(
         label=_("Author"),
-        queryset=get_user_model().objects.filter(membership__role="official").order_by("username"),
-        to_field_name="username",
+        field_name="author__username",
+        choices=author_choices,
         empty_label=_("Anyone"),
     )
 

@@ -108,8 +108,8 @@ def test_s24_any_text_around_a_tag_is_escaped(cast, make_update, login, before, 
     assert f"&lt;{tag}" in text
 
 
-# FastSelect builds option lists with format_html, which escapes every value it is given;
-# its one mark_safe is a constant. test_s24_fast_select_escapes_its_options proves it.
+# FastSelect escapes every value and label it is given before joining them (its one
+# mark_safe wraps only escaped pieces); test_s24_fast_select_escapes_its_options proves it.
 SAFE_HTML_BUILDERS = {"commitments/widgets.py"}
 
 

@@ -1,6 +1,7 @@
 """The updates list: filters in the URL, full-text search, pagination, bad parameters."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from commitments.models import ProgressUpdate, ReportingPeriod
@@ -120,3 +121,28 @@ def test_search_uses_the_gin_index(cast, updates):
         search=SearchQuery("fentanyl", config="simple", search_type="websearch")
     ).explain()
     assert "upd_search" in plan
+
+
+def test_filter_options_group_objectives_by_year_and_name_the_officials(login, cast, updates):
+    from commitments.models import Meeting, Objective, ObjectiveSet
+
+    later = ObjectiveSet.objects.create(year=2025, adopted_at=Meeting.objects.get(ordinal=8))
+    Objective.objects.create(objective_set=later, number=1, title="A newer objective")
+    html = login(cast.carol).get(URL, {"author": "alice"}).text
+    # Newest set first, each objective under its year, so equal numbers stay apart.
+    assert html.index('<optgroup label="2025">') < html.index('<optgroup label="2024">')
+    assert "1. A newer objective</option>" in html
+    # Officials by name where they have one, by username otherwise; the URL keeps usernames.
+    assert '<option value="alice" selected>Alice</option>' in html
+    assert '<option value="uma">uma</option>' in html
+    assert 'value="carol"' not in html  # coordinators write no updates
+
+
+def test_filter_options_follow_the_language(login, cast, updates, objective):
+    objective.title_es = "Título en español"
+    objective.save()
+    client = login(cast.carol)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    assert f'<option value="{objective.pk}">{objective.number}. Título en español</option>' in (
+        client.get(URL).text
+    )
