@@ -10,7 +10,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
@@ -395,7 +395,43 @@ class Membership(models.Model):
         return self.is_official and self.country_id == country.pk
 
 
+def _join_order_as_written(execute, sql, params, many, context):
+    # SET LOCAL in the same message as the query: PostgreSQL runs the two as one implicit
+    # transaction, so the setting holds for this query only, at no extra round trip.
+    # Inside a transaction it would outlast the query: there the planner searches as usual.
+    if many or context["connection"].in_atomic_block:
+        return execute(sql, params, many, context)
+    return execute(f"SET LOCAL join_collapse_limit = 1; {sql}", params, many, context)
+
+
 class ProgressUpdateQuerySet(models.QuerySet):
+    _as_written = False
+
+    def planned_as_written(self):
+        """Join the related rows in the order the query names them, without the
+        planner's join-order search.
+
+        A list page reads its newest updates through an index and joins each one's
+        objective, set, country, period and author: with six tables PostgreSQL spends
+        about 2 ms choosing a join order and 0.2 ms running the query, and the order
+        written (updates first) is the one it would choose. Only for queries whose
+        filters are all on the update table itself.
+        """
+        clone = self._chain()
+        clone._as_written = True
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._as_written = self._as_written
+        return clone
+
+    def _fetch_all(self):
+        if self._as_written and self._result_cache is None:
+            with connections[self.db].execute_wrapper(_join_order_as_written):
+                return super()._fetch_all()
+        return super()._fetch_all()
+
     def visible_to(self, user):
         """What this user may read: coordinators and admins everything; officials
         published updates plus every update of their own country; others nothing."""
@@ -488,6 +524,14 @@ class ProgressUpdateQuerySet(models.QuerySet):
             )
             for objective in objectives
         ]
+
+
+def _choice_label(choices, value):
+    """The label of ``value`` in a TextChoices enum (the value itself if unknown)."""
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
 
 
 class ProgressUpdateManager(models.Manager.from_queryset(ProgressUpdateQuerySet)):
@@ -657,6 +701,14 @@ class ProgressUpdate(models.Model):
 
     def get_absolute_url(self):
         return reverse("update_detail", args=[self.pk])
+
+    # Django's generated get_FOO_display() normalises and hashes the field's choices on
+    # every call; lists and the dashboard call these dozens of times per page.
+    def get_status_display(self):
+        return _choice_label(self.Status, self.status)
+
+    def get_state_display(self):
+        return _choice_label(self.State, self.state)
 
     def clean(self):
         if (

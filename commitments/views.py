@@ -97,9 +97,9 @@ def dashboard(request):
         ],
         "status_totals": [(status, totals[status]) for status in ProgressUpdate.Status],
         "no_update_total": sum(1 for _, latest, _ in cells if latest is None),
-        "recent": visible.newest_first().select_related("objective", "country", "author", "period")[
-            :10
-        ],
+        "recent": visible.newest_first()
+        .select_related("objective", "country", "author", "period")
+        .planned_as_written()[:10],
         "awaiting_review": (
             ProgressUpdate.objects.review_queue().count()
             if access.role_of(request.user) == Membership.Role.COORDINATOR
@@ -146,6 +146,7 @@ def objective_detail(request, pk):
         .filter(objective=objective)
         .newest_first()
         .select_related("country", "period", "author")
+        .planned_as_written()
     )
     page = Paginator(updates, PAGE_SIZE).get_page(request.GET.get("page"))
     membership = access.membership_of(request.user)
@@ -219,6 +220,7 @@ def country_detail(request, code):
         visible.filter(country=country)
         .newest_first()
         .select_related("objective", "country", "period", "author")
+        .planned_as_written()
     )
     membership = access.membership_of(request.user)
     own = membership is not None and membership.can_edit_updates_for(country)
@@ -227,9 +229,9 @@ def country_detail(request, code):
         "objective_set": objective_set,
         "own": own,
         "needing_action": (
-            ProgressUpdate.objects.needing_action_by(membership).select_related(
-                "objective", "period", "author"
-            )[:PAGE_SIZE]
+            ProgressUpdate.objects.needing_action_by(membership)
+            .select_related("objective", "period", "author")
+            .planned_as_written()[:PAGE_SIZE]
             if own
             else None
         ),
@@ -285,6 +287,7 @@ def listed_updates(user):
         ProgressUpdate.objects.visible_to(user)
         .newest_first()
         .select_related("objective__objective_set", "country", "period", "author")
+        .planned_as_written()
     )
 
 
@@ -527,8 +530,10 @@ def update_history(request, pk):
 @require_GET
 def review_queue(request):
     access.require_coordinator(request)
-    queue = ProgressUpdate.objects.review_queue().select_related(
-        "objective__objective_set", "country", "period", "author"
+    queue = (
+        ProgressUpdate.objects.review_queue()
+        .select_related("objective__objective_set", "country", "period", "author")
+        .planned_as_written()
     )
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "commitments/review_queue.html", {"page": page})

@@ -9,7 +9,7 @@ the option lists of its filter form).
 import datetime
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -195,3 +195,41 @@ def test_submitting_an_update_has_a_fixed_cost(client, cast, objective, q1):
     # constraints in the INSERT. (The first request also caches the content type.)
     # The per-user rate limit (S27) is one upsert on a shared counter row.
     assert counts[1] == counts[2] <= 19, counts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_list_queries_skip_the_join_order_search_only_outside_a_transaction(
+    reference_data, cast, make_update
+):
+    from commitments.models import ProgressUpdate
+
+    update = make_update(author=cast.alice)
+    listed = ProgressUpdate.objects.select_related("objective", "country", "author", "period")
+    sent = []
+
+    def spy(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        sent.append(context["cursor"].cursor.query.decode())  # what psycopg2 sent
+        return result
+
+    with connection.execute_wrapper(spy):
+        # Outside a transaction the setting rides in the query's own message...
+        assert list(listed.planned_as_written()) == [update]
+        # ...and holds for that query only.
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW join_collapse_limit")
+            assert cursor.fetchone() == ("8",)
+        # Slices and other clones keep it; a plain queryset never has it.
+        assert list(listed.planned_as_written().filter(pk=update.pk)[:1]) == [update]
+        assert list(listed) == [update]
+    assert [sql.startswith("SET LOCAL join_collapse_limit = 1; SELECT") for sql in sent] == [
+        True,  # planned as written
+        False,  # SHOW
+        True,  # a clone of it
+        False,  # the plain queryset
+    ]
+    # Inside a transaction a SET LOCAL would outlast the query: the query goes as it is.
+    sent.clear()
+    with transaction.atomic(), connection.execute_wrapper(spy):
+        assert list(listed.planned_as_written()) == [update]
+    assert not sent[0].startswith("SET LOCAL")
