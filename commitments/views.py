@@ -78,8 +78,8 @@ def dashboard(request):
     period = ReportingPeriod.objects.current_for(objective_set)
     visible = ProgressUpdate.objects.visible_to(request.user)
     # The matrix is the published record; a cell counts as reported once submitted.
-    rows = ProgressUpdate.objects.published().matrix(
-        active_objectives(objective_set), countries, period, reported=visible.reported()
+    rows = ProgressUpdate.objects.published_matrix(
+        active_objectives(objective_set), countries, period, request.user
     )
     cells = [cell for _, row in rows for cell in row]
     totals = Counter(latest.status for _, latest, _ in cells if latest)
@@ -215,7 +215,9 @@ def country_detail(request, code):
     country = get_object_or_404(Country, code=code.upper())
     objective_set = ObjectiveSet.objects.current()
     visible = ProgressUpdate.objects.visible_to(request.user)
-    rows = ProgressUpdate.objects.published().matrix(active_objectives(objective_set), [country])
+    rows = ProgressUpdate.objects.published_matrix(
+        active_objectives(objective_set), [country], None, request.user
+    )
     updates = (
         visible.filter(country=country)
         .newest_first()
