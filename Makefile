@@ -79,6 +79,7 @@ test: install system-deps messages browser-deps
 # Performance and reliability drivers (QUALITY.md 2 and 1.F) on their own embedded
 # PostgreSQL in .pgdata/bench/, never the development data. See README, "Performance".
 bench: install
+	-$(call debian_package,command -v wrk >/dev/null 2>&1,wrk,Throughput (P9) is measured with wrk; the rest of the bench runs without it.)
 	env -u PYENV_VERSION -u PYENV_DIR $(PY) -m tests.bench.run
 
 reliability: install

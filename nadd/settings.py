@@ -150,8 +150,10 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 DATABASES["default"].setdefault("OPTIONS", {}).update(
     {
         "connect_timeout": 3,
-        # A runaway query is cut off instead of holding a worker for ever.
-        "options": "-c statement_timeout=30000",
+        # A runaway query is cut off instead of holding a worker for ever. JIT off: pages
+        # run short indexed queries, and compiling one the planner happens to price high
+        # costs milliseconds a page never wins back.
+        "options": "-c statement_timeout=30000 -c jit=off",
     }
 )
 

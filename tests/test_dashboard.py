@@ -22,7 +22,7 @@ def test_each_cell_shows_the_newest_status_as_text(login, cast, make_update, obj
     make_update(author=cast.alice, status="completed")
     response = login(cast.carol).get(URL)
     rows = dict(response.context["rows"])
-    cells = {country.code: update for country, update, _ in rows[objective]}
+    cells = {cell.country.code: cell.update for cell in rows[objective]}
     assert cells["CA"].status == "completed"
     assert cells["MX"] is None and cells["US"] is None
     assert '<span class="status status-completed">Completed</span>' in response.text

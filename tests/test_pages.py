@@ -41,6 +41,23 @@ def test_country_page_shows_latest_status_per_objective(login, cast, make_update
     assert "7th North American Drug Dialogue" in response.text
 
 
+def test_country_list_shows_officials_and_the_newest_published_update(login, cast, make_update):
+    import datetime
+
+    from django.utils import timezone
+
+    when = timezone.now() - datetime.timedelta(days=30)
+    make_update(author=cast.bob, created_at=when)
+    make_update(author=cast.bob, state="draft")  # newer, but not published
+    response = login(cast.alice).get(reverse("country_list"))
+    rows = {country.code: country for country in response.context["countries"]}
+    assert rows["MX"].latest_published == when and rows["CA"].latest_published is None
+    assert rows["CA"].official_count == 2  # alice and erin (inactive, still listed)
+    from django.template.defaultfilters import date
+
+    assert f"<td>{date(timezone.localtime(when), 'DATE_FORMAT')}</td>" in response.text
+
+
 def test_country_codes_are_case_insensitive_and_unknown_codes_404(login, cast):
     client = login(cast.carol)
     assert client.get("/countries/MX/").status_code == 200

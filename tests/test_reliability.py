@@ -34,6 +34,11 @@ def test_connections_persist_with_health_checks_and_time_out():
     assert show("statement_timeout") == "30s"
 
 
+def test_queries_are_never_jit_compiled():
+    # Pages run short indexed queries: JIT compilation would only add latency.
+    assert show("jit") == "off"
+
+
 def test_a_runaway_statement_is_cut_off_with_an_error():
     # R7: the same mechanism as the 30 s setting, with a limit short enough for a test.
     with pytest.raises(OperationalError, match="statement timeout"):

@@ -239,7 +239,7 @@ def test_the_dashboard_matrix_shows_only_published_updates(login, cast, make_upd
     make_update(author=cast.alice, status="completed", state=State.PUBLISHED)
     make_update(author=cast.alice, status="off_track", state=State.SUBMITTED)
     rows = dict(login(cast.carol).get(reverse("dashboard")).context["rows"])
-    cells = {country.code: latest for country, latest, _ in rows[objective]}
+    cells = {cell.country.code: cell.update for cell in rows[objective]}
     assert cells["CA"].status == "completed"
 
 
