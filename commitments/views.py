@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -21,7 +22,7 @@ from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from commitments import access, briefs, charts, exports, history, services
+from commitments import access, briefs, charts, exports, fragments, history, services
 from commitments.filters import ProgressUpdateFilter
 from commitments.forms import CommentForm, ProgressUpdateForm, ReturnForm, VersionForm
 from commitments.models import (
@@ -76,32 +77,16 @@ def livez(request):
 @require_GET
 def dashboard(request):
     access.require_role(request)
-    objective_set = ObjectiveSet.objects.current()
-    countries = list(Country.objects.members())
-    period = ReportingPeriod.objects.current_for(objective_set)
-    visible = ProgressUpdate.objects.visible_to(request.user)
-    # The matrix is the published record; a cell counts as reported once submitted.
-    matrix = ProgressUpdate.objects.published_matrix(
-        active_objectives(objective_set), countries, period, request.user
-    )
-    rows = matrix_rows(matrix)
-    cells = [cell for _, row in rows for cell in row]
-    totals = Counter(cell.update.status for cell in cells if cell.update)
     membership = access.membership_of(request.user)
     context = {
-        "objective_set": objective_set,
-        "countries": countries,
-        "rows": rows,
-        "period": period,
-        "missing": [
-            (objective, cell.country)
-            for objective, row in rows
-            for cell in row
-            if period and not cell.reported
-        ],
-        "status_totals": [(status, totals[status]) for status in ProgressUpdate.Status],
-        "no_update_total": sum(1 for cell in cells if cell.update is None),
-        "recent": visible.newest_first()
+        # The overview is the same for every reader with the same scope: cached, keyed by
+        # the data stamps, and computed only when a fragment has to be drawn.
+        "overview": DashboardOverview(request.user),
+        "stamps": fragments.stamps(),
+        "scope": ProgressUpdate.objects.reading_scope(request.user),
+        "today": timezone.localdate(),
+        "recent": ProgressUpdate.objects.visible_to(request.user)
+        .newest_first()
         .select_related("objective", "country", "author", "period")
         .planned_as_written()[:10],
         "awaiting_review": (
@@ -115,12 +100,69 @@ def dashboard(request):
             else None
         ),
     }
-    # The chart is drawn from the counts above: no extra query.
-    context["status_chart"] = charts.status_distribution(
-        context["status_totals"], context["no_update_total"]
-    )
-    context["legend"] = charts.legend()
     return render(request, "commitments/dashboard.html", context)
+
+
+class DashboardOverview:
+    """The dashboard's matrix, distribution and missing list for one reader: what its
+    cached fragments show, each part computed on first use."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def objective_set(self):
+        return ObjectiveSet.objects.current()
+
+    @cached_property
+    def countries(self):
+        return list(Country.objects.members())
+
+    @cached_property
+    def period(self):
+        return ReportingPeriod.objects.current_for(self.objective_set)
+
+    @cached_property
+    def rows(self):
+        # The matrix is the published record; a cell counts as reported once submitted.
+        return matrix_rows(
+            ProgressUpdate.objects.published_matrix(
+                active_objectives(self.objective_set), self.countries, self.period, self.user
+            )
+        )
+
+    @cached_property
+    def cells(self):
+        return [cell for _, row in self.rows for cell in row]
+
+    @cached_property
+    def missing(self):
+        if self.period is None:
+            return []
+        return [
+            (objective, cell.country)
+            for objective, row in self.rows
+            for cell in row
+            if not cell.reported
+        ]
+
+    @cached_property
+    def status_totals(self):
+        totals = Counter(cell.update.status for cell in self.cells if cell.update)
+        return [(status, totals[status]) for status in ProgressUpdate.Status]
+
+    @cached_property
+    def no_update_total(self):
+        return sum(1 for cell in self.cells if cell.update is None)
+
+    @cached_property
+    def status_chart(self):
+        # Drawn from the counts above: no extra query.
+        return charts.status_distribution(self.status_totals, self.no_update_total)
+
+    @cached_property
+    def legend(self):
+        return charts.legend()
 
 
 class MatrixCell(NamedTuple):

@@ -288,7 +288,15 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "nadd_cache",
-    }
+    },
+    # Page fragments keyed by the data stamps PostgreSQL keeps (commitments/fragments.py):
+    # checked against the database on every read, so a per-process copy is safe.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "nadd-fragments",
+        "TIMEOUT": 24 * 60 * 60,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 # url name -> (requests, seconds, per "user" or "ip"), counted on POST.
 RATE_LIMITS = {

@@ -21,15 +21,17 @@ def test_each_cell_shows_the_newest_status_as_text(login, cast, make_update, obj
     )
     make_update(author=cast.alice, status="completed")
     response = login(cast.carol).get(URL)
-    rows = dict(response.context["rows"])
+    rows = dict(response.context["overview"].rows)
     cells = {cell.country.code: cell.update for cell in rows[objective]}
     assert cells["CA"].status == "completed"
     assert cells["MX"] is None and cells["US"] is None
     assert '<span class="status status-completed">Completed</span>' in response.text
     assert f"?objective={objective.pk}&amp;country=CA" in response.text
-    totals = dict((status.value, count) for status, count in response.context["status_totals"])
+    totals = dict(
+        (status.value, count) for status, count in response.context["overview"].status_totals
+    )
     assert totals["completed"] == 1 and totals["at_risk"] == 0
-    assert response.context["no_update_total"] == 9 * 3 - 1
+    assert response.context["overview"].no_update_total == 9 * 3 - 1
 
 
 def test_missing_lists_cells_without_an_update_in_the_current_period(
@@ -39,8 +41,8 @@ def test_missing_lists_cells_without_an_update_in_the_current_period(
     make_update(author=cast.alice, period=q4)
     make_update(author=cast.bob)  # Q1: does not count for Q4
     response = login(cast.alice).get(URL)
-    assert response.context["period"] == q4
-    missing = response.context["missing"]
+    assert response.context["overview"].period == q4
+    missing = response.context["overview"].missing
     assert len(missing) == 9 * 3 - 1
     assert (objective, cast.alice.membership.country) not in missing
     assert (objective, cast.bob.membership.country) in missing

@@ -238,7 +238,7 @@ def test_who_sees_each_state(client, cast, make_update, objective, state, who):
 def test_the_dashboard_matrix_shows_only_published_updates(login, cast, make_update, objective):
     make_update(author=cast.alice, status="completed", state=State.PUBLISHED)
     make_update(author=cast.alice, status="off_track", state=State.SUBMITTED)
-    rows = dict(login(cast.carol).get(reverse("dashboard")).context["rows"])
+    rows = dict(login(cast.carol).get(reverse("dashboard")).context["overview"].rows)
     cells = {cell.country.code: cell.update for cell in rows[objective]}
     assert cells["CA"].status == "completed"
 
@@ -249,7 +249,7 @@ def test_submitted_updates_count_as_reported_drafts_do_not(login, cast, make_upd
     q4 = ReportingPeriod.objects.get(name="2024 Q4")
     make_update(author=cast.alice, period=q4, state=State.SUBMITTED)
     make_update(author=cast.bob, period=q4, state=State.DRAFT)
-    missing = login(cast.carol).get(reverse("dashboard")).context["missing"]
+    missing = login(cast.carol).get(reverse("dashboard")).context["overview"].missing
     assert (objective, cast.alice.membership.country) not in missing
     assert (objective, cast.bob.membership.country) in missing
 

@@ -1,0 +1,144 @@
+"""Cached fragments: the database's data stamps move with every write that matters (and
+with no other), and a cached page never shows what the data no longer says."""
+
+import uuid
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments import fragments
+from commitments.models import Country, Objective, ProgressUpdate, ReportingPeriod
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("dashboard")
+
+
+def moved(action):
+    """Which stamps ``action`` changes."""
+    before = fragments.stamps()
+    action()
+    after = fragments.stamps()
+    return {name for name in before if before[name] != after[name]}
+
+
+def test_saving_a_draft_moves_no_stamp_submitting_and_publishing_move_the_record(
+    cast, make_update, objective
+):
+    draft = make_update(author=cast.alice, state="draft")
+    assert moved(lambda: make_update(author=cast.bob, state="draft")) == set()
+    assert moved(lambda: ProgressUpdate.objects.filter(pk=draft.pk).update(narrative="x")) == set()
+    # Any write path, even one that bypasses the models' save().
+    assert moved(
+        lambda: ProgressUpdate.objects.filter(pk=draft.pk).update(
+            state="submitted", submitted_at=timezone.now()
+        )
+    ) == {"record"}
+    assert moved(lambda: make_update(author=cast.uma, state="published")) == {"record"}
+    assert moved(lambda: ProgressUpdate.objects.filter(pk=draft.pk).delete()) == {"record"}
+
+
+def test_reference_data_and_names_move_the_reference_stamp_sign_ins_do_not(cast, objective):
+    def rename():
+        objective.title = "A clearer title"
+        objective.save()
+
+    assert moved(rename) == {"reference"}
+    assert moved(lambda: Country.objects.filter(code="MX").update(name_fr="Mexique")) == {
+        "reference"
+    }
+    assert moved(lambda: ReportingPeriod.objects.filter(name="2024 Q1").update(name="Q1")) == {
+        "reference"
+    }
+
+    def rename_person():
+        cast.alice.first_name = "Alicia"
+        cast.alice.save()
+
+    assert moved(rename_person) == {"reference"}
+
+    def sign_in():
+        Client().force_login(cast.alice)  # writes last_login, shown nowhere cached
+
+    assert moved(sign_in) == set()
+
+
+def test_a_warm_dashboard_skips_the_matrix_and_a_publication_shows_at_once(
+    login, cast, make_update, objective, q1
+):
+    carol = login(cast.carol)
+    carol.get(DASHBOARD)
+    with CaptureQueriesContext(connection) as warm:
+        text = carol.get(DASHBOARD).text
+    assert not any(
+        "unnest(" in q["sql"] or "commitments_objectiveset" in q["sql"]
+        for q in warm.captured_queries
+    )
+    assert "Canada: updates on objective" not in text  # no update yet
+
+    official = Client()
+    official.force_login(cast.alice)
+    official.post(
+        reverse("update_create", args=[objective.pk]),
+        {"period": q1.pk, "status": "completed", "narrative": "Done.", "token": uuid.uuid4()},
+    )
+    update = ProgressUpdate.objects.get()
+    assert "Canada: updates on objective" not in carol.get(DASHBOARD).text  # a draft
+    official.post(reverse("update_submit", args=[update.pk]), {"version": 1})
+    carol.post(reverse("update_publish", args=[update.pk]), {"version": 2})
+    text = carol.get(DASHBOARD).text
+    assert f"Canada: updates on objective {objective.number}" in text
+    assert '<span class="status status-completed">Completed</span>' in text
+
+
+def test_a_renamed_objective_shows_at_once(login, cast, objective):
+    carol = login(cast.carol)
+    assert objective.title in carol.get(DASHBOARD).text
+    objective.title = "A clearer title"
+    objective.save()
+    assert "A clearer title" in carol.get(DASHBOARD).text
+
+
+def test_readers_with_another_scope_or_language_never_share_a_fragment(
+    client, cast, make_update, objective
+):
+    q4 = ReportingPeriod.objects.get(name="2024 Q4")
+    # Mexico's submission counts as reported for the coordinator; Canada's official
+    # cannot see it, so for her Mexico's cell is still missing.
+    make_update(author=cast.bob, period=q4, state="submitted")
+    mexico = cast.bob.membership.country
+
+    def missing_for(user, language="en"):
+        client.force_login(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        response = client.get(DASHBOARD)
+        return response, response.context["overview"].missing
+
+    response, missing = missing_for(cast.carol)
+    assert (objective, mexico) not in missing
+    assert "Write update" not in response.text
+    response, missing = missing_for(cast.alice)
+    assert (objective, mexico) in missing
+    assert "Write update" in response.text  # for Canada's own cells
+    response, _ = missing_for(cast.alice, "es")
+    assert "Pendientes de 2024 Q4" in response.text
+    assert "Missing for" not in response.text
+
+
+def test_every_cached_fragment_is_keyed_by_both_stamps():
+    # A fragment left out of a stamp would outlive the data it shows.
+    source = (settings.BASE_DIR / "templates" / "commitments" / "dashboard.html").read_text()
+    tags = [line for line in source.splitlines() if "{% cache " in line]
+    assert len(tags) == 3
+    for tag in tags:
+        assert "stamps.reference stamps.record scope" in tag, tag
+        assert "LANGUAGE_CODE" in tag and 'using="fragments"' in tag, tag
+
+
+def test_objectives_fixture_is_the_2024_set(objective):
+    assert Objective.objects.filter(objective_set__year=2024).count() == 9
