@@ -7,6 +7,7 @@ from django.db.models import Subquery
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from commitments import fragments
 from commitments.models import Country, Membership, Objective, ProgressUpdate, ReportingPeriod
 from commitments.widgets import speed_up_selects
 
@@ -38,6 +39,16 @@ def period_choices():
     return [(str(pk), name) for pk, name in periods]
 
 
+def country_choices():
+    """Every country, by its code in the URL."""
+    language = (get_language() or settings.LANGUAGE_CODE)[:2]
+    countries = Country.objects.order_by("name").values_list("code", "name", "name_es", "name_fr")
+    return [
+        (code, {"es": name_es, "fr": name_fr}.get(language) or name)
+        for code, name, name_es, name_fr in countries
+    ]
+
+
 def author_choices():
     """The officials, by name, identified in the URL by username."""
     officials = (
@@ -60,10 +71,10 @@ class ProgressUpdateFilter(django_filters.FilterSet):
         max_length=SEARCH_MAX_LENGTH,
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    country = django_filters.ModelChoiceFilter(
+    country = django_filters.ChoiceFilter(
         label=_("Country"),
-        queryset=Country.objects.all(),
-        to_field_name="code",
+        method="by_country",
+        choices=country_choices,
         empty_label=_("All countries"),
     )
     objective = django_filters.ChoiceFilter(
@@ -89,8 +100,23 @@ class ProgressUpdateFilter(django_filters.FilterSet):
     @property
     def form(self):
         if not hasattr(self, "_form"):
-            speed_up_selects(super().form)
+            form = super().form
+            # The option lists change with the reference data only: built once per
+            # reference stamp and language, options drawn once too (FastSelect).
+            stamp = fragments.stamps()["reference"]
+            language = get_language()
+            speed_up_selects(form)
+            for name, build in REFERENCE_CHOICES.items():
+                key = f"filter-options:{name}:{stamp}:{language}"
+                form.fields[name].choices = fragments.cache().get_or_set(key, build)
+                form.fields[name].widget.options_key = key
         return self._form
+
+    def by_country(self, queryset, name, value):
+        """The country's updates, by id (a subquery the planner runs first)."""
+        return queryset.filter(
+            country=Subquery(Country.objects.filter(code=value).values("pk")[:1])
+        )
 
     def by_author(self, queryset, name, value):
         """The author's updates. The username becomes an id in a subquery the planner
@@ -101,3 +127,11 @@ class ProgressUpdateFilter(django_filters.FilterSet):
     def search(self, queryset, name, value):
         """Full-text search over the narratives (PostgreSQL, GIN-indexed)."""
         return queryset.filter(search=SearchQuery(value, config="simple", search_type="websearch"))
+
+
+REFERENCE_CHOICES = {
+    "country": country_choices,
+    "objective": objective_choices,
+    "period": period_choices,
+    "author": author_choices,
+}

@@ -11,6 +11,7 @@ the application depends on: every read checks the stamps in PostgreSQL first, so
 that never saw a fragment, or was just started, only draws it once more.
 """
 
+from django.core.cache import caches
 from django.db import connection
 
 STAMPS_SQL = "SELECT name, value FROM commitments_data_stamp"
@@ -23,3 +24,8 @@ def stamps():
         values = dict(cursor.fetchall())
     # A database emptied by hand (a test flush) has no rows until the next write bumps them.
     return {"reference": values.get("reference", 0), "record": values.get("record", 0)}
+
+
+def cache():
+    """Where fragments are kept (this process's memory)."""
+    return caches["fragments"]

@@ -1,14 +1,19 @@
 """The benchmark's URLconf: the application plus its denominators, mounted only here.
 
 ``/bench/trivial`` is the authenticated trivial view of QUALITY.md 2.1 (session and
-user, nothing else); ``/bench/anon`` the anonymous one, for the auth floor (P5).
+user, nothing else); ``/bench/anon`` the anonymous one, for the auth floor (P5);
+``/bench/dashboard-cold`` the dashboard with its fragment cache bypassed, as the first
+reader after a publication or a restart gets it (P1; the dashboard as served is P8).
 """
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
 from django.db import connection
 from django.http import HttpResponse
 from django.urls import path
 
+from commitments import views
 from nadd.urls import urlpatterns as app_urlpatterns
 
 
@@ -19,6 +24,15 @@ def trivial(request):
 @login_not_required
 def anon(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+def dashboard_cold(request):
+    warm = caches["fragments"]
+    caches["fragments"] = DummyCache("cold", {})  # this worker thread only
+    try:
+        return views.dashboard(request)
+    finally:
+        caches["fragments"] = warm
 
 
 class QueryCountMiddleware:
@@ -44,5 +58,6 @@ class QueryCountMiddleware:
 urlpatterns = [
     path("bench/trivial", trivial),
     path("bench/anon", anon),
+    path("bench/dashboard-cold", dashboard_cold),
     *app_urlpatterns,
 ]

@@ -142,3 +142,20 @@ def test_every_cached_fragment_is_keyed_by_both_stamps():
 
 def test_objectives_fixture_is_the_2024_set(objective):
     assert Objective.objects.filter(objective_set__year=2024).count() == 9
+
+
+def test_filter_options_are_drawn_once_and_follow_the_reference_data(login, cast, objective):
+    carol = login(cast.carol)
+    url = reverse("update_list")
+    first = carol.get(url, {"objective": objective.pk}).text
+    assert f'<option value="{objective.pk}" selected>' in first
+    with CaptureQueriesContext(connection) as queries:
+        second = carol.get(url, {"country": "MX"}).text
+    # From the cache: no option list read again, and only the new choice marked.
+    assert not any("commitments_objective" in q["sql"] for q in queries.captured_queries)
+    assert f'<option value="{objective.pk}">' in second
+    assert '<option value="MX" selected>Mexico</option>' in second
+    assert second.count(" selected>") == 6  # the other six filters' empty choices
+    objective.title = "A clearer title"
+    objective.save()
+    assert f"{objective.number}. A clearer title</option>" in carol.get(url).text

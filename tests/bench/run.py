@@ -29,7 +29,7 @@ RUN_DATABASE = "bench_run"
 RESULTS = db.ROOT / "results"
 
 # Targets from QUALITY.md 2.3, checked against the table at the end.
-P1, P2, P3, P4, P5, P9_FACTOR, P10_BYTES = 4.5, 1.25, 3.5, 3.0, 4.0, 10, 50_000
+P1, P2, P3, P4, P5, P8, P9_FACTOR, P10_BYTES = 4.5, 1.25, 3.5, 3.0, 4.0, 2.0, 10, 50_000
 
 
 def fixtures(srv, database):
@@ -67,6 +67,7 @@ def targets(ids):
         ("/healthz", "GET", "/healthz", None, 200),
         ("dashboard (coordinator)", "GET", "/", "coord", 200),
         ("dashboard (official)", "GET", "/", "official", 200),
+        ("dashboard, fragment cache cold", "GET", "/bench/dashboard-cold", "coord", 200),
         ("objective page", "GET", f"/objectives/{o}/", "coord", 200),
         ("objective page (official)", "GET", f"/objectives/{o}/", "official", 200),
         ("objective list", "GET", "/objectives/", "coord", 200),
@@ -261,9 +262,15 @@ def verdicts(results, sizes):
     def mark(ok):
         return "pass" if ok else "FAIL"
 
-    dashboard = worst("dashboard (coordinator)")
+    dashboard = worst("dashboard, fragment cache cold")
+    cached = worst("dashboard (coordinator)")
     lists = ["objective page", "updates list"]
-    flat = ["dashboard (coordinator)", "objective page", "updates list"]
+    flat = [
+        "dashboard, fragment cache cold",
+        "dashboard (coordinator)",
+        "objective page",
+        "updates list",
+    ]
     auth_floor = max(1 / at[size]["anonymous trivial view"]["ratio"] for size in sizes)
     posts = worst("submit an update (POST)")
     errors = sum(stats["errors"] for size in sizes for stats in at[size].values())
@@ -275,7 +282,8 @@ def verdicts(results, sizes):
     )
     page_bytes = max(at[size]["dashboard (coordinator)"]["bytes"] for size in sizes)
     return [
-        f"- P1 dashboard ratio <= {P1}: {dashboard:.2f} ({mark(dashboard <= P1)})",
+        f"- P1 dashboard ratio <= {P1}, fragment cache cold: {dashboard:.2f} "
+        f"({mark(dashboard <= P1)})",
         "- P2 growth <= {}: {} ({})".format(
             P2,
             ", ".join(f"{label} {growth(label):.2f}" for label in flat),
@@ -291,7 +299,8 @@ def verdicts(results, sizes):
         f"({mark(auth_floor <= P5)})",
         "- P6 query budgets: pinned by tests/test_performance.py (see the queries column)",
         "- P7 index use: pinned by tests/test_query_plans.py",
-        "- P8 (stretch, fragment-cached dashboard): not attempted",
+        f"- P8 (stretch) fragment-cached dashboard ratio <= {P8}: {cached:.2f} "
+        f"({mark(cached <= P8)})",
         f"- P9 wrk p99 <= {P9_FACTOR} x sequential median, no errors: "
         + (mark(p9) if wrk else "not measured (no wrk)"),
         f"- P10 dashboard HTML <= {P10_BYTES} bytes: {page_bytes} "
