@@ -154,7 +154,7 @@ def updates(request):
     empty = [name for name, value in request.GET.items() if not value.strip()]
     if empty:
         return error(400, "Empty parameters.", errors={name: ["Give a value."] for name in empty})
-    filterset = ProgressUpdateFilter(request.GET, queryset=queryset)
+    filterset = ProgressUpdateFilter(request.GET, queryset=queryset, request=request)
     if not filterset.is_valid():
         return error(400, "Invalid filters.", errors=filterset.errors.get_json_data())
     return paginated(request, filterset.qs, serialise_update)

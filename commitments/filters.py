@@ -103,7 +103,7 @@ class ProgressUpdateFilter(django_filters.FilterSet):
             form = super().form
             # The option lists change with the reference data only: built once per
             # reference stamp and language, options drawn once too (FastSelect).
-            stamp = fragments.stamps()["reference"]
+            stamp = fragments.stamps(self.request)["reference"]
             language = get_language()
             speed_up_selects(form)
             for name, build in REFERENCE_CHOICES.items():

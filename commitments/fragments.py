@@ -12,20 +12,47 @@ that never saw a fragment, or was just started, only draws it once more.
 """
 
 from django.core.cache import caches
+from django.core.cache.utils import make_template_fragment_key
 from django.db import connection
 
 STAMPS_SQL = "SELECT name, value FROM commitments_data_stamp"
 
 
-def stamps():
-    """The current data stamps: ``{"reference": …, "record": …}``."""
+def stamps(request=None):
+    """The current data stamps: ``{"reference": …, "record": …}``, read once per request."""
+    if request is not None and hasattr(request, "data_stamps"):
+        return request.data_stamps
     with connection.cursor() as cursor:
         cursor.execute(STAMPS_SQL)
         values = dict(cursor.fetchall())
     # A database emptied by hand (a test flush) has no rows until the next write bumps them.
-    return {"reference": values.get("reference", 0), "record": values.get("record", 0)}
+    current = {"reference": values.get("reference", 0), "record": values.get("record", 0)}
+    if request is not None:
+        request.data_stamps = current
+    return current
 
 
 def cache():
     """Where fragments are kept (this process's memory)."""
     return caches["fragments"]
+
+
+def fill_rows(rows, fragment, vary_on, fetch):
+    """A page's rows, for a template that draws each inside
+    ``{% cache … fragment row.pk row.row_version *vary_on %}``.
+
+    ``rows`` carry only their id and ``row_version``: cheap to read. Those whose fragment
+    is cached stay so (the template takes the fragment); the others are replaced by the
+    full objects ``fetch(ids)`` returns (``{id: object}``), which the template draws and
+    caches. A fragment that expires in between is still drawn right: the light object
+    loads its other fields when asked, one query each.
+    """
+    rows = list(rows)
+    keys = {
+        row.pk: make_template_fragment_key(fragment, [row.pk, row.row_version, *vary_on])
+        for row in rows
+    }
+    cached = cache().get_many(list(keys.values()))
+    missing = [pk for pk, key in keys.items() if key not in cached]
+    full = fetch(missing) if missing else {}
+    return [full.get(row.pk, row) for row in rows]

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
@@ -458,6 +459,15 @@ class ProgressUpdateQuerySet(models.QuerySet):
             with connections[self.db].execute_wrapper(_join_order_as_written):
                 return super()._fetch_all()
         return super()._fetch_all()
+
+    def with_row_version(self):
+        """Annotate ``row_version``: the transaction that wrote the row's current version
+        (``xmin``) and where it lies (``ctid``), which every write to the row changes, by
+        whatever path, even twice in one transaction. With the reference stamp it keys
+        the row's cached rendering (commitments/fragments.py)."""
+        table = connections[self.db].ops.quote_name(self.model._meta.db_table)
+        version = f"{table}.xmin::text || {table}.ctid::text"
+        return self.annotate(row_version=RawSQL(version, ()))  # noqa: S611 - no input
 
     def visible_to(self, user):
         """What this user may read: coordinators and admins everything; officials

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import i18n
@@ -82,7 +83,7 @@ def dashboard(request):
         # The overview is the same for every reader with the same scope: cached, keyed by
         # the data stamps, and computed only when a fragment has to be drawn.
         "overview": DashboardOverview(request.user),
-        "stamps": fragments.stamps(),
+        "stamps": fragments.stamps(request),
         "scope": ProgressUpdate.objects.reading_scope(request.user),
         "today": timezone.localdate(),
         "recent": ProgressUpdate.objects.visible_to(request.user)
@@ -374,22 +375,34 @@ def listed_updates(user):
         .newest_first()
         .select_related("objective__objective_set", "country", "period", "author")
         .planned_as_written()
+        .with_row_version()
     )
 
 
 @require_GET
 def update_list(request):
     access.require_role(request)
-    updates = listed_updates(request.user)
-    filterset = ProgressUpdateFilter(request.GET, queryset=updates)
+    # The page reads ids and row versions only; rows whose drawing is cached are not
+    # read again (fragments.fill_rows).
+    updates = (
+        ProgressUpdate.objects.visible_to(request.user).newest_first().only("pk").with_row_version()
+    )
+    filterset = ProgressUpdateFilter(request.GET, queryset=updates, request=request)
     valid = filterset.is_valid()
     results = filterset.qs if valid else updates.none()
     searching = valid and filterset.form.cleaned_data.get("q")
     count_list = results.order_by() if searching else None
     page = Paginator(results, PAGE_SIZE, count_list=count_list).get_page(request.GET.get("page"))
+    stamps = fragments.stamps(request)
+    page.object_list = fragments.fill_rows(
+        page.object_list,
+        "update-row",
+        [stamps["reference"], get_language()],
+        lambda ids: listed_updates(request.user).filter(pk__in=ids).in_bulk(),
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    context = {"filter": filterset, "page": page, "query": query.urlencode(), "stamps": stamps}
     return render(request, "commitments/update_list.html", context, status=200 if valid else 400)
 
 
@@ -398,7 +411,7 @@ def update_export(request, fmt):
     """The filtered updates list as a file, under the same filters and access rules."""
     access.require_role(request)
     updates = listed_updates(request.user)
-    filterset = ProgressUpdateFilter(request.GET, queryset=updates)
+    filterset = ProgressUpdateFilter(request.GET, queryset=updates, request=request)
     if not filterset.is_valid():
         page = Paginator(updates.none(), PAGE_SIZE).get_page(1)
         context = {"filter": filterset, "page": page, "query": ""}

@@ -159,3 +159,43 @@ def test_filter_options_are_drawn_once_and_follow_the_reference_data(login, cast
     objective.title = "A clearer title"
     objective.save()
     assert f"{objective.number}. A clearer title</option>" in carol.get(url).text
+
+
+def test_list_rows_are_drawn_again_when_their_update_changes_by_any_path(login, cast, make_update):
+    update = make_update(author=cast.alice, status="on_track")
+    carol = login(cast.carol)
+    url = reverse("update_list")
+    assert '<span class="status status-on_track">' in carol.get(url).text
+    with CaptureQueriesContext(connection) as queries:
+        carol.get(url)
+    # Warm: the page's ids and row versions, no join to objectives, periods or people.
+    assert not any("commitments_reportingperiod" in q["sql"] for q in queries.captured_queries)
+    ProgressUpdate.objects.filter(pk=update.pk).update(status="completed")  # no save()
+    assert '<span class="status status-completed">' in carol.get(url).text
+    cast.alice.first_name = "Alicia"
+    cast.alice.save()
+    assert "<td>Alicia</td>" in carol.get(url).text
+
+
+def test_a_row_whose_fragment_vanishes_before_drawing_is_still_drawn_right(
+    login, cast, make_update, monkeypatch
+):
+    make_update(author=cast.alice, status="at_risk", narrative="Kits.")
+    carol = login(cast.carol)
+    url = reverse("update_list")
+
+    def rows():
+        text = carol.get(url).text
+        return text[text.index("<tbody>") : text.index("</tbody>")]
+
+    expected = rows()
+    assert "status-at_risk" in expected
+    # Seen as cached when the page is read, gone when the template asks for it.
+    cache = type(fragments.cache())
+    get = cache.get
+
+    def forgetful(self, key, default=None, version=None):
+        return default if "update-row" in key else get(self, key, default, version)
+
+    monkeypatch.setattr(cache, "get", forgetful)
+    assert rows() == expected
