@@ -1,3 +1,4 @@
+import functools
 import uuid
 from collections import Counter
 from typing import NamedTuple
@@ -166,6 +167,25 @@ class DashboardOverview:
         return charts.legend()
 
 
+class CountryLatest:
+    """A country's newest published update on each active objective of the current set."""
+
+    def __init__(self, country, user):
+        self.country = country
+        self.user = user
+
+    @cached_property
+    def objective_set(self):
+        return ObjectiveSet.objects.current()
+
+    @cached_property
+    def rows(self):
+        matrix = ProgressUpdate.objects.published_matrix(
+            active_objectives(self.objective_set), [self.country], None, self.user
+        )
+        return [(objective, cells[0][1]) for objective, cells in matrix]
+
+
 class MatrixCell(NamedTuple):
     country: Country
     update: ProgressUpdate | None
@@ -219,23 +239,35 @@ def objective_detail(request, pk):
     objective = get_object_or_404(
         Objective.objects.select_related("objective_set__adopted_at"), pk=pk
     )
-    updates = (
-        ProgressUpdate.objects.visible_to(request.user)
-        .filter(objective=objective)
-        .newest_first()
-        .select_related("country", "period", "author")
-        .planned_as_written()
-    )
-    page = Paginator(updates, PAGE_SIZE).get_page(request.GET.get("page"))
+    visible = ProgressUpdate.objects.visible_to(request.user).filter(objective=objective)
     membership = access.membership_of(request.user)
     context = {
         "objective": objective,
-        "page": page,
+        "page": page_of_cards(request, visible, "update-card", ("country", "period", "author")),
         "can_write": membership is not None and membership.is_official and objective.is_active,
+        "stamps": fragments.stamps(request),
+        # Drawn only when its cached fragment is missing (the template calls it).
+        "timeline_chart": functools.partial(objective_timeline_chart, objective),
+        "legend": charts.legend(),
     }
-    context["timeline_chart"] = objective_timeline_chart(objective)
-    context["legend"] = charts.legend()
     return render(request, "commitments/objective_detail.html", context)
+
+
+def page_of_cards(request, updates, fragment, related):
+    """A page of ``updates`` (visible to the reader, filtered), newest first, for a
+    template that draws each card inside ``{% cache … fragment update.pk
+    update.row_version stamps.reference LANGUAGE_CODE %}``: ids and row versions are read
+    for the page, whole rows (with ``related``) only for cards not cached yet."""
+    light = updates.newest_first().only("pk").with_row_version()
+    page = Paginator(light, PAGE_SIZE).get_page(request.GET.get("page"))
+    full = updates.select_related(*related).planned_as_written().with_row_version()
+    page.object_list = fragments.fill_rows(
+        page.object_list,
+        fragment,
+        [fragments.stamps(request)["reference"], get_language()],
+        lambda ids: full.filter(pk__in=ids).in_bulk(),
+    )
+    return page
 
 
 def objective_timeline_chart(objective):
@@ -298,22 +330,11 @@ def count_of(queryset):
 def country_detail(request, code):
     access.require_role(request)
     country = get_object_or_404(Country, code=code.upper())
-    objective_set = ObjectiveSet.objects.current()
     visible = ProgressUpdate.objects.visible_to(request.user)
-    rows = ProgressUpdate.objects.published_matrix(
-        active_objectives(objective_set), [country], None, request.user
-    )
-    updates = (
-        visible.filter(country=country)
-        .newest_first()
-        .select_related("objective", "country", "period", "author")
-        .planned_as_written()
-    )
     membership = access.membership_of(request.user)
     own = membership is not None and membership.can_edit_updates_for(country)
     context = {
         "country": country,
-        "objective_set": objective_set,
         "own": own,
         "needing_action": (
             ProgressUpdate.objects.needing_action_by(membership)
@@ -322,8 +343,15 @@ def country_detail(request, code):
             if own
             else None
         ),
-        "rows": [(objective, cells[0][1]) for objective, cells in rows],
-        "page": Paginator(updates, PAGE_SIZE).get_page(request.GET.get("page")),
+        # Read only when its cached fragment is missing.
+        "latest": CountryLatest(country, request.user),
+        "page": page_of_cards(
+            request,
+            visible.filter(country=country),
+            "update-card-with-objective",
+            ("objective", "country", "period", "author"),
+        ),
+        "stamps": fragments.stamps(request),
         "meetings": country.meetings.order_by("-start_date"),
     }
     return render(request, "commitments/country_detail.html", context)

@@ -87,7 +87,7 @@ def test_objective_page_charts_each_countrys_newest_status_per_period(
     q2 = ReportingPeriod.objects.get(name="2024 Q2")
     make_update(author=cast.bob, period=q2, status="off_track")
     response = login(cast.uma).get(objective.get_absolute_url())
-    rows = {row["label"]: row for row in response.context["timeline_chart"]["rows"]}
+    rows = {row["label"]: row for row in response.context["timeline_chart"]()["rows"]}
     assert set(rows) == set(Country.objects.members().values_list("name", flat=True))
     assert [tile["key"] for tile in rows["Canada"]["tiles"]] == [
         "on_track",

@@ -199,3 +199,29 @@ def test_a_row_whose_fragment_vanishes_before_drawing_is_still_drawn_right(
 
     monkeypatch.setattr(cache, "get", forgetful)
     assert rows() == expected
+
+
+def test_objective_and_country_pages_show_a_publication_at_once(
+    login, cast, make_update, objective
+):
+    carol = login(cast.carol)
+    objective_url = objective.get_absolute_url()
+    country_url = reverse("country_detail", args=["ca"])
+
+    def completed(url):
+        return carol.get(url).text.count("status-completed")
+
+    before = {url: completed(url) for url in (objective_url, country_url)}  # the legend
+    update = make_update(author=cast.alice, state="submitted", status="completed")
+    assert completed(objective_url) == before[objective_url] + 1  # the card
+    assert "mark-completed" not in carol.get(objective_url).text  # the chart: published only
+    assert completed(country_url) == before[country_url] + 1  # the card, not the table
+    ProgressUpdate.objects.filter(pk=update.pk).update(
+        state="published", published_at=timezone.now()
+    )
+    objective_page = carol.get(objective_url)
+    chart = objective_page.context["timeline_chart"]()
+    canada = next(row for row in chart["rows"] if row["label"] == "Canada")
+    assert "completed" in [tile["key"] for tile in canada["tiles"]]
+    assert "mark-completed" in objective_page.text  # the chart drawn again
+    assert completed(country_url) == before[country_url] + 2
