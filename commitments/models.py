@@ -731,6 +731,15 @@ class ProgressUpdate(models.Model):
                 "objective", F("created_at").desc(), F("id").desc(), name="upd_obj_latest"
             ),
             models.Index("country", F("created_at").desc(), F("id").desc(), name="upd_cty_latest"),
+            # Each country's newest published update (the country list); drafts, the bulk
+            # of the writes, are not in it.
+            models.Index(
+                "country",
+                F("created_at").desc(),
+                F("id").desc(),
+                name="upd_cty_published",
+                condition=Q(state="published"),
+            ),
             models.Index(
                 "author", F("created_at").desc(), F("id").desc(), name="upd_author_newest"
             ),

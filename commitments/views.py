@@ -311,7 +311,7 @@ def country_list(request):
     # drafts its reader may not see.
     countries = Country.objects.annotate(
         official_count=count_of(Membership.objects.filter(country=OuterRef("pk"))),
-        latest_published=Subquery(
+        latest_published=Subquery(  # one probe of upd_cty_published per country
             ProgressUpdate.objects.published()
             .filter(country=OuterRef("pk"))
             .newest_first()
