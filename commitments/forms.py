@@ -123,6 +123,20 @@ class ProgressUpdateForm(forms.ModelForm):
             self.fields["token"].initial = uuid.uuid4()
             self.fields["language"].initial = translation.get_language()
 
+    def _get_validation_exclusions(self):
+        # The period field fetched the period from this objective's own periods: the
+        # model's check that it exists would read it again (the model's clean() still
+        # checks it belongs to the objective's year).
+        return super()._get_validation_exclusions() | {"period"}
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # The check constraints a user could break (the status's choices, the narrative's
+        # length) are the fields' own validation above; the others hold values the server
+        # sets. The INSERT or UPDATE checks them all again: no query here for them.
+        self._validate_constraints = False
+        return cleaned_data
+
     def clean_language(self):
         # Left out (an older form, a script): the language the user is working in.
         return self.cleaned_data.get("language") or translation.get_language()

@@ -479,7 +479,9 @@ def update_create(request, pk):
     objective = get_object_or_404(
         Objective.objects.select_related("objective_set").filter(is_active=True), pk=pk
     )
-    initial = {"period": ReportingPeriod.objects.current_for(objective.objective_set)}
+    initial = {}
+    if request.method == "GET":  # a posted form names its period
+        initial["period"] = ReportingPeriod.objects.current_for(objective.objective_set)
     form = ProgressUpdateForm(request.POST or None, objective=objective, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
