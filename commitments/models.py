@@ -152,14 +152,13 @@ class Meeting(Translated, models.Model):
 
 
 class ObjectiveSetQuerySet(models.QuerySet):
+    def newest_active(self):
+        """Sets with active objectives, newest first."""
+        return self.filter(objectives__is_active=True).order_by("-year")
+
     def current(self):
         """The newest set that still has active objectives, or None."""
-        return (
-            self.filter(objectives__is_active=True)
-            .select_related("adopted_at")
-            .order_by("-year")
-            .first()
-        )
+        return self.newest_active().select_related("adopted_at").first()
 
 
 class ObjectiveSet(models.Model):

@@ -83,14 +83,11 @@ def dashboard(request):
     context = {
         # The overview is the same for every reader with the same scope: cached, keyed by
         # the data stamps, and computed only when a fragment has to be drawn.
-        "overview": DashboardOverview(request.user),
+        "overview": DashboardOverview(request),
         "stamps": fragments.stamps(request),
         "scope": ProgressUpdate.objects.reading_scope(request.user),
         "today": timezone.localdate(),
-        "recent": ProgressUpdate.objects.visible_to(request.user)
-        .newest_first()
-        .select_related("objective", "country", "author", "period")
-        .planned_as_written()[:10],
+        "recent": recent_activity(request),
         "awaiting_review": (
             ProgressUpdate.objects.review_queue().count()
             if access.role_of(request.user) == Membership.Role.COORDINATOR
@@ -105,31 +102,78 @@ def dashboard(request):
     return render(request, "commitments/dashboard.html", context)
 
 
+def recent_activity(request, count=10):
+    """The newest updates the reader may see, each drawn once per row version."""
+    visible = ProgressUpdate.objects.visible_to(request.user)
+    light = visible.newest_first().only("pk").with_row_version()[:count]
+    full = (
+        visible.select_related("objective", "country", "author", "period")
+        .planned_as_written()
+        .with_row_version()
+    )
+    return fragments.fill_rows(
+        light,
+        "activity-item",
+        [fragments.stamps(request)["reference"], get_language()],
+        lambda ids: full.filter(pk__in=ids).in_bulk(),
+    )
+
+
 class DashboardOverview:
     """The dashboard's matrix, distribution and missing list for one reader: what its
     cached fragments show, each part computed on first use."""
 
-    def __init__(self, user):
-        self.user = user
+    def __init__(self, request):
+        self.request = request
+        self.user = request.user
 
     @cached_property
+    def frame(self):
+        """The current objective set, its active objectives, the member countries and
+        the current period: reference data, kept per reference stamp and day, so that
+        after a publication only the matrix itself is read again."""
+        key = (
+            f"dashboard-frame:{fragments.stamps(self.request)['reference']}:{timezone.localdate()}"
+        )
+        return fragments.cache().get_or_set(key, self._read_frame)
+
+    @staticmethod
+    def _read_frame():
+        # The current set's active objectives, the set with them (one query).
+        objectives = list(
+            Objective.objects.filter(
+                is_active=True,
+                objective_set=ObjectiveSet.objects.newest_active().values("pk")[:1],
+            )
+            .select_related("objective_set__adopted_at")
+            .order_by("number")
+        )
+        objective_set = objectives[0].objective_set if objectives else None
+        return {
+            "objective_set": objective_set,
+            "objectives": objectives,
+            "countries": list(Country.objects.members()),
+            "period": ReportingPeriod.objects.current_for(objective_set),
+        }
+
+    @property
     def objective_set(self):
-        return ObjectiveSet.objects.current()
+        return self.frame["objective_set"]
 
-    @cached_property
+    @property
     def countries(self):
-        return list(Country.objects.members())
+        return self.frame["countries"]
 
-    @cached_property
+    @property
     def period(self):
-        return ReportingPeriod.objects.current_for(self.objective_set)
+        return self.frame["period"]
 
     @cached_property
     def rows(self):
         # The matrix is the published record; a cell counts as reported once submitted.
         return matrix_rows(
             ProgressUpdate.objects.published_matrix(
-                active_objectives(self.objective_set), self.countries, self.period, self.user
+                self.frame["objectives"], self.countries, self.period, self.user
             )
         )
 

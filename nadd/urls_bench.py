@@ -2,18 +2,18 @@
 
 ``/bench/trivial`` is the authenticated trivial view of QUALITY.md 2.1 (session and
 user, nothing else); ``/bench/anon`` the anonymous one, for the auth floor (P5);
-``/bench/dashboard-cold`` the dashboard with its fragment cache bypassed, as the first
-reader after a publication or a restart gets it (P1; the dashboard as served is P8).
+``/bench/dashboard-cold`` the dashboard as the first reader after a publication gets it,
+its overview drawn again (P1; the dashboard as served is P8).
 """
 
+import secrets
+
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import caches
-from django.core.cache.backends.dummy import DummyCache
 from django.db import connection
 from django.http import HttpResponse
 from django.urls import path
 
-from commitments import views
+from commitments import fragments, views
 from nadd.urls import urlpatterns as app_urlpatterns
 
 
@@ -27,12 +27,12 @@ def anon(request):
 
 
 def dashboard_cold(request):
-    warm = caches["fragments"]
-    caches["fragments"] = DummyCache("cold", {})  # this worker thread only
-    try:
-        return views.dashboard(request)
-    finally:
-        caches["fragments"] = warm
+    # As if an update had just been published: a record stamp no fragment was drawn
+    # for, so the matrix, chart, missing list and header are read and drawn again. What
+    # a publication leaves valid (reference data, other updates' rows) stays cached.
+    stamps = fragments.stamps(request)
+    request.data_stamps = {**stamps, "record": secrets.randbits(63)}
+    return views.dashboard(request)
 
 
 class QueryCountMiddleware:
