@@ -274,7 +274,9 @@ def objective_list(request):
     sets = ObjectiveSet.objects.select_related("adopted_at", "reviewed_at").prefetch_related(
         Prefetch("objectives", queryset=Objective.objects.order_by("number"))
     )
-    return render(request, "commitments/objective_list.html", {"objective_sets": sets})
+    # Read only when the cached list (reference data alone) has to be drawn again.
+    context = {"objective_sets": sets, "stamps": fragments.stamps(request)}
+    return render(request, "commitments/objective_list.html", context)
 
 
 @require_GET
@@ -472,10 +474,20 @@ def update_list(request):
         [stamps["reference"], get_language()],
         lambda ids: listed_updates(request.user).filter(pk__in=ids).in_bulk(),
     )
+    return render_update_list(request, filterset, page, status=200 if valid else 400)
+
+
+def render_update_list(request, filterset, page, status):
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode(), "stamps": stamps}
-    return render(request, "commitments/update_list.html", context, status=200 if valid else 400)
+    context = {
+        "filter": filterset,
+        "page": page,
+        # The filters as given: the pages' links keep them, and they key the cached form.
+        "query": query.urlencode(),
+        "stamps": fragments.stamps(request),
+    }
+    return render(request, "commitments/update_list.html", context, status=status)
 
 
 @require_GET
@@ -486,8 +498,7 @@ def update_export(request, fmt):
     filterset = ProgressUpdateFilter(request.GET, queryset=updates, request=request)
     if not filterset.is_valid():
         page = Paginator(updates.none(), PAGE_SIZE).get_page(1)
-        context = {"filter": filterset, "page": page, "query": ""}
-        return render(request, "commitments/update_list.html", context, status=400)
+        return render_update_list(request, filterset, page, status=400)
     filename = f"nadd-updates-{timezone.now():%Y%m%d-%H%M}"
     if fmt == "csv":
         return exports.csv_response(filterset.qs, filename)

@@ -228,3 +228,23 @@ def test_objective_and_country_pages_show_a_publication_at_once(
     assert "completed" in [tile["key"] for tile in canada["tiles"]]
     assert "mark-completed" in objective_page.text  # the chart drawn again
     assert completed(country_url) == before[country_url] + 2
+
+
+def test_the_filter_form_is_drawn_for_its_own_filters(login, cast):
+    carol = login(cast.carol)
+    url = reverse("update_list")
+
+    def summary(response):
+        text = response.text
+        start = text.find('id="error-summary"')
+        return text[start : text.index("</div>", start)] if start >= 0 else ""
+
+    objective = carol.get(url, {"objective": "abc"})
+    period = carol.get(url, {"period": "-1"})
+    assert objective.status_code == period.status_code == 400
+    assert "Objective:" in summary(objective) and "Period" not in summary(objective)
+    assert "Reporting period:" in summary(period) and "Objective:" not in summary(period)
+    assert summary(carol.get(url, {"objective": "abc"})) == summary(objective)  # cached
+    assert summary(carol.get(url)) == ""
+    export = carol.get(reverse("update_export_csv"), {"status": "nope"})
+    assert export.status_code == 400 and "Status:" in summary(export)
