@@ -304,8 +304,11 @@ def page_of_cards(request, updates, fragment, related):
     template that draws each card inside ``{% cache … fragment update.pk
     update.row_version stamps.reference LANGUAGE_CODE %}``: ids and row versions are read
     for the page, whole rows (with ``related``) only for cards not cached yet."""
-    light = updates.newest_first().only("pk").with_row_version()
-    page = Paginator(light, PAGE_SIZE).get_page(request.GET.get("page"))
+    light = updates.newest_first().only("pk")
+    # Counted without the row versions (an index alone can count the rows).
+    page = Paginator(light.with_row_version(), PAGE_SIZE, count_list=light).get_page(
+        request.GET.get("page")
+    )
     full = updates.select_related(*related).planned_as_written().with_row_version()
     page.object_list = fragments.fill_rows(
         page.object_list,
@@ -458,15 +461,16 @@ def update_list(request):
     access.require_role(request)
     # The page reads ids and row versions only; rows whose drawing is cached are not
     # read again (fragments.fill_rows).
-    updates = (
-        ProgressUpdate.objects.visible_to(request.user).newest_first().only("pk").with_row_version()
-    )
+    updates = ProgressUpdate.objects.visible_to(request.user).newest_first().only("pk")
     filterset = ProgressUpdateFilter(request.GET, queryset=updates, request=request)
     valid = filterset.is_valid()
     results = filterset.qs if valid else updates.none()
     searching = valid and filterset.form.cleaned_data.get("q")
-    count_list = results.order_by() if searching else None
-    page = Paginator(results, PAGE_SIZE, count_list=count_list).get_page(request.GET.get("page"))
+    # Counted without the row versions (an index alone can count the rows).
+    count_list = results.order_by() if searching else results
+    page = Paginator(results.with_row_version(), PAGE_SIZE, count_list=count_list).get_page(
+        request.GET.get("page")
+    )
     stamps = fragments.stamps(request)
     page.object_list = fragments.fill_rows(
         page.object_list,
