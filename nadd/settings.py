@@ -295,7 +295,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "nadd-fragments",
         "TIMEOUT": 24 * 60 * 60,
-        "OPTIONS": {"MAX_ENTRIES": 5000},
+        # A few thousand small fragments (rows, cards) and a few large ones per process.
+        "OPTIONS": {"MAX_ENTRIES": 3000},
     },
 }
 # url name -> (requests, seconds, per "user" or "ip"), counted on POST.
