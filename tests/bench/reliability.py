@@ -10,6 +10,7 @@ production on 127.0.0.1, ports 8320-8329. Every check is bounded in requests and
 """
 
 import argparse
+import collections
 import random
 import statistics
 import subprocess
@@ -235,9 +236,17 @@ def worker_rss(process):
 
 
 def soak(srv, minutes):
-    """R10: mixed reads and writes from 4 clients; no error, flat memory, p99/p50 <= 10."""
-    process = server.start_gunicorn(srv, DATABASE, PORT, settings="nadd.settings")
+    """R10: mixed reads and writes from 4 clients; no error, flat memory, p99/p50 <= 10.
+
+    Memory is compared from the end of the first fifth of the run, once the per-process
+    fragment cache has filled to its bound, to the end: growth after that would be a
+    leak. (From the first request, the cache filling is reported too.) The benchmark's
+    settings lift the per-user posting throttle, as for ``make bench``: the soak posts
+    thousands of updates from one account.
+    """
+    process = server.start_gunicorn(srv, DATABASE, PORT)
     results, lock = [], threading.Lock()
+    statuses = collections.Counter()
     try:
         coordinator = server.session_cookies(server.sign_in(PORT, COORDINATOR, PASSWORD))
         official = server.sign_in(PORT, OFFICIAL, PASSWORD)
@@ -246,8 +255,11 @@ def soak(srv, minutes):
         for path in reads:  # warm both workers before the first memory reading
             for _ in range(4):
                 server.request(PORT, "GET", path, cookies=coordinator)
-        rss_start = worker_rss(process)
-        deadline = time.monotonic() + minutes * 60
+        rss_first = worker_rss(process)
+        started = time.monotonic()
+        deadline = started + minutes * 60
+        settled_at = started + minutes * 60 / 5
+        rss_settled = None
 
         def client(seed):
             rng = random.Random(seed)  # noqa: S311
@@ -260,10 +272,14 @@ def soak(srv, minutes):
                     ok = response.status == 200
                 with lock:
                     results.append((ok, response.seconds))
+                    statuses[response.status] += 1
 
         threads = [threading.Thread(target=client, args=(seed,)) for seed in range(4)]
         for thread in threads:
             thread.start()
+        while time.monotonic() < settled_at:
+            time.sleep(1)
+        rss_settled = worker_rss(process)
         for thread in threads:
             thread.join()
         rss_end = worker_rss(process)
@@ -273,12 +289,14 @@ def soak(srv, minutes):
     times = sorted(seconds for _, seconds in results)
     p50 = statistics.median(times)
     p99 = times[int(0.99 * (len(times) - 1))]
-    growth = rss_end / rss_start - 1
+    growth = rss_end / rss_settled - 1
     ok = failures == 0 and growth < 0.10 and p99 / p50 <= 10
     return ok, (
-        f"{len(results)} requests in {minutes} min, {failures} failed; p50 {p50 * 1000:.0f} ms, "
-        f"p99 {p99 * 1000:.0f} ms (ratio {p99 / p50:.1f}); worker RSS {rss_start / 2**20:.0f} -> "
-        f"{rss_end / 2**20:.0f} MB ({growth:+.1%})"
+        f"{len(results)} requests in {minutes} min, {failures} failed "
+        f"(statuses {dict(sorted(statuses.items()))}); p50 {p50 * 1000:.0f} ms, "
+        f"p99 {p99 * 1000:.0f} ms (ratio {p99 / p50:.1f}); worker RSS "
+        f"{rss_settled / 2**20:.0f} -> {rss_end / 2**20:.0f} MB ({growth:+.1%}) after the first "
+        f"fifth ({rss_first / 2**20:.0f} MB at the first request)"
     )
 
 
