@@ -1,6 +1,5 @@
 import django_filters
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Subquery
@@ -22,14 +21,13 @@ SEARCH_MAX_LENGTH = 200
 
 def objective_choices():
     """Every objective, grouped by the year of its set, newest set first."""
-    language = (get_language() or settings.LANGUAGE_CODE)[:2]
     rows = Objective.objects.order_by("-objective_set__year", "number").values_list(
         "pk", "objective_set__year", "number", "title", "title_es", "title_fr"
     )
     groups = {}
-    for pk, year, number, title, title_es, title_fr in rows:
-        local = {"es": title_es, "fr": title_fr}.get(language) or title
-        groups.setdefault(str(year), []).append((str(pk), f"{number}. {local}"))
+    for pk, year, number, *titles in rows:
+        label = f"{number}. {Objective.in_active_language(*titles)}"
+        groups.setdefault(str(year), []).append((str(pk), label))
     return list(groups.items())
 
 
@@ -41,12 +39,8 @@ def period_choices():
 
 def country_choices():
     """Every country, by its code in the URL."""
-    language = (get_language() or settings.LANGUAGE_CODE)[:2]
     countries = Country.objects.order_by("name").values_list("code", "name", "name_es", "name_fr")
-    return [
-        (code, {"es": name_es, "fr": name_fr}.get(language) or name)
-        for code, name, name_es, name_fr in countries
-    ]
+    return [(code, Country.in_active_language(*names)) for code, *names in countries]
 
 
 def author_choices():
@@ -106,10 +100,12 @@ class ProgressUpdateFilter(django_filters.FilterSet):
             stamp = fragments.stamps(self.request)["reference"]
             language = get_language()
             speed_up_selects(form)
-            for name, build in REFERENCE_CHOICES.items():
-                key = f"filter-options:{name}:{stamp}:{language}"
-                form.fields[name].choices = fragments.cache().get_or_set(key, build)
-                form.fields[name].widget.options_key = key
+            for name, declared in self.filters.items():
+                build = declared.extra.get("choices")
+                if callable(build):  # read from the database, not a fixed list
+                    key = f"filter-options:{name}:{stamp}:{language}"
+                    form.fields[name].choices = fragments.cache().get_or_set(key, build)
+                    form.fields[name].widget.options_key = key
         return self._form
 
     def by_country(self, queryset, name, value):
@@ -127,11 +123,3 @@ class ProgressUpdateFilter(django_filters.FilterSet):
     def search(self, queryset, name, value):
         """Full-text search over the narratives (PostgreSQL, GIN-indexed)."""
         return queryset.filter(search=SearchQuery(value, config="simple", search_type="websearch"))
-
-
-REFERENCE_CHOICES = {
-    "country": country_choices,
-    "objective": objective_choices,
-    "period": period_choices,
-    "author": author_choices,
-}

@@ -14,6 +14,7 @@ that never saw a fragment, or was just started, only draws it once more.
 from django.core.cache import caches
 from django.core.cache.utils import make_template_fragment_key
 from django.db import connection
+from django.utils.translation import get_language
 
 STAMPS_SQL = "SELECT name, value FROM commitments_data_stamp"
 
@@ -37,22 +38,25 @@ def cache():
     return caches["fragments"]
 
 
-def fill_rows(rows, fragment, vary_on, fetch):
-    """A page's rows, for a template that draws each inside
-    ``{% cache … fragment row.pk row.row_version *vary_on %}``.
+def fill_rows(request, rows, fragment, full):
+    """A page's updates, for a template that draws each inside
+    ``{% cache … fragment update.pk update.row_version stamps.reference LANGUAGE_CODE %}``.
 
     ``rows`` carry only their id and ``row_version``: cheap to read. Those whose fragment
-    is cached stay so (the template takes the fragment); the others are replaced by the
-    full objects ``fetch(ids)`` returns (``{id: object}``), which the template draws and
-    caches. A fragment that expires in between is still drawn right: the light object
-    loads its other fields when asked, one query each.
+    is cached stay so (the template takes the fragment); the others are read again from
+    ``full`` (the same updates with what the drawing shows), drawn and cached. A fragment
+    that expires in between is still drawn right: the light object loads its other
+    fields when asked, one query each.
     """
     rows = list(rows)
+    vary_on = [stamps(request)["reference"], get_language()]
     keys = {
         row.pk: make_template_fragment_key(fragment, [row.pk, row.row_version, *vary_on])
         for row in rows
     }
     cached = cache().get_many(list(keys.values()))
     missing = [pk for pk, key in keys.items() if key not in cached]
-    full = fetch(missing) if missing else {}
-    return [full.get(row.pk, row) for row in rows]
+    fetched = {}
+    if missing:
+        fetched = full.planned_as_written().with_row_version().filter(pk__in=missing).in_bulk()
+    return [fetched.get(row.pk, row) for row in rows]

@@ -29,12 +29,16 @@ class Translated:
     ``<field>_fr``); ``localized`` picks the active language's, falling back to English."""
 
     def localized(self, field):
+        return self.in_active_language(
+            getattr(self, field), getattr(self, f"{field}_es"), getattr(self, f"{field}_fr")
+        )
+
+    @staticmethod
+    def in_active_language(english, spanish, french):
+        """The active language's version of a text, English when it has none (also for
+        rows read as plain values, such as the filters' option lists)."""
         language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
-        if language != "en":
-            value = getattr(self, f"{field}_{language}", "")
-            if value:
-                return value
-        return getattr(self, field)
+        return {"es": spanish, "fr": french}.get(language) or english
 
 
 class CountryQuerySet(models.QuerySet):

@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import i18n
@@ -105,17 +104,11 @@ def dashboard(request):
 def recent_activity(request, count=10):
     """The newest updates the reader may see, each drawn once per row version."""
     visible = ProgressUpdate.objects.visible_to(request.user)
-    light = visible.newest_first().only("pk").with_row_version()[:count]
-    full = (
-        visible.select_related("objective", "country", "author", "period")
-        .planned_as_written()
-        .with_row_version()
-    )
     return fragments.fill_rows(
-        light,
+        request,
+        visible.newest_first().only("pk").with_row_version()[:count],
         "activity-item",
-        [fragments.stamps(request)["reference"], get_language()],
-        lambda ids: full.filter(pk__in=ids).in_bulk(),
+        visible.select_related("objective", "country", "author", "period"),
     )
 
 
@@ -139,15 +132,7 @@ class DashboardOverview:
 
     @staticmethod
     def _read_frame():
-        # The current set's active objectives, the set with them (one query).
-        objectives = list(
-            Objective.objects.filter(
-                is_active=True,
-                objective_set=ObjectiveSet.objects.newest_active().values("pk")[:1],
-            )
-            .select_related("objective_set__adopted_at")
-            .order_by("number")
-        )
+        objectives = current_objectives()
         objective_set = objectives[0].objective_set if objectives else None
         return {
             "objective_set": objective_set,
@@ -219,13 +204,17 @@ class CountryLatest:
         self.user = user
 
     @cached_property
+    def objectives(self):
+        return current_objectives()
+
+    @property
     def objective_set(self):
-        return ObjectiveSet.objects.current()
+        return self.objectives[0].objective_set if self.objectives else None
 
     @cached_property
     def rows(self):
         matrix = ProgressUpdate.objects.published_matrix(
-            active_objectives(self.objective_set), [self.country], None, self.user
+            self.objectives, [self.country], None, self.user
         )
         return [(objective, cells[0][1]) for objective, cells in matrix]
 
@@ -261,11 +250,16 @@ def matrix_rows(matrix):
     ]
 
 
-def active_objectives(objective_set):
-    """The set's active objectives in statement order (none without a set)."""
-    if objective_set is None:
-        return Objective.objects.none()
-    return objective_set.objectives.filter(is_active=True).order_by("number")
+def current_objectives():
+    """The active objectives of the current set (the newest with any), in statement
+    order, each with its set: one query."""
+    return list(
+        Objective.objects.filter(
+            is_active=True, objective_set=ObjectiveSet.objects.newest_active().values("pk")[:1]
+        )
+        .select_related("objective_set__adopted_at")
+        .order_by("number")
+    )
 
 
 @require_GET
@@ -289,33 +283,31 @@ def objective_detail(request, pk):
     membership = access.membership_of(request.user)
     context = {
         "objective": objective,
-        "page": page_of_cards(request, visible, "update-card", ("country", "period", "author")),
+        "page": page_of_rows(
+            request,
+            visible.newest_first(),
+            "update-card",
+            visible.select_related("country", "period", "author"),
+        ),
         "can_write": membership is not None and membership.is_official and objective.is_active,
         "stamps": fragments.stamps(request),
         # Drawn only when its cached fragment is missing (the template calls it).
         "timeline_chart": functools.partial(objective_timeline_chart, objective),
-        "legend": charts.legend(),
+        "legend": charts.legend,
     }
     return render(request, "commitments/objective_detail.html", context)
 
 
-def page_of_cards(request, updates, fragment, related):
-    """A page of ``updates`` (visible to the reader, filtered), newest first, for a
-    template that draws each card inside ``{% cache … fragment update.pk
-    update.row_version stamps.reference LANGUAGE_CODE %}``: ids and row versions are read
-    for the page, whole rows (with ``related``) only for cards not cached yet."""
-    light = updates.newest_first().only("pk")
-    # Counted without the row versions (an index alone can count the rows).
-    page = Paginator(light.with_row_version(), PAGE_SIZE, count_list=light).get_page(
-        request.GET.get("page")
-    )
-    full = updates.select_related(*related).planned_as_written().with_row_version()
-    page.object_list = fragments.fill_rows(
-        page.object_list,
-        fragment,
-        [fragments.stamps(request)["reference"], get_language()],
-        lambda ids: full.filter(pk__in=ids).in_bulk(),
-    )
+def page_of_rows(request, updates, fragment, full, count_list=None):
+    """A page of ``updates`` (in page order) for a template that draws each inside its
+    cached ``fragment`` (``fragments.fill_rows``): ids and row versions are read for the
+    page, rows from ``full`` only where not drawn yet. The count reads no row versions,
+    so an index alone can count the rows; ``count_list`` counts instead when given."""
+    light = updates.only("pk")
+    page = Paginator(
+        light.with_row_version(), PAGE_SIZE, count_list=light if count_list is None else count_list
+    ).get_page(request.GET.get("page"))
+    page.object_list = fragments.fill_rows(request, page.object_list, fragment, full)
     return page
 
 
@@ -379,7 +371,7 @@ def count_of(queryset):
 def country_detail(request, code):
     access.require_role(request)
     country = get_object_or_404(Country, code=code.upper())
-    visible = ProgressUpdate.objects.visible_to(request.user)
+    updates = ProgressUpdate.objects.visible_to(request.user).filter(country=country)
     membership = access.membership_of(request.user)
     own = membership is not None and membership.can_edit_updates_for(country)
     context = {
@@ -394,11 +386,11 @@ def country_detail(request, code):
         ),
         # Read only when its cached fragment is missing.
         "latest": CountryLatest(country, request.user),
-        "page": page_of_cards(
+        "page": page_of_rows(
             request,
-            visible.filter(country=country),
+            updates.newest_first(),
             "update-card-with-objective",
-            ("objective", "country", "period", "author"),
+            updates.select_related("objective", "country", "period", "author"),
         ),
         "stamps": fragments.stamps(request),
         "meetings": country.meetings.order_by("-start_date"),
@@ -451,8 +443,6 @@ def listed_updates(user):
         ProgressUpdate.objects.visible_to(user)
         .newest_first()
         .select_related("objective__objective_set", "country", "period", "author")
-        .planned_as_written()
-        .with_row_version()
     )
 
 
@@ -460,23 +450,18 @@ def listed_updates(user):
 def update_list(request):
     access.require_role(request)
     # The page reads ids and row versions only; rows whose drawing is cached are not
-    # read again (fragments.fill_rows).
+    # read again (page_of_rows).
     updates = ProgressUpdate.objects.visible_to(request.user).newest_first().only("pk")
     filterset = ProgressUpdateFilter(request.GET, queryset=updates, request=request)
     valid = filterset.is_valid()
     results = filterset.qs if valid else updates.none()
     searching = valid and filterset.form.cleaned_data.get("q")
-    # Counted without the row versions (an index alone can count the rows).
-    count_list = results.order_by() if searching else results
-    page = Paginator(results.with_row_version(), PAGE_SIZE, count_list=count_list).get_page(
-        request.GET.get("page")
-    )
-    stamps = fragments.stamps(request)
-    page.object_list = fragments.fill_rows(
-        page.object_list,
+    page = page_of_rows(
+        request,
+        results,
         "update-row",
-        [stamps["reference"], get_language()],
-        lambda ids: listed_updates(request.user).filter(pk__in=ids).in_bulk(),
+        listed_updates(request.user),
+        count_list=results.order_by() if searching else None,
     )
     return render_update_list(request, filterset, page, status=200 if valid else 400)
 
