@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -65,11 +66,38 @@ def reauth(request):
     return render(request, "registration/reauth.html", {"form": form, "next": _next_url(request)})
 
 
-@require_http_methods(["GET", "POST"])
-def mfa_setup(request):
-    """Set up (or replace) the authenticator app; shows the recovery codes once."""
+def second_factor_step(request):
+    """The step this session must pass before it may change the account's second factor,
+    as a redirect, or None when it may.
+
+    An account without a second factor enrols its first from the session that signed in
+    with the password (that is how two-factor sign-in starts). Replacing one needs the
+    current second factor in this very session (a code from the app or a recovery code),
+    so a stolen password alone can never swap the owner's authenticator for the thief's,
+    and the password entered within the last 30 minutes.
+    """
+    if mfa.has_device(request.user) and not request.user.is_verified():
+        return redirect(f"{reverse('mfa_verify')}?{urlencode({'next': request.path})}")
     if not recently_authenticated(request):
         return redirect_to_reauth(request)
+    return None
+
+
+def second_factor_changed(request, *, action, changes=None):
+    """What follows every change of an account's second factor: a new session key, every
+    other session of the account ended, the audit entry, and a notice to its e-mail."""
+    request.session.cycle_key()
+    end_sessions_of(request.user, keep=request.session.session_key)
+    record(actor=request.user, action=action, target=request.user, changes=changes)
+    mfa.announce_change(request.user, action=action)
+
+
+@require_http_methods(["GET", "POST"])
+def mfa_setup(request):
+    """Set up the authenticator app (or replace it); shows the recovery codes once."""
+    step = second_factor_step(request)
+    if step is not None:
+        return step
     key = request.session.get(PENDING_KEY)
     if not key:
         key = request.session[PENDING_KEY] = mfa.new_totp_key()
@@ -79,11 +107,22 @@ def mfa_setup(request):
         if step is None:
             form.add_error("token", _("That code is not the one the app shows now. Try again."))
         else:
-            device = mfa.set_totp_device(request.user, key, step)
-            codes = mfa.replace_recovery_codes(request.user)
-            del request.session[PENDING_KEY]
-            otp_login(request, device)
-            record(actor=request.user, action="mfa.device_set", target=request.user)
+            with transaction.atomic():
+                mfa.lock_account(request.user)
+                # Checked again under the lock: a device enrolled meanwhile by another
+                # session makes this one a replacement, which needs the second factor.
+                replacing = mfa.has_device(request.user)
+                if replacing and not request.user.is_verified():
+                    return second_factor_step(request)
+                device = mfa.set_totp_device(request.user, key, step)
+                codes = mfa.replace_recovery_codes(request.user)
+                del request.session[PENDING_KEY]
+                otp_login(request, device)
+                second_factor_changed(
+                    request,
+                    action="mfa.replaced" if replacing else "mfa.enrolled",
+                    changes={"authenticator_app": ["replaced" if replacing else None, "set"]},
+                )
             return render(request, "mfa/recovery_codes.html", {"codes": codes, "new": True})
     url = mfa.config_url(request.user, key)
     context = {
@@ -133,16 +172,17 @@ def mfa_verify(request):
 @require_http_methods(["GET", "POST"])
 def mfa_recovery_codes(request):
     """How many recovery codes are left; POST issues a new set (the old ones stop working)."""
-    if not recently_authenticated(request):
-        return redirect_to_reauth(request)
-    if request.method == "POST":
-        codes = mfa.replace_recovery_codes(request.user)
-        record(actor=request.user, action="mfa.recovery_codes_replaced", target=request.user)
+    step = second_factor_step(request)
+    if step is not None:
+        return step
+    has_device = mfa.has_device(request.user)
+    if request.method == "POST" and has_device:
+        with transaction.atomic():
+            mfa.lock_account(request.user)
+            codes = mfa.replace_recovery_codes(request.user)
+            second_factor_changed(request, action="mfa.recovery_codes_replaced")
         return render(request, "mfa/recovery_codes.html", {"codes": codes, "new": True})
-    context = {
-        "left": mfa.recovery_codes_left(request.user),
-        "has_device": mfa.has_device(request.user),
-    }
+    context = {"left": mfa.recovery_codes_left(request.user), "has_device": has_device}
     return render(request, "mfa/recovery_codes.html", context)
 
 

@@ -3,12 +3,15 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from commitments import imports, services
+from commitments import imports, mfa, services
 from commitments.models import (
     ApiToken,
     AuditEntry,
@@ -263,7 +266,7 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
-    actions = ["end_sessions"]
+    actions = ["end_sessions", "reset_second_factor"]
 
     @admin.action(description=_("Sign out everywhere (end all sessions)"))
     def end_sessions(self, request, queryset):
@@ -273,6 +276,21 @@ class UserAdmin(BaseUserAdmin):
             services.record(actor=request.user, action="user.sessions_ended", target=user)
         self.message_user(request, _("%(count)d sessions ended.") % {"count": ended})
 
+    @admin.action(description=_("Reset two-factor sign-in (they set it up again at next sign-in)"))
+    def reset_second_factor(self, request, queryset):
+        """For a lost phone: the account's authenticator app and recovery codes are
+        removed and its sessions end; at the next sign-in its owner enrols again."""
+        for user in queryset:
+            with transaction.atomic():
+                mfa.remove_second_factor(user)
+                end_sessions_of(user)
+                services.record(actor=request.user, action="mfa.reset", target=user)
+                mfa.announce_change(user, action="mfa.reset")
+        self.message_user(
+            request,
+            _("Two-factor sign-in was reset for %(count)d accounts.") % {"count": len(queryset)},
+        )
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         record_form(request, form, change)
@@ -281,7 +299,16 @@ class UserAdmin(BaseUserAdmin):
         super().save_formset(request, form, formset, change)
         record_formset(request, formset)
 
-    list_display = ["username", "email", "first_name", "last_name", "role", "country", "is_active"]
+    list_display = [
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "country",
+        "two_factor",
+        "is_active",
+    ]
     list_filter = ["membership__role", "membership__country", "is_active", "is_staff"]
     list_select_related = ["membership__country"]
 
@@ -294,6 +321,26 @@ class UserAdmin(BaseUserAdmin):
     def country(self, user):
         membership = getattr(user, "membership", None)
         return membership.country if membership and membership.country else "—"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                has_app=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+            )
+        )
+
+    @admin.display(description=_("two-factor sign-in"), boolean=True, ordering="has_app")
+    def two_factor(self, user):
+        return user.has_app
+
+
+# Devices are never added, edited or deleted one by one in the admin: an admin who could
+# add an authenticator to someone else's account could sign in as them. A lost phone is
+# the users' "Reset two-factor sign-in" action, audited, after which its owner enrols again.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -6,16 +6,25 @@ that matches it, so it can never be used twice, even by two requests at once.
 """
 
 import hashlib
+import logging
 import secrets
 from binascii import unhexlify
 
 import segno
 from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
 from django.db import models, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+
+logger = logging.getLogger("commitments.mfa")
 
 RECOVERY_CODE_COUNT = 10
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: codes are read off paper
@@ -74,8 +83,49 @@ def new_code():
 
 
 def has_device(user):
-    """Whether the user has finished setting up an authenticator app."""
+    """Whether the user has a second factor: a confirmed authenticator app."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def lock_account(user):
+    """Hold the account's row until the transaction ends, so that two requests changing
+    its second factor at once are taken one after the other (each sees the other's device)."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+
+
+@transaction.atomic
+def remove_second_factor(user):
+    """Delete every device of the user (app and recovery codes): they enrol again."""
+    lock_account(user)
+    TOTPDevice.objects.filter(user=user).delete()
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+
+
+def announce_change(user, *, action, when=None):
+    """E-mail the account's owner that its second factor changed (``action`` is the
+    audit action), in their language, once the change is committed. Never a secret; a
+    failure to send is logged and changes nothing."""
+    if not user.email:
+        return
+    membership = getattr(user, "membership", None)
+    language = (membership.language if membership else "") or settings.LANGUAGE_CODE
+    context = {
+        "user": user,
+        "action": action,
+        "when": when or timezone.now(),
+        "url": settings.SITE_URL + reverse("mfa_recovery_codes"),
+    }
+
+    def send():
+        try:
+            with translation.override(language):
+                subject = render_to_string("email/mfa_changed_subject.txt", context).strip()
+                body = render_to_string("email/mfa_changed.txt", context)
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        except Exception:
+            logger.exception("second-factor notice to user %s failed", user.pk)
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic

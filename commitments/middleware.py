@@ -30,6 +30,7 @@ SAFE_METHODS = ("GET", "HEAD")
 AUTH_AT = "nadd_auth_at"  # when the password was entered at sign-in
 SEEN_AT = "nadd_seen_at"  # the last request of this session
 REAUTH_AT = "nadd_reauth_at"  # the last time the password (or an OTP) was entered
+ENROLLED = "nadd_enrolled"  # whether the account had a second factor when it signed in
 
 # Reachable with a password-only session when MFA is required: the MFA pages themselves
 # and what is needed to leave.
@@ -159,7 +160,9 @@ def _view_name(request):
 
 
 class RequireMFAMiddleware:
-    """With ``REQUIRE_MFA``, a password-only session reaches nothing but the OTP step."""
+    """A password-only session reaches nothing but the second step when the account has a
+    second factor (always), or the set-up page when ``REQUIRE_MFA`` asks every account
+    for one."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -168,12 +171,20 @@ class RequireMFAMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not settings.REQUIRE_MFA or not request.user.is_authenticated:
+        if not request.user.is_authenticated:
             return None
         if request.user.is_verified() or _view_name(request) in MFA_EXEMPT:
             return None
         from commitments.mfa import has_device  # noqa: PLC0415 - models load after settings
 
+        if not settings.REQUIRE_MFA:
+            # Whether the account had a second factor is noted at sign-in (any change of
+            # factor ends the account's other sessions), so this costs no query.
+            enrolled = request.session.get(ENROLLED)
+            if enrolled is None:
+                enrolled = request.session[ENROLLED] = has_device(request.user)
+            if not enrolled:
+                return None
         target = "mfa_verify" if has_device(request.user) else "mfa_setup"
         next_url = request.get_full_path()
         if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):

@@ -8,7 +8,8 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_save
 
-from commitments.middleware import AUTH_AT, REAUTH_AT, SEEN_AT, client_ip
+from commitments.mfa import has_device
+from commitments.middleware import AUTH_AT, ENROLLED, REAUTH_AT, SEEN_AT, client_ip
 from commitments.models import AuditEntry
 from commitments.sessions import end_sessions_of
 
@@ -31,6 +32,7 @@ def on_logged_in(sender, request, user, **kwargs):
     now = time.time()
     if hasattr(request, "session"):
         request.session[AUTH_AT] = request.session[SEEN_AT] = request.session[REAUTH_AT] = now
+        request.session[ENROLLED] = has_device(user)
     # A real sign-in is a POST of the sign-in form; test helpers (force_login) are not audited.
     if request.method != "POST":
         return

@@ -2,6 +2,7 @@
 (QUALITY S11, S15)."""
 
 import datetime
+import functools
 import re
 from binascii import unhexlify
 
@@ -251,3 +252,190 @@ def test_s11_the_next_address_never_leaves_the_site(client, cast, frozen, target
     assert response.status_code == 302 and response.url == reverse("dashboard")
     response = client.post(reverse("reauth"), {"password": PASSWORD, "next": target})
     assert response.status_code == 302 and response.url == reverse("dashboard")
+
+
+# --- Changing the second factor: never with the password alone ------------------------------
+
+
+def reauth_pending_key(client):
+    return client.session.get("nadd_pending_totp_key")
+
+
+def device_key(user):
+    return TOTPDevice.objects.get(user=user).key
+
+
+def mfa_actions(user):
+    return list(
+        AuditEntry.objects.filter(action__startswith="mfa.", target_id=str(user.pk))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+
+
+@pytest.mark.parametrize("required", [True, False])
+def test_a_password_only_session_cannot_replace_an_enrolled_authenticator(
+    client, cast, frozen, settings, required
+):
+    settings.REQUIRE_MFA = required
+    _, owners_key = give_device(cast.alice)
+    owners_codes = mfa.replace_recovery_codes(cast.alice)
+    assert sign_in(client, "alice").status_code == 302  # the stolen password
+    page = client.get(reverse("mfa_setup"))
+    assert page.status_code == 302 and page.url.startswith(reverse("mfa_verify"))
+    assert reauth_pending_key(client) is None  # no new secret was even shown
+    attackers_key = mfa.new_totp_key()
+    for token in [code_for(attackers_key), code_for(owners_key)]:
+        response = client.post(reverse("mfa_setup"), {"token": token})
+        assert response.status_code == 302 and response.url.startswith(reverse("mfa_verify"))
+    response = client.post(reverse("mfa_recovery_codes"))
+    assert response.status_code == 302 and response.url.startswith(reverse("mfa_verify"))
+    # Nothing changed: the owner's app and codes still work, the thief is not signed in.
+    assert device_key(cast.alice) == owners_key
+    assert mfa.recovery_codes_left(cast.alice) == 10
+    assert client.get(reverse("dashboard")).url.startswith(reverse("mfa_verify"))
+    assert mfa_actions(cast.alice) == []
+    owner = Client()
+    sign_in(owner, "alice")
+    assert verify(owner, owners_codes[0]).status_code == 302
+
+
+@pytest.mark.parametrize("name", sorted(__import__("commitments.middleware").middleware.MFA_EXEMPT))
+def test_no_url_open_to_a_password_only_session_changes_the_second_factor(
+    client, cast, frozen, name
+):
+    _, owners_key = give_device(cast.dave)
+    mfa.replace_recovery_codes(cast.dave)
+    sign_in(client, "dave")
+    url = reverse(name)
+    for data in [{}, {"token": "123456"}, {"token": code_for(mfa.new_totp_key())}]:
+        client.get(url)
+        pending = reauth_pending_key(client)
+        if pending:  # a secret the page showed: what a thief would scan
+            data = {"token": code_for(pending)}
+        client.post(url, data)
+        sign_in(client, "dave")  # in case the step signed the session out
+    assert device_key(cast.dave) == owners_key
+    assert mfa.recovery_codes_left(cast.dave) == 10
+    assert mfa_actions(cast.dave) == []
+    assert client.get(reverse("dashboard")).url.startswith(reverse("mfa_verify"))
+    assert client.get("/admin/commitments/apitoken/add/").url.startswith(reverse("mfa_verify"))
+
+
+def test_replacing_needs_the_second_factor_in_this_session_then_the_password(client, cast, frozen):
+    _, old_key = give_device(cast.alice)
+    sign_in(client, "alice")
+    assert verify(client, code_for(old_key)).status_code == 302
+    keep_alive(client, frozen, 40)  # still active, but the password is 40 minutes old
+    response = client.get(reverse("mfa_setup"))
+    assert response.status_code == 302 and response.url.startswith(reverse("reauth"))
+    client.post(reverse("reauth"), {"password": PASSWORD, "next": reverse("mfa_setup")})
+    page = client.get(reverse("mfa_setup"))
+    assert page.status_code == 200 and page.context["replacing"]
+    new_key = reauth_pending_key(client)
+    response = client.post(reverse("mfa_setup"), {"token": code_for(new_key)})
+    assert response.status_code == 200 and len(response.context["codes"]) == 10
+    assert device_key(cast.alice) == new_key
+    assert mfa_actions(cast.alice) == ["mfa.replaced"]
+
+
+def test_a_recovery_code_lets_the_owner_replace_a_lost_phone(client, cast, frozen):
+    give_device(cast.bob)
+    codes = mfa.replace_recovery_codes(cast.bob)
+    sign_in(client, "bob")
+    assert verify(client, codes[3]).status_code == 302
+    new_key = (client.get(reverse("mfa_setup")), reauth_pending_key(client))[1]
+    assert client.post(reverse("mfa_setup"), {"token": code_for(new_key)}).status_code == 200
+    assert device_key(cast.bob) == new_key
+    assert mfa_actions(cast.bob) == ["mfa.replaced"]
+
+
+def test_every_change_of_second_factor_rotates_the_session_ends_the_others_and_tells_the_owner(
+    cast, frozen, mailoutbox, django_capture_on_commit_callbacks
+):
+    committed = functools.partial(django_capture_on_commit_callbacks, execute=True)
+    cast.alice.email = "alice@example.gc.ca"
+    cast.alice.save()
+    cast.alice.membership.language = "fr"
+    cast.alice.membership.save()
+    # First enrolment, from the session that signed in with the password.
+    laptop, phone = Client(), Client()
+    sign_in(phone, "alice")
+    sign_in(laptop, "alice")
+    before = laptop.cookies["sessionid"].value
+    laptop.get(reverse("mfa_setup"))
+    with committed():
+        response = laptop.post(
+            reverse("mfa_setup"), {"token": code_for(reauth_pending_key(laptop))}
+        )
+    assert response.status_code == 200
+    assert laptop.cookies["sessionid"].value != before
+    assert laptop.get(reverse("dashboard")).status_code == 200
+    assert phone.get(reverse("dashboard")).url.startswith(reverse("login"))
+    assert mfa_actions(cast.alice) == ["mfa.enrolled"]
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["alice@example.gc.ca"]
+    assert "connexion en deux étapes" in mailoutbox[0].subject
+    # New recovery codes: the same four consequences.
+    frozen.shift(datetime.timedelta(minutes=1))
+    sign_in(phone, "alice")
+    before = laptop.cookies["sessionid"].value
+    with committed():
+        assert laptop.post(reverse("mfa_recovery_codes")).status_code == 200
+    assert laptop.cookies["sessionid"].value != before
+    assert phone.get(reverse("dashboard")).url.startswith(reverse("login"))
+    assert mfa_actions(cast.alice) == ["mfa.enrolled", "mfa.recovery_codes_replaced"]
+    assert len(mailoutbox) == 2
+    # Replacing the app, from the verified session.
+    laptop.get(reverse("mfa_setup"))
+    with committed():
+        laptop.post(reverse("mfa_setup"), {"token": code_for(reauth_pending_key(laptop))})
+    assert mfa_actions(cast.alice)[-1] == "mfa.replaced"
+    assert "remplacée" in mailoutbox[2].subject
+    for message in mailoutbox:
+        assert "otpauth" not in message.body and reauth_pending_key(laptop) is None
+
+
+def test_an_enrolled_account_needs_its_second_factor_even_where_mfa_is_optional(
+    client, cast, frozen, settings
+):
+    settings.REQUIRE_MFA = False
+    _, key = give_device(cast.carol)
+    sign_in(client, "carol")
+    assert client.get(reverse("review_queue")).url.startswith(reverse("mfa_verify"))
+    assert verify(client, code_for(key)).status_code == 302
+    assert client.get(reverse("review_queue")).status_code == 200
+
+
+def test_an_admin_reset_of_the_second_factor_is_its_own_audited_action(
+    client, cast, frozen, mailoutbox, django_capture_on_commit_callbacks
+):
+    cast.alice.email = "alice@example.gc.ca"
+    cast.alice.save()
+    give_device(cast.alice)
+    mfa.replace_recovery_codes(cast.alice)
+    alices = Client()
+    alices.force_login(cast.alice)
+    verified_login(client, cast.dave)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/auth/user/",
+            {"action": "reset_second_factor", "_selected_action": [cast.alice.pk]},
+        )
+    assert response.status_code == 302
+    assert not mfa.has_device(cast.alice) and mfa.recovery_codes_left(cast.alice) == 0
+    assert alices.get(reverse("dashboard")).url.startswith(reverse("login"))
+    entry = AuditEntry.objects.get(action="mfa.reset")
+    assert entry.actor == cast.dave and entry.target_id == str(cast.alice.pk)
+    assert mailoutbox[-1].to == ["alice@example.gc.ca"] and "reset" in mailoutbox[-1].subject
+    # At the next sign-in she enrols again, before anything else.
+    sign_in(alices, "alice")
+    assert alices.get(reverse("dashboard")).url.startswith(reverse("mfa_setup"))
+    alices.get(reverse("mfa_setup"))
+    alices.post(reverse("mfa_setup"), {"token": code_for(reauth_pending_key(alices))})
+    assert mfa_actions(cast.alice) == ["mfa.reset", "mfa.enrolled"]
+
+
+def test_admins_cannot_add_or_edit_someone_elses_authenticator(client, cast, frozen):
+    verified_login(client, cast.dave)
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert client.get("/admin/otp_totp/totpdevice/add/").status_code == 404
