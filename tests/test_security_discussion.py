@@ -15,6 +15,7 @@ from django.core import mail
 from django.core.cache.utils import make_template_fragment_key
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -23,6 +24,7 @@ from pypdf import PdfReader
 
 from commitments import access, fragments, reminders, services
 from commitments.models import ApiToken, AuditEntry, Comment, Meeting, ProgressUpdate
+from commitments.views import detail_context
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -149,21 +151,22 @@ def test_administrators_read_the_discussion_but_are_offered_no_comment_form(
 
 
 def test_a_returned_update_points_to_its_reason_only_for_those_who_read_it(rf, cast, make_update):
-    from django.template.loader import render_to_string  # noqa: PLC0415
-
-    from commitments.views import detail_context  # noqa: PLC0415
-
     # A returned update is never shown to another country's officials, but the page
-    # must not rely on that: its banner points to the reason only for its readers.
+    # does not rely on that: its banner points to the reason, and the page shows it,
+    # only for those who may read the discussion.
     update = make_update(author=cast.alice, state=ProgressUpdate.State.RETURNED)
-    for user, points in [(cast.alice, True), (cast.bob, False)]:
+    Comment.objects.create(
+        update=update, author=cast.carol, kind=Comment.Kind.RETURN_REASON, body=REASON
+    )
+    for user, reads in [(cast.alice, True), (cast.bob, False)]:
         request = rf.get(update.get_absolute_url())
         request.user = user
         html = render_to_string(
             "commitments/update_detail.html", detail_context(request, update), request=request
         )
-        assert ("see the reason below" in html) is points, user
         assert "A coordinator returned it for changes" in html
+        assert ("see the reason below" in html) is reads, user
+        assert (REASON in html) is reads, user
 
 
 def test_the_update_page_reads_no_discussion_for_another_countrys_official(login, cast, canadas):
