@@ -5,6 +5,7 @@ scope but not allowed, 403. Roles are read from the database on every request.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -76,11 +77,13 @@ def get_own_country_update(request, pk):
 
 def get_update_with_history(request, pk):
     """An update whose history the user may read, or 404. An update's history holds its
-    earlier drafts and review comments, so an official sees only their own country's;
-    coordinators and admins see every update's."""
-    if role_of(request.user) == Membership.Role.OFFICIAL:
-        return get_own_country_update(request, pk)
-    return get_visible_update(request, pk)
+    earlier drafts, the reasons it was returned and its comments: it is read by whoever
+    may read its discussion (``can_read_discussion``), and is out of scope for anyone
+    else, even once the update is published."""
+    update = get_visible_update(request, pk)
+    if not can_read_discussion(request.user, update):
+        raise Http404
+    return update
 
 
 def require_coordinator(request):
@@ -89,8 +92,26 @@ def require_coordinator(request):
         deny(request, _("Only coordinators review updates."))
 
 
+def can_read_discussion(user, update):
+    """Whether the user may read the update's discussion: its comments and the reasons a
+    coordinator gave for returning it (and so its history, which records them).
+
+    The discussion is a conversation between the update's own country's officials and the
+    coordinators; administrators read it too, as they keep the audit log, which records
+    every change. Publication makes the update readable by every signed-in user, never
+    its discussion: another country's officials and accounts without a role never read it.
+    """
+    role = role_of(user)
+    if role in (Membership.Role.COORDINATOR, Membership.Role.ADMIN):
+        return True
+    if role != Membership.Role.OFFICIAL:
+        return False
+    return membership_of(user).country_id == update.country_id
+
+
 def can_discuss(user, update):
-    """Coordinators and the update's own country's officials take part in its thread."""
+    """Whether the user may post into the update's discussion: coordinators and the
+    update's own country's officials. Administrators read it but never post."""
     membership = membership_of(user)
     if membership is None:
         return False

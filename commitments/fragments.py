@@ -6,6 +6,13 @@ session: pages carry a CSRF token and a CSP nonce, which no fragment contains). 
 data behind a fragment changes, the database changes the stamp, the key changes, and the
 fragment is drawn again: nothing is ever invalidated by hand.
 
+A fragment is served to every reader whose request names the same key, so it holds only
+what all of them may read. A row's fragment is keyed by the row, never by the reader: it
+shows nothing that depends on who reads it, and never an update's discussion (comments,
+reasons for returning), which only some readers of a published update may read
+(``access.can_read_discussion``). Tests draw each row fragment as a coordinator and as
+another country's official and require the same text.
+
 The fragments live in each process's memory (the ``fragments`` cache). That is not state
 the application depends on: every read checks the stamps in PostgreSQL first, so a process
 that never saw a fragment, or was just started, only draws it once more.

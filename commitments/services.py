@@ -270,7 +270,12 @@ def return_update(*, actor, update, loaded_version, reason):
 
 
 def add_comment(*, actor, update, body, token=None):
-    """Coordinators and the update's country's officials discuss it; posting twice adds one."""
+    """Coordinators and the update's country's officials discuss it (administrators read
+    the discussion but never post into it); the same form posted twice adds one comment.
+
+    A ``token`` already used by another comment (on another update, by someone else, or
+    with other text) raises ReusedForm and saves nothing.
+    """
     if not (_is_coordinator(actor) or _official_of(actor, update.country)):
         raise PermissionDenied(
             _("Only coordinators and the country's officials can comment on this update.")
@@ -289,6 +294,9 @@ def add_comment(*, actor, update, body, token=None):
             return comment
     except IntegrityError:
         existing = token and Comment.objects.filter(creation_token=token).first()
-        if not existing or existing.update_id != update.pk:
+        if not existing:
             raise
+        # Only the same form, posted again, is forgiven.
+        if (existing.update_id, existing.author_id, existing.body) != (update.pk, actor.pk, body):
+            raise ReusedForm() from None
         return existing

@@ -506,12 +506,16 @@ def detail_context(request, update, **forms):
     own = membership is not None and membership.can_edit_updates_for(update.country)
     reviewer = access.role_of(request.user) == Membership.Role.COORDINATOR
     editable = update.state in ProgressUpdate.EDITABLE_STATES
+    # The discussion (comments, reasons for returning) and the history that records it
+    # are not read at all for a reader outside the conversation.
+    reads_discussion = access.can_read_discussion(request.user, update)
     return {
         "update": update,
-        "comments": update.comments.select_related("author"),
+        "can_read_discussion": reads_discussion,
+        "comments": update.comments.select_related("author") if reads_discussion else (),
         "can_edit": own and editable,
         "can_review": reviewer and update.state == ProgressUpdate.State.SUBMITTED,
-        "can_discuss": access.can_discuss(request.user, update),
+        "can_discuss": reads_discussion and access.can_discuss(request.user, update),
         "return_form": forms.get("return_form") or ReturnForm(initial={"version": update.version}),
         "comment_form": forms.get("comment_form") or CommentForm(),
     }
@@ -682,12 +686,28 @@ def update_comment(request, pk):
             detail_context(request, update, comment_form=form),
             status=400,
         )
-    services.add_comment(
-        actor=request.user,
-        update=update,
-        body=form.cleaned_data["body"],
-        token=form.cleaned_data["token"],
-    )
+    try:
+        services.add_comment(
+            actor=request.user,
+            update=update,
+            body=form.cleaned_data["body"],
+            token=form.cleaned_data["token"],
+        )
+    except services.ReusedForm:
+        # Keep the typed text, with a fresh token for the next attempt.
+        data = request.POST.copy()
+        data["token"] = str(uuid.uuid4())
+        form = CommentForm(data)
+        form.is_valid()
+        form.add_error(
+            None, _("This comment form was already used. Check the text and send it again.")
+        )
+        return render(
+            request,
+            "commitments/update_detail.html",
+            detail_context(request, update, comment_form=form),
+            status=409,
+        )
     messages.success(request, _("Your comment was added."))
     return redirect(f"{update.get_absolute_url()}#comments")
 

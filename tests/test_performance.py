@@ -43,6 +43,8 @@ PAGES = {
     "updates list, filtered": ("update_list?country=MX&status=on_track", [], "carol", 8),
     "updates list, search": ("update_list?q=naloxone", [], "alice", 8),
     "update page": ("update_detail", ["update"], "carol", 3),
+    # Canada's update read by Mexico's official: its discussion is not read at all.
+    "update page (another country's official)": ("update_detail", ["update"], "bob", 1),
     "update history": ("update_history", ["update"], "carol", 3),
     "review queue": ("review_queue", [], "carol", 5),
     "objective list": ("objective_list", [], "carol", 3),
