@@ -51,13 +51,20 @@ COORDINATOR_WRITE_ALLOWLIST = {
 
 
 class RequestIDMiddleware:
-    """Give every request an id: in ``request.request_id``, the logs and ``X-Request-ID``."""
+    """Give every request an id: in ``request.request_id``, the logs and ``X-Request-ID``.
+
+    The id comes from the trusted proxy's ``X-Request-ID`` when ``TRUSTED_PROXY_COUNT`` says
+    there is one (so its logs and ours share it), and is otherwise generated here."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request.request_id = request_id.new_request_id(request.headers.get("X-Request-ID"))
+        # A client could write anything into the header (another request's id, to muddle
+        # the audit trail): it is kept only when it comes from the proxy we were told of,
+        # which sets it on every request.
+        incoming = request.headers.get("X-Request-ID") if settings.TRUSTED_PROXY_COUNT else None
+        request.request_id = request_id.new_request_id(incoming)
         token = request_id.set_current(request.request_id)
         try:
             response = self.get_response(request)
