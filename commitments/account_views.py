@@ -4,6 +4,7 @@ re-authentication and password change. The sign-in and sign-out views are Django
 import time
 
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
@@ -36,6 +37,17 @@ class SignInForm(AuthenticationForm):
         username.validators.append(MaxLengthValidator(username.max_length))
         self.fields["password"].max_length = PASSWORD_MAX_LENGTH
         self.fields["password"].validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's, with the sign-in form's length limit: a longer password could never be used
+    to sign in, and checking megabytes against the password rules would be a cheap DoS."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("old_password", "new_password1", "new_password2"):
+            self.fields[name].max_length = PASSWORD_MAX_LENGTH
+            self.fields[name].validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
 
 
 def _next_url(request, default="dashboard"):
@@ -152,6 +164,8 @@ class LoginView(auth_views.LoginView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's, and every other session of the user ends (this one stays signed in)."""
+
+    form_class = PasswordChangeForm
 
     def form_valid(self, form):
         response = super().form_valid(form)

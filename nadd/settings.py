@@ -165,12 +165,19 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+PASSWORD_MIN_LENGTH = 15
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "commitments.validators.OwnNamesValidator"},
     {"NAME": "commitments.validators.ContextWordsValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 15},
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    # Repeating a pattern shorter than the minimum length does not reach it.
+    {
+        "NAME": "commitments.validators.RepetitionValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH, "min_distinct": 5},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},

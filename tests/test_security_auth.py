@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import secrets
 from unittest import mock
 
 import pytest
@@ -11,11 +12,13 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.hashers import MD5PasswordHasher, check_password, make_password
 from django.contrib.auth.password_validation import (
     CommonPasswordValidator,
+    UserAttributeSimilarityValidator,
     validate_password,
 )
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from hypothesis import example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -29,6 +32,14 @@ START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 COMMON = CommonPasswordValidator().passwords
 
 
+def is_short_pattern_repeated(text):
+    """Two or more whole copies of something under 15 characters (the last one may be cut)."""
+    return any(
+        len(text) >= 2 * size and all(char == text[i % size] for i, char in enumerate(text))
+        for size in range(1, 15)
+    )
+
+
 def is_acceptable(password):
     """The policy, written out independently of the validators."""
     return (
@@ -36,6 +47,9 @@ def is_acceptable(password):
         and not password.isdigit()
         and password.lower().strip() not in COMMON
         and not any(_squash(word) in _squash(password) for word in CONTEXT_WORDS)
+        and not is_short_pattern_repeated(password.casefold())
+        and not is_short_pattern_repeated(_squash(password))
+        and len(set(password.casefold())) >= 5
     )
 
 
@@ -56,6 +70,11 @@ def is_acceptable(password):
 @example("our COOPERATION will prevail, surely")
 @example("Objective: survive the meeting")
 @example("n.a.d.d. is my favourite dialogue")
+@example("aaaaaaaaaaaaaaa")
+@example("abcabcabcabcabc")
+@example("Hello world! Hello world!")
+@example("correct horse battery staple correct horse battery staple")
+@example("aabbaabbaabbaabbx")
 def test_s8_password_policy_property(password):
     try:
         validate_password(password)
@@ -77,8 +96,99 @@ def test_s8_passwords_are_never_truncated_or_case_folded(password):
 
 
 def test_s8_long_passwords_of_any_composition_are_accepted():
-    for password in ["a" * 64, "zq" * 100, "😀 lemon tree by the river 😀", "ábcdéfghíjklmnó"]:
+    for password in [
+        "😀 lemon tree by the river 😀",
+        "ábcdéfghíjklmnó",
+        "all lowercase words and no digits",
+        "correct horse battery staple correct horse battery staple",
+        "bookkeeper committee balloon",
+    ]:
         validate_password(password)
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "aaaaaaaaaaaaaaa",
+        "a" * 64,
+        "zq" * 100,
+        "abcabcabcabcabc",
+        "AbcAbcAbcAbcAbcAb",
+        "Hello world! Hello world!",
+        "summer-summer-summer",
+        "aaaaaaaaaaaaaab",
+        "abba baab abba baab x",
+    ],
+)
+def test_a_short_pattern_repeated_or_a_handful_of_characters_is_refused(password):
+    with pytest.raises(ValidationError) as error:
+        validate_password(password)
+    assert {e.code for e in error.value.error_list} & {
+        "password_repeated",
+        "password_too_few_characters",
+    }
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "alicealicealice",
+        "AliceAliceAlice",
+        "alice.smith.alice.smith",
+        "SmithAliceSmith",
+        "asmith-asmith-asmith",
+        "alicesmithalice2024!",
+        "alice alice alice smith",
+    ],
+)
+def test_the_users_own_names_repeated_or_joined_are_refused(cast, password):
+    user = cast.alice
+    user.last_name, user.email = "Smith", "asmith@international.gc.ca"
+    # Django's similarity rule lets them through (it compares with each name as a whole).
+    UserAttributeSimilarityValidator().validate(password, user)
+    with pytest.raises(ValidationError) as error:
+        validate_password(password, user)
+    assert "password_own_names" in {e.code for e in error.value.error_list}
+
+
+def test_a_passphrase_that_merely_mentions_a_name_is_accepted(cast):
+    validate_password("alice in wonderland by the sea", cast.alice)
+    validate_password("a walk with alice on tuesday", cast.alice)
+
+
+def test_the_password_change_page_refuses_repetition_and_own_names_in_the_users_language(
+    client, cast
+):
+    client.force_login(cast.alice)
+    page = client.get(reverse("password_change")).text
+    assert "cannot be a short pattern repeated" in page
+    assert "cannot be your user name" in page
+    for new, message in [
+        ("alicealicealice", "made of your user name"),
+        ("aaaaaaaaaaaaaaa", "short pattern repeated"),
+    ]:
+        response = client.post(
+            reverse("password_change"),
+            {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+        )
+        assert response.status_code == 200 and message in response.text, new
+        cast.alice.refresh_from_db()
+        assert cast.alice.check_password(PASSWORD)
+    with translation.override("fr"), pytest.raises(ValidationError) as error:
+        validate_password("alicealicealice", cast.alice)
+    assert "votre nom d’utilisateur" in " ".join(error.value.messages)
+
+
+def test_a_new_password_too_long_to_sign_in_with_is_refused(client, cast):
+    client.force_login(cast.alice)
+    huge = secrets.token_urlsafe(4000)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": huge, "new_password2": huge},
+    )
+    assert response.status_code == 200
+    cast.alice.refresh_from_db()
+    assert cast.alice.check_password(PASSWORD)
 
 
 def test_s8_a_common_password_of_fifteen_characters_is_refused():
