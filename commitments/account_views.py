@@ -6,7 +6,8 @@ import time
 from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.validators import MaxLengthValidator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +17,15 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from commitments import mfa
-from commitments.middleware import REAUTH_AT, recently_authenticated
+from commitments.middleware import (
+    REAUTH_AT,
+    count_sign_in_failure,
+    recently_authenticated,
+    refuse_sign_in,
+    remember_device,
+    sign_in_paused_for,
+    trusted_device,
+)
 from commitments.services import record
 from commitments.sessions import end_sessions_of
 
@@ -159,7 +168,34 @@ def mfa_recovery_codes(request):
 
 
 class LoginView(auth_views.LoginView):
+    """Django's sign-in, braked against password spraying: once too many sign-ins have
+    failed from this address, a browser that has never signed in as the username it sends
+    is refused without its password being checked, and browsers that have are not slowed.
+    (The lockouts of an account, and of an address for an account, are django-axes'.)"""
+
     authentication_form = SignInForm
+
+    def post(self, request, *args, **kwargs):
+        username = UsernameField().to_python(request.POST.get("username", ""))
+        self.known_browser = trusted_device(request, username)
+        if not self.known_browser:
+            wait = sign_in_paused_for(request)
+            if wait:
+                return refuse_sign_in(
+                    request, wait, reason="sign-in failures from this address", network=True
+                )
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        remember_device(self.request, response, form.get_user().get_username())
+        return response
+
+    def form_invalid(self, form):
+        # A wrong password or a locked account; not an empty or oversized field.
+        if not self.known_browser and form.has_error(NON_FIELD_ERRORS, "invalid_login"):
+            count_sign_in_failure(self.request)
+        return super().form_invalid(form)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
