@@ -4,8 +4,10 @@ re-authentication and password change. The sign-in and sign-out views are Django
 import time
 
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -16,7 +18,15 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from commitments import mfa
-from commitments.middleware import REAUTH_AT, recently_authenticated
+from commitments.middleware import (
+    REAUTH_AT,
+    count_sign_in_failure,
+    recently_authenticated,
+    refuse_sign_in,
+    remember_device,
+    sign_in_paused_for,
+    trusted_device,
+)
 from commitments.services import record
 from commitments.sessions import end_sessions_of
 
@@ -37,6 +47,17 @@ class SignInForm(AuthenticationForm):
         username.validators.append(MaxLengthValidator(username.max_length))
         self.fields["password"].max_length = PASSWORD_MAX_LENGTH
         self.fields["password"].validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's, with the sign-in form's length limit: a longer password could never be used
+    to sign in, and checking megabytes against the password rules would be a cheap DoS."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("old_password", "new_password1", "new_password2"):
+            self.fields[name].max_length = PASSWORD_MAX_LENGTH
+            self.fields[name].validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
 
 
 def _next_url(request, default="dashboard"):
@@ -187,11 +208,40 @@ def mfa_recovery_codes(request):
 
 
 class LoginView(auth_views.LoginView):
+    """Django's sign-in, braked against password spraying: once too many sign-ins have
+    failed from this address, a browser that has never signed in as the username it sends
+    is refused without its password being checked, and browsers that have are not slowed.
+    (The lockouts of an account, and of an address for an account, are django-axes'.)"""
+
     authentication_form = SignInForm
+
+    def post(self, request, *args, **kwargs):
+        username = UsernameField().to_python(request.POST.get("username", ""))
+        self.known_browser = trusted_device(request, username)
+        if not self.known_browser:
+            wait = sign_in_paused_for(request)
+            if wait:
+                return refuse_sign_in(
+                    request, wait, reason="sign-in failures from this address", network=True
+                )
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        remember_device(self.request, response, form.get_user().get_username())
+        return response
+
+    def form_invalid(self, form):
+        # A wrong password or a locked account; not an empty or oversized field.
+        if not self.known_browser and form.has_error(NON_FIELD_ERRORS, "invalid_login"):
+            count_sign_in_failure(self.request)
+        return super().form_invalid(form)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's, and every other session of the user ends (this one stays signed in)."""
+
+    form_class = PasswordChangeForm
 
     def form_valid(self, form):
         response = super().form_valid(form)

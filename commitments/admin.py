@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
@@ -394,14 +394,21 @@ class ApiTokenAdmin(AuditedAdmin):
         return [] if obj is None else ["user", "prefix", "created_at", "last_used_at"]
 
     def save_model(self, request, obj, form, change):
-        key = None if change else obj.issue()
+        # The key lives on the object for the rest of this request only: never stored, never
+        # in a message (the messages cookie is signed, not encrypted) or the session.
+        obj.issued_key = None if change else obj.issue()
         super().save_model(request, obj, form, change)
-        if key:
-            self.message_user(
-                request,
-                _("Copy this key now; it will not be shown again: %(key)s") % {"key": key},
-                messages.WARNING,
-            )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """The page answering the add shows the key, once (signed-in pages are no-store)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Copy the new key"),
+            "opts": self.opts,
+            "token": obj,
+            "key": obj.issued_key,
+        }
+        return TemplateResponse(request, "admin/commitments/apitoken/key_issued.html", context)
 
 
 @admin.register(ReminderLog)

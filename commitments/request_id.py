@@ -11,7 +11,8 @@ _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def new_request_id(incoming=None):
-    """The proxy's X-Request-ID when well formed, otherwise a fresh random one."""
+    """``incoming`` (a trusted proxy's X-Request-ID) when well formed, otherwise a fresh
+    random one. Callers pass a client's header only when a trusted proxy sets it."""
     if incoming and _VALID.match(incoming):
         return incoming
     return secrets.token_hex(16)

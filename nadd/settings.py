@@ -165,12 +165,19 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+PASSWORD_MIN_LENGTH = 15
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "commitments.validators.OwnNamesValidator"},
     {"NAME": "commitments.validators.ContextWordsValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 15},
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    # Repeating a pattern shorter than the minimum length does not reach it.
+    {
+        "NAME": "commitments.validators.RepetitionValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH, "min_distinct": 5},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -252,7 +259,13 @@ PRODUCTION_SECURITY = {
     "LANGUAGE_COOKIE_SECURE": True,
     "LANGUAGE_COOKIE_HTTPONLY": True,
     "LANGUAGE_COOKIE_SAMESITE": "Lax",
+    "SIGN_IN_DEVICE_COOKIE_NAME": "__Host-nadd_device",
 }
+# A browser where an account signed in keeps a signed cookie saying so (a keyed hash of
+# the username, never the name itself) for 90 days: it is not slowed by password spraying
+# from its address (see RATE_LIMITS).
+SIGN_IN_DEVICE_COOKIE_NAME = "nadd_device"
+SIGN_IN_DEVICE_COOKIE_AGE = 90 * 24 * 60 * 60
 if PRODUCTION:
     globals().update(PRODUCTION_SECURITY)
 
@@ -264,16 +277,35 @@ OTP_TOTP_ISSUER = "NADD Commitment Tracker"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a TOTP secret
 
-# Sign-in throttling (django-axes): 10 failures for one username lock that username for
-# 15 minutes; a success resets the count. Never by address alone, so one office behind a
-# NAT cannot lock its colleagues out; a generous per-address cap is in RATE_LIMITS.
-AXES_FAILURE_LIMIT = 10
-# The (address, username) pair is redundant with the username alone; it is listed so that
-# axes' own check (axes.W006) is satisfied without silencing it, and locks nothing wider.
-AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "username"]]
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+# Sign-in throttling (a security decision, ASVS 6.3.1 / NIST SP 800-63B rate limiting):
+# only failed sign-ins count, never successful ones, so an office of hundreds behind one
+# address signs in freely, and no one can spend an allowance that others need.
+# - One address guessing one account: the (address, username) pair is locked after 5
+#   failures. Many addresses guessing one account: the username is locked after 20
+#   failures from all addresses together (more than one address can reach alone
+#   quickly, so one attacker cannot lock the owner out everywhere at will).
+# - A lock lasts 15 minutes from the last failure; after it, every further failure locks
+#   again, twice as long for each further batch (5 or 20) of failures, up to 4 hours.
+#   Failures are forgotten 24 hours after the last one; a successful sign-in clears
+#   those of that address and browser. Refused attempts during a lock count for nothing.
+# - Password spraying (a few guesses at many usernames from one address) is slowed by
+#   RATE_LIMITS["login_failures_*"] below; browsers that hold a device cookie for the
+#   username they sign in with are neither counted nor refused by it.
+SIGN_IN_LOCKOUTS = [
+    # (axes lockout parameters, failures that lock them)
+    (["ip_address", "username"], 5),
+    (["username"], 20),
+]
+SIGN_IN_LOCK_FIRST = datetime.timedelta(minutes=15)
+SIGN_IN_LOCK_LONGEST = datetime.timedelta(hours=4)
+AXES_HANDLER = "commitments.middleware.SignInLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [parameters for parameters, _limit in SIGN_IN_LOCKOUTS]
+# SignInLockoutHandler.get_failures answers 1 while a lock is in force.
+AXES_FAILURE_LIMIT = 1
+AXES_COOLOFF_TIME = datetime.timedelta(hours=24)  # how long failures are remembered
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "commitments.middleware.sign_in_locked"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "token"]
@@ -299,9 +331,15 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 3000},
     },
 }
-# url name -> (requests, seconds, per "user" or "ip"), counted on POST.
+# url name -> (requests, seconds, per "user" or "ip"), counted on POST by RateLimitMiddleware.
 RATE_LIMITS = {
-    "login": (100, 60 * 60, "ip"),
+    # Not routes: failed sign-ins from one address (an IPv6 /64) by browsers without a device
+    # cookie for the username tried, counted by the sign-in view. Past either, such sign-ins
+    # from that address are refused (429, not even checked) until the window ends: a
+    # spraying run gets 100 guesses an hour and 300 a day from one address, while an
+    # office's mistyped passwords stay far below.
+    "login_failures_hour": (100, 60 * 60, "ip"),
+    "login_failures_day": (300, 24 * 60 * 60, "ip"),
     "update_create": (60, 60 * 60, "user"),
     "mfa_verify": (96, 24 * 60 * 60, "user"),
     "reauth": (30, 60 * 60, "user"),

@@ -1,8 +1,12 @@
 """The read-only JSON feed: authentication, published data only, filters and pages like the
 list, and a contract test of every operation against its OpenAPI description."""
 
+import json
+import re
+
 import pytest
 import schemathesis
+from django.contrib.messages import get_messages
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.urls import reverse
@@ -10,7 +14,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from commitments import api
-from commitments.models import ApiToken
+from commitments.models import ApiToken, AuditEntry
 from nadd.wsgi import application
 
 pytestmark = pytest.mark.django_db
@@ -137,17 +141,29 @@ def test_writing_is_not_allowed(client, key):
     assert response.status_code == 405
 
 
-def test_an_admin_creates_a_token_and_sees_the_key_once(client, cast):
+def test_an_admin_creates_a_token_and_sees_the_key_once_on_that_page_only(client, cast):
     client.force_login(cast.dave)
     response = client.post(
-        "/admin/commitments/apitoken/add/", {"user": cast.uma.pk, "name": "US feed"}, follow=True
+        "/admin/commitments/apitoken/add/", {"user": cast.uma.pk, "name": "US feed"}
     )
+    # The answer to the add is the page with the key, not a redirect carrying it elsewhere.
     assert response.status_code == 200
-    message = next(str(m) for m in response.context["messages"] if "Copy this key" in str(m))
-    key = message.rsplit(": ", 1)[1]
+    assert "no-store" in response["Cache-Control"]
+    key = re.search(
+        r'<code class="api-key" id="api-key">([A-Za-z0-9_-]{40,})</code>', response.text
+    )[1]
     token = ApiToken.objects.get()
     assert token.key_hash == ApiToken.hash(key) and key not in token.key_hash
+    # Never in a cookie (the messages cookie is only signed), a message or the session.
+    assert all(key not in morsel.value for morsel in response.cookies.values())
+    assert all(key not in morsel.value for morsel in client.cookies.values())
+    assert all(key not in str(message) for message in get_messages(response.wsgi_request))
+    assert key not in json.dumps(dict(client.session.items()), default=str)
+    assert key not in str(AuditEntry.objects.values_list("changes", "target_repr"))
+    # It works, and no later page shows it again.
     assert get(client, "api_countries", key).status_code == 200
+    for path in ["/admin/commitments/apitoken/", f"/admin/commitments/apitoken/{token.pk}/change/"]:
+        assert key not in client.get(path).text
 
 
 schema = schemathesis.openapi.from_dict(api.openapi_schema())

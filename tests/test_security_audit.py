@@ -2,6 +2,7 @@
 anyone change or delete (QUALITY S29)."""
 
 import logging
+import re
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -94,7 +95,10 @@ def test_s29_bulk_queryset_paths_are_refused_too(make_update):
     assert AuditEntry.objects.count() == 1
 
 
-def test_s29_every_audit_entry_names_the_request_that_made_it(client, cast, objective, q1):
+def test_s29_every_audit_entry_names_the_request_that_made_it(
+    client, cast, objective, q1, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1  # the proxy's X-Request-ID is the request's id
     client.force_login(cast.alice)
     response = client.post(
         reverse("update_create", args=[objective.pk]),
@@ -109,3 +113,31 @@ def test_s29_every_audit_entry_names_the_request_that_made_it(client, cast, obje
         "UTC",
     )
     assert AuditEntry.objects.filter(request_id="").count() == 0
+
+
+def test_a_clients_own_request_id_never_reaches_the_audit_trail(client, cast, objective, q1):
+    # No trusted proxy: whatever the client sends, the id is ours (32 hex digits).
+    client.force_login(cast.alice)
+    response = client.post(
+        reverse("update_create", args=[objective.pk]),
+        {"period": q1.pk, "status": "on_track", "narrative": "Traced."},
+        HTTP_X_REQUEST_ID="someone-elses-request-id",
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="update.created")
+    assert entry.request_id == response["X-Request-ID"] != "someone-elses-request-id"
+    assert re.fullmatch(r"[0-9a-f]{32}", entry.request_id)
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["short", "x" * 65, "bad id\r\nX-Evil: 1", "<script>alert(1)</script>", "naïve-request-id"],
+)
+def test_a_trusted_proxys_request_id_is_kept_only_when_it_is_a_short_safe_token(
+    client, cast, settings, header
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxys = client.get(reverse("login"), HTTP_X_REQUEST_ID="req-0123456789")
+    assert proxys["X-Request-ID"] == "req-0123456789"
+    replaced = client.get(reverse("login"), HTTP_X_REQUEST_ID=header)
+    assert re.fullmatch(r"[0-9a-f]{32}", replaced["X-Request-ID"])

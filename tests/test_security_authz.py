@@ -257,7 +257,10 @@ def denials(caplog):
     return [r for r in caplog.records if r.name == "commitments.access"]
 
 
-def test_s23_a_403_is_logged_once_with_who_what_and_the_request_id(client, cast, sample, caplog):
+def test_s23_a_403_is_logged_once_with_who_what_and_the_request_id(
+    client, cast, sample, caplog, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1  # the proxy's X-Request-ID is the request's id
     caplog.set_level(logging.WARNING, logger="commitments.access")
     client.force_login(cast.carol)
     response = client.get(url_for("update_create", sample), HTTP_X_REQUEST_ID="req-12345678")
@@ -305,6 +308,18 @@ def test_s23_a_refused_coordinator_post_is_logged(client, cast, sample, caplog):
 def test_s23_a_forged_request_id_is_replaced(cast):
     response = Client().get(reverse("login"), HTTP_X_REQUEST_ID="bad id\r\nX-Evil: 1")
     assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+
+
+def test_a_clients_own_request_id_never_reaches_the_logs(client, cast, sample, caplog):
+    # Without a trusted proxy a client could otherwise pin its requests on someone else's.
+    caplog.set_level(logging.WARNING, logger="commitments.access")
+    client.force_login(cast.carol)
+    response = client.get(url_for("update_create", sample), HTTP_X_REQUEST_ID="req-12345678")
+    assert response.status_code == 403
+    [record] = denials(caplog)
+    assert record.denial["request_id"] == response["X-Request-ID"] != "req-12345678"
+    assert re.fullmatch(r"[0-9a-f]{32}", record.denial["request_id"])
+    assert "req-12345678" not in record.getMessage()
 
 
 def test_s20_no_history_link_for_another_countrys_officials(client, cast, sample):

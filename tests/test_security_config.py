@@ -29,6 +29,7 @@ CHECK_ROLE = "nadd_check"  # a non-superuser role, as production must use
 # test, pyenv's, and DJANGO_ALLOW_ASYNC_UNSAFE (set by tests/browser/conftest.py for
 # Playwright, which the deploy check rightly refuses).
 NOT_PRODUCTION = {
+    "TRUSTED_PROXY_COUNT",
     "SECRET_KEY",
     "ALLOWED_HOSTS",
     "DATABASE_URL",
@@ -47,6 +48,7 @@ def production_env(database_url):
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="tracker.example.org",
         DATABASE_URL=database_url,
+        TRUSTED_PROXY_COUNT="1",
     )
     return env
 
@@ -83,6 +85,17 @@ def test_s1_the_deploy_check_fails_when_production_runs_as_the_postgres_superuse
     result = run_deploy_check(production_env(django_settings.DATABASE_URL))
     assert result.returncode != 0
     assert "commitments.W001" in result.stdout + result.stderr
+
+
+def test_s1_the_deploy_check_fails_until_the_proxy_count_is_set():
+    # Unset behind a proxy, every client would share the proxy's address for sign-in limits.
+    env = production_env(app_role_database_url())
+    del env["TRUSTED_PROXY_COUNT"]
+    result = run_deploy_check(env)
+    assert result.returncode != 0
+    assert "commitments.W003" in result.stdout + result.stderr
+    env["TRUSTED_PROXY_COUNT"] = "0"  # said explicitly: clients connect directly
+    assert run_deploy_check(env).returncode == 0
 
 
 def test_s1_secrets_can_come_from_files(tmp_path):
