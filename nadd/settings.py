@@ -299,12 +299,14 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 3000},
     },
 }
-# url name -> (requests, seconds, per "user" or "ip"), counted on POST.
+# url name -> (requests, seconds, per "user" or "ip"), counted on POST; and brief_pdf:
+# meeting brief PDFs drawn afresh (not served from the cache), counted by the view.
 RATE_LIMITS = {
     "login": (100, 60 * 60, "ip"),
     "update_create": (60, 60 * 60, "user"),
     "mfa_verify": (96, 24 * 60 * 60, "user"),
     "reauth": (30, 60 * 60, "user"),
+    "brief_pdf": (10, 10 * 60, "user"),
 }
 
 # Limits on what one request may carry (Django's defaults, written down on purpose).
