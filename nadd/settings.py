@@ -1,8 +1,10 @@
 """Settings for the NADD Commitment Tracker, read from the environment.
 
-Development (the default) works with no configuration at all: an embedded PostgreSQL,
-a throw-away secret key, DEBUG on. Production (``DJANGO_ENV=production``) refuses to
-start unless every secret it needs is given.
+Development (the default) works with no configuration at all: an embedded PostgreSQL and
+a throw-away secret key. DEBUG is off unless ``DJANGO_DEBUG=1`` asks for Django's debug
+pages, so ``make run`` shows the site as people meet it (the real error pages, static
+files from WhiteNoise). Production (``DJANGO_ENV=production``) refuses to start unless
+every secret it needs is given.
 """
 
 import datetime
@@ -56,7 +58,8 @@ if PRODUCTION:
         )
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-never-used-in-production"  # noqa: S105
-DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
+# Off unless asked for: the debug pages list every URL pattern and setting.
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Exact origins only (scheme://host[:port]): a wildcard would trust every subdomain.
