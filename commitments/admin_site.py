@@ -28,6 +28,7 @@ from functools import wraps
 from django.contrib import admin
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import router, transaction
 from django.db.models.deletion import Collector
 from django.shortcuts import redirect
@@ -71,7 +72,10 @@ def _plain(value):
 
 def _value(obj, field):
     if field.is_relation:  # a foreign key: what the object is called, not only its id
-        related = getattr(obj, field.name)
+        try:
+            related = getattr(obj, field.name)
+        except ObjectDoesNotExist:  # a link without a database constraint, dangling
+            return f"#{field.value_from_object(obj)}"
         return None if related is None else str(related)
     value = field.value_from_object(obj)
     if is_secret(field):

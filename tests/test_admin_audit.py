@@ -413,6 +413,27 @@ def test_deleting_a_meeting_records_the_sets_it_no_longer_reviews(login, cast):
     assert entry.changes == {"reviewed_at": ["20th NADD", None]}
 
 
+def test_deleting_several_objects_from_the_list_records_each_one(login, cast):
+    doomed = [
+        Country.objects.create(code="GT", name="Guatemala"),
+        Country.objects.create(code="BZ", name="Belize"),
+    ]
+    response = login(cast.dave).post(
+        "/admin/commitments/country/",
+        {
+            "action": "delete_selected",
+            "_selected_action": [country.pk for country in doomed],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert not Country.objects.filter(code__in=["GT", "BZ"]).exists()
+    for country in doomed:
+        entry = AuditEntry.objects.get(action="country.deleted", target_id=str(country.pk))
+        assert entry.changes["name"] == [country.name, None]
+        assert entry.actor == cast.dave
+
+
 def test_an_admin_change_whose_audit_entry_fails_is_not_saved(login, cast, monkeypatch):
     """The entry is written in the change's transaction: no entry, no change."""
     client = login(cast.dave)
