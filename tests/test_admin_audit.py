@@ -202,6 +202,7 @@ class Walk:
         self.seen |= {entry.pk for entry in entries}
         for entry in entries:
             assert entry.actor == self.cast.dave, entry
+            assert entry.changes, f"{entry.action} says nothing about what changed"
             written = json.dumps(entry.changes) + entry.target_repr + entry.target_id
             leaked = [secret for secret in self.secrets if secret in written]
             assert not leaked, f"{entry.action} wrote a secret"
