@@ -70,6 +70,7 @@ run: install system-deps messages
 	$(PY) manage.py load_demo
 	@echo ""
 	@echo "Serving the NADD Commitment Tracker at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	@echo "as people meet it: real error pages, static files from WhiteNoise; DJANGO_DEBUG=1 make run shows Django's debug pages"
 	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 test: install system-deps messages browser-deps

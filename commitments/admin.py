@@ -1,3 +1,6 @@
+"""What the admin shows of each model. Every change made in it is audited by the admin
+site itself (commitments/admin_site.py), whichever admin class is registered."""
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -12,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from commitments import imports, mfa, services
+from commitments.admin_site import audits_itself
 from commitments.models import (
     ApiToken,
     AuditEntry,
@@ -30,73 +34,15 @@ from commitments.sessions import end_sessions_of
 User = get_user_model()
 
 
-def record_form(request, form, change):
-    """Audit what an admin form changed: each changed field, old and new value."""
-    obj = form.instance
-    services.record(
-        actor=request.user,
-        action=f"{obj._meta.model_name}.{'changed' if change else 'created'}",
-        target=obj,
-        changes={
-            name: [
-                _plain(form.initial.get(name)) if change else None,
-                _plain(form.cleaned_data.get(name)),
-            ]
-            for name in form.changed_data
-            if "password" not in name  # never write a secret into the log
-        },
-    )
-
-
-class AuditedAdmin(admin.ModelAdmin):
-    """Admin changes leave an audit entry like every other change, in the same transaction."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record_form(request, form, change)
-
-    def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
-        record_formset(request, formset)
-
-    def delete_model(self, request, obj):
-        services.record(actor=request.user, action=f"{obj._meta.model_name}.deleted", target=obj)
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
-
-
-def record_formset(request, formset):
-    for inline_form in formset.forms:
-        if (
-            inline_form.instance.pk
-            and inline_form.has_changed()
-            and inline_form not in formset.deleted_forms
-        ):
-            record_form(request, inline_form, change=bool(inline_form.initial))
-
-
-def _plain(value):
-    if hasattr(value, "all"):
-        return sorted(str(item) for item in value.all())
-    if isinstance(value, list | tuple):
-        return [str(item) for item in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
 @admin.register(Country)
-class CountryAdmin(AuditedAdmin):
+class CountryAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "membership"]
     list_filter = ["membership"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Meeting)
-class MeetingAdmin(AuditedAdmin):
+class MeetingAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "start_date", "end_date", "place"]
     list_filter = ["kind", "participants"]
     search_fields = ["name", "place", "summary"]
@@ -144,7 +90,7 @@ class ObjectiveImportForm(forms.Form):
 
 
 @admin.register(ObjectiveSet)
-class ObjectiveSetAdmin(AuditedAdmin):
+class ObjectiveSetAdmin(admin.ModelAdmin):
     list_display = ["year", "adopted_at", "reviewed_at"]
     inlines = [ObjectiveInline, ReportingPeriodInline]
     change_list_template = "admin/commitments/objectiveset/change_list.html"
@@ -230,7 +176,7 @@ class ObjectiveAdminForm(forms.ModelForm):
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(AuditedAdmin):
+class ObjectiveAdmin(admin.ModelAdmin):
     form = ObjectiveAdminForm
     list_display = ["number", "title", "theme", "objective_set", "is_active"]
     list_display_links = ["number", "title"]
@@ -240,14 +186,14 @@ class ObjectiveAdmin(AuditedAdmin):
 
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(AuditedAdmin):
+class ReportingPeriodAdmin(admin.ModelAdmin):
     list_display = ["name", "objective_set", "starts_on", "ends_on", "deadline"]
     list_filter = ["objective_set"]
     search_fields = ["name"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(AuditedAdmin):
+class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "country"]
     list_filter = ["role", "country"]
     search_fields = ["user__username", "user__email", "user__first_name", "user__last_name"]
@@ -269,6 +215,7 @@ class UserAdmin(BaseUserAdmin):
     actions = ["end_sessions", "reset_second_factor"]
 
     @admin.action(description=_("Sign out everywhere (end all sessions)"))
+    @audits_itself
     def end_sessions(self, request, queryset):
         ended = 0
         for user in queryset:
@@ -277,6 +224,7 @@ class UserAdmin(BaseUserAdmin):
         self.message_user(request, _("%(count)d sessions ended.") % {"count": ended})
 
     @admin.action(description=_("Reset two-factor sign-in (they set it up again at next sign-in)"))
+    @audits_itself
     def reset_second_factor(self, request, queryset):
         """For a lost phone: the account's authenticator app and recovery codes are
         removed and its sessions end; at the next sign-in its owner enrols again."""
@@ -290,14 +238,6 @@ class UserAdmin(BaseUserAdmin):
             request,
             _("Two-factor sign-in was reset for %(count)d accounts.") % {"count": len(queryset)},
         )
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record_form(request, form, change)
-
-    def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
-        record_formset(request, formset)
 
     list_display = [
         "username",
@@ -374,7 +314,7 @@ class CommentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(AuditedAdmin):
+class ApiTokenAdmin(admin.ModelAdmin):
     """Keys for the JSON feed. The key is shown once, when the token is created."""
 
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked"]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,3 +11,10 @@ class CommitmentsConfig(AppConfig):
         from commitments import checks, signals  # noqa: F401, PLC0415
 
         signals.connect()
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """Django's admin on the site that audits every change (commitments/admin_site.py)."""
+
+    default = False  # "commitments" in INSTALLED_APPS still means CommitmentsConfig
+    default_site = "commitments.admin_site.AuditedAdminSite"

@@ -1,16 +1,62 @@
 """The brief for a meeting: where each objective it reviews stands, and what changed since
-the previous meeting. Built from published updates only, as it is shared across governments."""
+the previous meeting. Built from published updates only, as it is shared across governments.
+
+The PDF is drawn by WeasyPrint, which takes seconds, so it is drawn once per change of what
+it shows and kept in the shared cache (``cached_pdf``); and what it prints of each
+narrative is capped (``shorten_for_print``), so that a brief whose every cell holds a
+10,000-character narrative still renders in a few seconds.
+"""
 
 import datetime
+import functools
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.cache import caches
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 
+from commitments import fragments
 from commitments.models import Country, Meeting, Objective, ObjectiveSet, ProgressUpdate
+
+# What the PDF prints of a narrative: a row taller than a page makes WeasyPrint lay the
+# table out again and again (minutes for a brief of 10,000-character narratives), so
+# at most this many characters and line breaks, then a link to the full text.
+PRINT_NARRATIVE_CHARS = 1_000
+PRINT_NARRATIVE_LINES = 12
+# Drawn PDFs are kept in the shared database cache (large values, every process).
+PDF_CACHE = "default"
+PDF_CACHE_SECONDS = 7 * 24 * 60 * 60
+PDF_TEMPLATE = "commitments/meeting_brief_pdf.html"
+PDF_STYLESHEET = "css/brief.css"
+
+
+def shorten_for_print(text):
+    """``(text, shortened)``: ``text``, or its start when it is longer than the PDF prints
+    (at most ``PRINT_NARRATIVE_CHARS`` characters and ``PRINT_NARRATIVE_LINES`` line
+    breaks), cut after a whole word."""
+    text = text.replace("\r\n", "\n")
+    limit = min(len(text), PRINT_NARRATIVE_CHARS)
+    breaks = 0
+    for position, character in enumerate(text[:limit]):
+        if character == "\n":
+            breaks += 1
+            if breaks == PRINT_NARRATIVE_LINES:
+                limit = position
+                break
+    if limit >= len(text) or not text[limit:].strip():
+        return text[:limit], False
+    start = text[:limit]
+    space = max(start.rfind(" "), start.rfind("\n"))
+    if space > limit * 0.8:
+        start = start[:space]
+    return start.rstrip() + " …", True
 
 
 @dataclass
@@ -31,6 +77,24 @@ class Cell:
             and self.before is not None
             and self.latest.status != self.before.status
         )
+
+    @functools.cached_property
+    def _printed(self):
+        return shorten_for_print(self.latest.narrative) if self.latest else ("", False)
+
+    @property
+    def printed_narrative(self):
+        """What the PDF prints of the latest narrative."""
+        return self._printed[0]
+
+    @property
+    def narrative_shortened(self):
+        return self._printed[1]
+
+    @property
+    def full_text_url(self):
+        """The latest update's page, where its whole narrative is (for the PDF's note)."""
+        return settings.SITE_URL + reverse("update_detail", args=[self.latest.pk])
 
 
 @dataclass
@@ -110,11 +174,63 @@ def _refuse_fetch(url, timeout=10, ssl_context=None, http_headers=None):
     raise ValueError(f"Resource fetching is disabled: {url[:80]}")
 
 
+def pdf_html(request, brief):
+    """The HTML WeasyPrint draws: the brief's body, each narrative shortened for print."""
+    return render_to_string(PDF_TEMPLATE, {"brief": brief, "print": True}, request=request)
+
+
 def render_pdf(request, brief):
     """The brief as PDF bytes, rendered on the server by WeasyPrint."""
-    from weasyprint import HTML  # noqa: PLC0415 - heavy import, only for this view
+    from weasyprint import CSS, HTML  # noqa: PLC0415 - heavy import, only for this view
 
-    stylesheet = finders.find("css/brief.css")
-    context = {"brief": brief, "stylesheet": Path(stylesheet).read_text(encoding="utf-8")}
-    html = render_to_string("commitments/meeting_brief_pdf.html", context, request=request)
-    return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    # Our own stylesheet goes to WeasyPrint as a stylesheet, not through the template
+    # (where escaping would break its quoted rules): no user data can reach it.
+    stylesheet = CSS(string=Path(finders.find(PDF_STYLESHEET)).read_text(encoding="utf-8"))
+    html = HTML(string=pdf_html(request, brief), url_fetcher=_refuse_fetch)
+    return html.write_pdf(stylesheets=[stylesheet])
+
+
+@functools.cache
+def _layout_digest():
+    """A digest of what shapes the PDF besides the data (templates, stylesheet, this code,
+    the catalogues): a deployment that changes any of them draws every brief afresh."""
+    names = [
+        get_template(name).origin.name
+        for name in (PDF_TEMPLATE, "includes/brief_body.html", "includes/status.html")
+    ]
+    names += [finders.find(PDF_STYLESHEET), __file__]
+    names += sorted(str(path) for path in Path(__file__).parent.glob("locale/*/LC_MESSAGES/*.mo"))
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(Path(name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def pdf_cache_key(request, meeting, now=None):
+    """Names one drawing of the meeting's brief: it changes whenever what the brief shows
+    may have changed (the data stamps PostgreSQL moves on every write to published updates
+    and reference data), with the language, and with the day for a meeting still to come
+    (its brief is "as published by" today)."""
+    now = now or timezone.now()
+    stamps = fragments.stamps(request)
+    as_of = min(_start_of(meeting.start_date), now)
+    return ":".join(
+        str(part)
+        for part in (
+            "brief-pdf",
+            _layout_digest(),
+            meeting.pk,
+            get_language(),
+            as_of.date().isoformat(),
+            stamps["reference"],
+            stamps["record"],
+        )
+    )
+
+
+def cached_pdf(key):
+    return caches[PDF_CACHE].get(key)
+
+
+def keep_pdf(key, document):
+    caches[PDF_CACHE].set(key, document, PDF_CACHE_SECONDS)

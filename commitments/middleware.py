@@ -318,10 +318,7 @@ class RateLimitMiddleware:
         else:
             who = f"ip:{client_ip(request) or 'unknown'}"
         if hit_rate_limit(name, who):
-            log_denial(request, status=429, reason="rate limit")
-            response = render(request, "429.html", status=429)
-            response["Retry-After"] = str(settings.RATE_LIMITS[name][1])
-            return response
+            return too_many_requests(request, name)
         return None
 
 
@@ -455,6 +452,14 @@ def remember_device(request, response, username):
         httponly=True,
         samesite="Lax",
     )
+
+
+def too_many_requests(request, name):
+    """The 429 page for a request over ``RATE_LIMITS[name]``, logged like every refusal."""
+    log_denial(request, status=429, reason="rate limit")
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = str(settings.RATE_LIMITS[name][1])
+    return response
 
 
 class CoordinatorReadOnlyMiddleware:

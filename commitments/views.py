@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from commitments import access, briefs, charts, exports, fragments, history, services
 from commitments.filters import ProgressUpdateFilter
 from commitments.forms import CommentForm, ProgressUpdateForm, ReturnForm, VersionForm
+from commitments.middleware import hit_rate_limit, too_many_requests
 from commitments.models import (
     AuditEntry,
     Country,
@@ -428,9 +429,17 @@ def meeting_brief(request, pk):
 
 @require_GET
 def meeting_brief_pdf(request, pk):
+    """The brief as a PDF: drawn once per change of what it shows (it takes seconds), then
+    served from the shared cache; each user may have only a few drawn afresh at a time."""
     access.require_role(request)
     meeting = get_object_or_404(Meeting, pk=pk)
-    document = briefs.render_pdf(request, briefs.build(meeting))
+    key = briefs.pdf_cache_key(request, meeting)
+    document = briefs.cached_pdf(key)
+    if document is None:
+        if hit_rate_limit("brief_pdf", f"user:{request.user.pk}"):
+            return too_many_requests(request, "brief_pdf")
+        document = briefs.render_pdf(request, briefs.build(meeting))
+        briefs.keep_pdf(key, document)
     response = HttpResponse(document, content_type="application/pdf")
     filename = slugify(meeting.name) or "brief"
     response["Content-Disposition"] = f'attachment; filename="brief-{filename}.pdf"'

@@ -1,8 +1,10 @@
 """Settings for the NADD Commitment Tracker, read from the environment.
 
-Development (the default) works with no configuration at all: an embedded PostgreSQL,
-a throw-away secret key, DEBUG on. Production (``DJANGO_ENV=production``) refuses to
-start unless every secret it needs is given.
+Development (the default) works with no configuration at all: an embedded PostgreSQL and
+a throw-away secret key. DEBUG is off unless ``DJANGO_DEBUG=1`` asks for Django's debug
+pages, so ``make run`` shows the site as people meet it (the real error pages, static
+files from WhiteNoise). Production (``DJANGO_ENV=production``) refuses to start unless
+every secret it needs is given.
 """
 
 import datetime
@@ -56,7 +58,8 @@ if PRODUCTION:
         )
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-never-used-in-production"  # noqa: S105
-DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
+# Off unless asked for: the debug pages list every URL pattern and setting.
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Exact origins only (scheme://host[:port]): a wildcard would trust every subdomain.
@@ -67,7 +70,7 @@ for _origin in CSRF_TRUSTED_ORIGINS:
         )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "commitments.apps.AdminConfig",  # django.contrib.admin, every change audited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -331,7 +334,8 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 3000},
     },
 }
-# url name -> (requests, seconds, per "user" or "ip"), counted on POST by RateLimitMiddleware.
+# url name -> (requests, seconds, per "user" or "ip"), counted on POST by RateLimitMiddleware;
+# and brief_pdf: meeting brief PDFs drawn afresh (not served from the cache), counted by the view.
 RATE_LIMITS = {
     # Not routes: failed sign-ins from one address (an IPv6 /64) by browsers without a device
     # cookie for the username tried, counted by the sign-in view. Past either, such sign-ins
@@ -343,6 +347,7 @@ RATE_LIMITS = {
     "update_create": (60, 60 * 60, "user"),
     "mfa_verify": (96, 24 * 60 * 60, "user"),
     "reauth": (30, 60 * 60, "user"),
+    "brief_pdf": (10, 10 * 60, "user"),
 }
 
 # Limits on what one request may carry (Django's defaults, written down on purpose).

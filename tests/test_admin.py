@@ -44,7 +44,10 @@ def test_an_admin_edits_an_objective_and_the_change_is_audited(login, cast, obje
     assert objective.title == "Overdose strategy"
     entry = AuditEntry.objects.for_object(objective).get()
     assert entry.action == "objective.changed"
-    assert entry.changes == {"title": ["Comprehensive overdose strategy", "Overdose strategy"]}
+    assert entry.changes == {
+        "title": ["Comprehensive overdose strategy", "Overdose strategy"],
+        "version": [1, 2],
+    }
     assert entry.actor == cast.dave
 
 

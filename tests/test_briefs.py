@@ -5,11 +5,12 @@ import datetime
 import io
 
 import pytest
+import weasyprint
 from django.urls import reverse
 from pypdf import PdfReader
 
-from commitments import briefs
-from commitments.models import Meeting
+from commitments import briefs, services
+from commitments.models import Meeting, Objective, ProgressUpdate, ReportingPeriod
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +137,162 @@ def test_the_meeting_page_links_to_its_brief(login, cast, eighth):
 
 def test_unknown_meeting_is_404(login, cast):
     assert login(cast.carol).get(reverse("meeting_brief_pdf", args=[9999])).status_code == 404
+
+
+# --- The PDF is drawn once per change of what it shows, and never for minutes ------------
+
+
+@pytest.fixture
+def drawings(monkeypatch):
+    """Counts the PDFs drawn (the real drawing still happens)."""
+    calls = []
+    real = briefs.render_pdf
+
+    def counting(request, brief):
+        calls.append(brief.meeting.pk)
+        return real(request, brief)
+
+    monkeypatch.setattr(briefs, "render_pdf", counting)
+    return calls
+
+
+@pytest.fixture
+def fake_drawing(monkeypatch):
+    """No WeasyPrint at all: the HTML it would be handed is kept instead."""
+    handed = []
+
+    class FakeHTML:
+        def __init__(self, string, url_fetcher):
+            handed.append(string)
+
+        def write_pdf(self, stylesheets):
+            return b"%PDF-1.7 drawn"
+
+    monkeypatch.setattr(weasyprint, "HTML", FakeHTML)
+    return handed
+
+
+def pdf_of(client, meeting):
+    return client.get(reverse("meeting_brief_pdf", args=[meeting.pk]))
+
+
+def test_a_second_request_for_the_same_brief_is_served_without_drawing_it_again(
+    client, cast, history, eighth, drawings
+):
+    client.force_login(cast.carol)
+    first = pdf_of(client, eighth)
+    client.force_login(cast.bob)  # the brief is the same for everyone who may read it
+    second = pdf_of(client, eighth)
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content
+    assert drawings == [eighth.pk]
+
+
+def test_a_publication_draws_the_brief_again(client, cast, history, eighth, drawings, make_update):
+    client.force_login(cast.carol)
+    pdf_of(client, eighth)
+    pdf_of(client, eighth)
+    make_update(
+        author=cast.bob,
+        status="at_risk",
+        narrative="Nuevas incautaciones en el puerto.",
+        published_at=at(2024, 10, 20),
+        created_at=at(2024, 10, 19),
+    )
+    response = pdf_of(client, eighth)
+    assert drawings == [eighth.pk, eighth.pk]
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Nuevas incautaciones en el puerto." in " ".join(text.split())
+
+
+def test_a_draft_saved_meanwhile_serves_the_kept_pdf(client, cast, history, eighth, drawings):
+    client.force_login(cast.carol)
+    pdf_of(client, eighth)
+    services.create_update(
+        actor=cast.alice,
+        membership=cast.alice.membership,
+        objective=Objective.objects.get(objective_set__year=2024, number=2),
+        period=ReportingPeriod.objects.get(name="2024 Q1"),
+        status="on_track",
+        narrative="A draft nobody else reads.",
+        evidence_links=[],
+    )
+    pdf_of(client, eighth)
+    assert drawings == [eighth.pk]
+
+
+def test_each_language_has_its_own_pdf(client, cast, history, eighth, drawings):
+    client.force_login(cast.carol)  # no language saved on her membership: the browser's
+    pdf_of(client, eighth)
+    pdf_of(client, eighth)
+    response = client.get(
+        reverse("meeting_brief_pdf", args=[eighth.pk]), headers={"accept-language": "fr"}
+    )
+    assert drawings == [eighth.pk, eighth.pk]
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Note d'information" in text
+
+
+def test_one_user_asking_for_many_fresh_pdfs_is_refused_with_429(
+    client, cast, settings, fake_drawing
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "brief_pdf": (2, 600, "user")}
+    meetings = list(Meeting.objects.order_by("start_date")[:3])
+    client.force_login(cast.carol)
+    assert [pdf_of(client, m).status_code for m in meetings[:2]] == [200, 200]
+    refused = pdf_of(client, meetings[2])
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "600"
+    assert pdf_of(client, meetings[0]).status_code == 200  # kept ones are still served
+    client.force_login(cast.bob)
+    assert pdf_of(client, meetings[2]).status_code == 200  # the limit is per user
+    assert len(fake_drawing) == 3
+
+
+def test_the_pdf_prints_a_bounded_part_of_long_narratives(
+    client, cast, eighth, make_update, fake_drawing
+):
+    """Every cell with a 10,000-character narrative: WeasyPrint is handed a bounded page."""
+    authors = [cast.alice, cast.bob, cast.uma]
+    long_text = ("Naloxone kits reached remote clinics. " * 300)[:10_000]
+    for objective in Objective.objects.filter(objective_set__year=2024):
+        for author in authors:
+            make_update(
+                author=author,
+                objective=objective,
+                narrative=long_text,
+                published_at=at(2024, 10, 1),
+                created_at=at(2024, 9, 30),
+            )
+    client.force_login(cast.carol)
+    assert pdf_of(client, eighth).status_code == 200
+    [html] = fake_drawing
+    cells = 9 * len(authors)
+    assert html.count("Shortened for print. The full narrative is online:") == cells
+    assert html.count("Naloxone kits reached remote clinics.") <= cells * (
+        briefs.PRINT_NARRATIVE_CHARS // len("Naloxone kits reached remote clinics. ") + 1
+    )
+    assert len(html) < 100_000  # 27 narratives in full would be over 270,000 characters
+    update = ProgressUpdate.objects.filter(narrative=long_text).first()
+    assert f"http://127.0.0.1:8000/updates/{update.pk}/" in html
+    # The page itself still shows every narrative in full.
+    page = client.get(reverse("meeting_brief", args=[eighth.pk])).text
+    assert page.count("Naloxone kits reached remote clinics.") >= cells * 250
+
+
+def test_many_short_lines_are_bounded_too(make_update, cast):
+    text, shortened = briefs.shorten_for_print("line\n" * 2000)
+    assert shortened and text.count("\n") < briefs.PRINT_NARRATIVE_LINES
+    text, shortened = briefs.shorten_for_print("word " * 1000)
+    assert shortened and len(text) <= briefs.PRINT_NARRATIVE_CHARS + 2
+    assert text.endswith("word …")  # cut after a whole word
+    assert briefs.shorten_for_print("Short and sweet.") == ("Short and sweet.", False)
+
+
+def test_the_pdf_stylesheet_reaches_weasyprint_page_numbers_and_all(login, cast, history, eighth):
+    response = login(cast.carol).get(reverse("meeting_brief_pdf", args=[eighth.pk]))
+    reader = PdfReader(io.BytesIO(response.content))
+    pages = len(reader.pages)
+    assert pages >= 2
+    for number, page in enumerate(reader.pages, start=1):
+        assert f"{number} / {pages}" in page.extract_text()

@@ -1,16 +1,21 @@
 """The audit trail: sign-ins recorded without secrets, and rows the database will not let
 anyone change or delete (QUALITY S29)."""
 
+import io
 import logging
 import re
+from contextlib import contextmanager
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, ProgrammingError, connection, transaction
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
 from commitments import services
-from commitments.models import AuditEntry
+from commitments.checks import check_audit_table_rights
+from commitments.models import AuditEntry, Comment, ProgressUpdate
 from tests.conftest import PASSWORD
 
 
@@ -141,3 +146,136 @@ def test_a_trusted_proxys_request_id_is_kept_only_when_it_is_a_short_safe_token(
     assert proxys["X-Request-ID"] == "req-0123456789"
     replaced = client.get(reverse("login"), HTTP_X_REQUEST_ID=header)
     assert re.fullmatch(r"[0-9a-f]{32}", replaced["X-Request-ID"])
+
+
+# --- The application's own database role cannot switch the audit trail off ----------------
+
+APP_ROLE = "nadd_app_under_test"
+
+
+@contextmanager
+def acting_as(role):
+    """This connection, as ``role`` (the test connection is a superuser)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET ROLE {role}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+
+
+@pytest.fixture
+def app_role(db):
+    """A role given its rights by grant_app_role, as an operator does after migrate.
+    Dropped at the end (and the test's transaction takes it away in any case)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN")
+    call_command("grant_app_role", APP_ROLE, stdout=io.StringIO())
+    yield APP_ROLE
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+        cursor.execute(f"DROP OWNED BY {APP_ROLE}")
+        cursor.execute(f"DROP ROLE {APP_ROLE}")
+
+
+def refused(statement):
+    """Run ``statement`` in a savepoint and return the permission error it must raise."""
+    with pytest.raises(ProgrammingError) as caught:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert caught.value.__cause__.pgcode == "42501", caught.value  # insufficient_privilege
+    return str(caught.value)
+
+
+def test_the_application_role_cannot_truncate_alter_change_or_delete_the_audit_log(
+    app_role, make_update
+):
+    update = make_update()
+    services.record(actor=update.author, action="update.created", target=update)
+    with acting_as(app_role):
+        assert "permission denied" in refused("TRUNCATE commitments_auditentry")
+        assert "must be owner" in refused(
+            "ALTER TABLE commitments_auditentry DISABLE TRIGGER commitments_auditentry_append_only"
+        )
+        assert "must be owner" in refused("ALTER TABLE commitments_auditentry DISABLE TRIGGER ALL")
+        assert "must be owner" in refused("DROP TABLE commitments_auditentry")
+        assert "permission denied" in refused("UPDATE commitments_auditentry SET action = 'x'")
+        assert "permission denied" in refused("DELETE FROM commitments_auditentry")
+    assert AuditEntry.objects.get().action == "update.created"
+
+
+def test_the_application_role_still_reads_writes_and_appends_to_the_audit_log(
+    app_role, make_update, cast, client, objective, q1
+):
+    update = make_update()
+    client.force_login(cast.uma)
+    with acting_as(app_role):
+        assert client.get(reverse("dashboard")).status_code == 200
+        response = client.post(
+            reverse("update_create", args=[objective.pk]),
+            {"period": q1.pk, "status": "on_track", "narrative": "Written as the app role."},
+        )
+        assert response.status_code == 302
+        assert AuditEntry.objects.filter(action="update.created", actor=cast.uma).exists()
+        services.record(actor=cast.alice, action="update.edited", target=update)
+        assert AuditEntry.objects.filter(action="update.edited").count() == 1
+        update.narrative = "Edited by the application's own role."
+        update.save()
+        ProgressUpdate.objects.filter(pk=update.pk).update(version=F("version") + 1)
+        Comment.objects.create(update=update, author=cast.carol, body="Noted.")
+        Comment.objects.filter(update=update).delete()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM nadd_cache")
+            cursor.execute("SELECT count(*) FROM axes_accessattempt")
+    update.refresh_from_db()
+    assert update.narrative == "Edited by the application's own role."
+
+
+def test_granting_the_application_role_is_idempotent_and_takes_back_extra_rights(app_role):
+    with connection.cursor() as cursor:
+        cursor.execute(f"GRANT TRUNCATE, UPDATE ON commitments_auditentry TO {app_role}")
+        call_command("grant_app_role", app_role, stdout=io.StringIO())
+        call_command("grant_app_role", app_role, stdout=io.StringIO())
+        cursor.execute(
+            "SELECT privilege_type FROM information_schema.role_table_grants "
+            "WHERE grantee = %s AND table_name = 'commitments_auditentry' ORDER BY 1",
+            [app_role],
+        )
+        assert [row[0] for row in cursor.fetchall()] == ["INSERT", "SELECT"]
+
+
+def test_tables_of_later_migrations_are_usable_by_the_application_role(app_role):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE commitments_later (id bigint GENERATED BY DEFAULT AS IDENTITY)"
+        )
+    with acting_as(app_role), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO commitments_later DEFAULT VALUES")
+        cursor.execute("SELECT count(*) FROM commitments_later")
+        assert cursor.fetchone() == (1,)
+
+
+def test_granting_refuses_a_role_that_owns_tables_or_is_a_superuser(app_role):
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE commitments_stray (id int)")
+        cursor.execute(f"ALTER TABLE commitments_stray OWNER TO {app_role}")
+    with pytest.raises(CommandError, match="owns"):
+        call_command("grant_app_role", app_role, stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE commitments_stray")
+        cursor.execute("SELECT current_user")
+        (superuser,) = cursor.fetchone()
+    with pytest.raises(CommandError, match="superuser|running this command"):
+        call_command("grant_app_role", superuser, stdout=io.StringIO())
+    with pytest.raises(CommandError, match="no role"):
+        call_command("grant_app_role", "nobody_by_that_name", stdout=io.StringIO())
+
+
+def test_the_deploy_check_warns_when_the_running_role_could_erase_the_audit_log(app_role):
+    # The test connection is a superuser, which owns the tables and may truncate them.
+    [warning] = check_audit_table_rights(None)
+    assert warning.id == "commitments.W003"
+    assert "owns it" in warning.msg and "TRUNCATE" in warning.msg
+    with acting_as(app_role):
+        assert check_audit_table_rights(None) == []

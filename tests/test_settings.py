@@ -1,6 +1,7 @@
 """Production refuses to start without its secrets; development needs nothing."""
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,63 @@ def test_the_test_database_is_postgresql(db):
     from django.db import connection
 
     assert connection.vendor == "postgresql"
+
+
+# --- make run serves the site as people meet it --------------------------------------------
+
+# What the served site answers, asked from inside the process `make run` would start.
+SERVED = """
+from django.conf import settings
+from django.test import Client
+client = Client()
+missing = client.get("/no-such-page/")
+print("DEBUG", settings.DEBUG)
+print("404", missing.status_code, "URLconf" in missing.text, "Page not found" in missing.text)
+static = client.get("/static/css/app.css")
+print("STATIC", static.status_code, type(static).__name__)
+"""
+
+
+def make_run_server_command():
+    """The command `make run` serves the site with, as make would run it (``make -n``:
+    nothing is run), split into its environment assignments and its arguments."""
+    dry_run = subprocess.run(
+        ["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    [line] = [line for line in dry_run.stdout.splitlines() if "manage.py runserver" in line]
+    words = shlex.split(line)
+    assignments = dict(word.split("=", 1) for word in words if "=" in word.split("/")[0])
+    arguments = [word for word in words if "=" not in word.split("/")[0]]
+    return assignments, arguments
+
+
+def served(extra_env):
+    assignments, arguments = make_run_server_command()
+    python = arguments[arguments.index("manage.py") - 1]
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_DEBUG", "DJANGO_ENV"}}
+    env.update(assignments)
+    env.update(extra_env)
+    result = subprocess.run(
+        [python, "manage.py", "shell", "-c", SERVED],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
+
+
+def test_make_run_serves_real_error_pages_and_whitenoise_static_debug_only_when_asked():
+    assignments, arguments = make_run_server_command()
+    assert "--insecure" not in arguments  # static files are not Django's debug server's job
+    answers = served({})
+    assert answers["DEBUG"] == "False"
+    # The site's own 404 page, not Django's debug page listing every URL pattern.
+    assert answers["404"] == "404 False True"
+    assert answers["STATIC"] == "200 WhiteNoiseFileResponse"
+    # DJANGO_DEBUG=1 make run: a developer asking for the debug pages gets them.
+    answers = served({"DJANGO_DEBUG": "1"})
+    assert answers["DEBUG"] == "True"
+    assert answers["404"].startswith("404 True")
