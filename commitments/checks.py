@@ -24,4 +24,16 @@ def check_security_settings(app_configs, **kwargs):
                 id="commitments.W002",
             )
         )
+    if not settings.PHISHING_RESISTANT_ROLES:
+        warnings.append(
+            Warning(
+                "PHISHING_RESISTANT_ROLES is empty: no role has to sign in with a security "
+                "key, so every account's second factor can be phished with its password.",
+                hint=(
+                    "Leave PHISHING_RESISTANT_ROLES unset in production (admin,coordinator) "
+                    "or list the roles that must use a security key."
+                ),
+                id="commitments.W003",
+            )
+        )
     return warnings
