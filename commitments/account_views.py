@@ -421,6 +421,10 @@ class CompleteKeyRegistration(
                 action="mfa.enrolled" if first else "mfa.security_key_added",
                 changes={"security_key": [None, device.name]},
             )
+        # Shown on the page the script goes to next (the two-factor settings).
+        messages.success(
+            request, _("The security key “%(name)s” was added.") % {"name": device.name}
+        )
         return JsonResponse({"id": device.pk})
 
 
