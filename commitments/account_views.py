@@ -343,8 +343,7 @@ def webauthn_error_message(code, *, registering):
 
 
 class WebAuthnErrorsMixin:
-    """JSON bodies only (the request must be JSON), and every error as a short message in
-    the user's language with the library's code."""
+    """Every error as a short message in the user's language, with the library's code."""
 
     registering = False
 
@@ -354,12 +353,6 @@ class WebAuthnErrorsMixin:
         if request.method.lower() not in self.http_method_names or handler is None:
             return self.http_method_not_allowed(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
-
-    def _parse_request_data(self, request):
-        data = super()._parse_request_data(request)
-        if not isinstance(data, dict):  # JSON that is not an object: a list, a number...
-            raise webauthn_exceptions.MalformedRequest()
-        return data
 
     def handle_exception(self, exc):
         if isinstance(exc, webauthn_exceptions.OTPWebAuthnApiError):

@@ -674,3 +674,26 @@ def test_every_message_of_the_key_scripts_is_translated(client, cast, language):
     client.force_login(cast.alice)
     served = client.get(reverse("otp_webauthn:js-i18n-catalog")).content.decode()
     assert json.dumps(catalog.get("Registration successful!")) in served
+
+
+def test_a_factor_enrolled_by_another_session_meanwhile_makes_the_completion_refused(
+    client, cast, frozen, monkeypatch
+):
+    """Checked again under the account's lock: between this session's begin and its
+    completion, another session (the owner's) enrolled an app; this one had only the
+    password, so its key is not saved."""
+    client.force_login(cast.alice)
+    begin = post_json(client, REGISTER_BEGIN)
+    assert begin.status_code == 200
+    lock_account = mfa.lock_account
+
+    def owner_enrols_first(user):
+        if not mfa.has_device(user):
+            give_device(user)
+        lock_account(user)
+
+    monkeypatch.setattr(mfa, "lock_account", owner_enrols_first)
+    response = post_json(client, REGISTER_COMPLETE, SoftKey().register(begin.json()))
+    assert response.status_code == 403 and response.json()["code"] == "user_not_verified"
+    assert not WebAuthnCredential.objects.filter(user=cast.alice).exists()
+    assert DEVICE_ID_SESSION_KEY not in client.session
