@@ -193,10 +193,12 @@ def mfa_verify(request):
         return redirect("mfa_setup")
     key_only = mfa.key_required(user)
     has_keys = mfa.has_security_key(user)
-    has_codes = mfa.has_app(user) or mfa.recovery_codes_left(user) > 0
-    form = mfa.TokenForm(request.POST or None, recovery_only=key_only and has_keys)
+    recovery_only = key_only and has_keys
+    codes_left = mfa.recovery_codes_left(user) > 0
+    show_code_form = codes_left if recovery_only else (codes_left or mfa.has_app(user))
+    form = mfa.TokenForm(request.POST or None, recovery_only=recovery_only)
     if request.method == "POST" and form.is_valid():
-        device = mfa.verify(user, form.cleaned_data["token"], recovery_only=key_only and has_keys)
+        device = mfa.verify(user, form.cleaned_data["token"], recovery_only=recovery_only)
         if device is None:
             form.add_error("token", _("That code is not valid, or was already used."))
             record(actor=user, action="auth.otp_failed", target=user)
@@ -224,7 +226,7 @@ def mfa_verify(request):
         "form": form,
         "next": next_url,
         "has_keys": has_keys,
-        "show_code_form": has_codes,
+        "show_code_form": show_code_form,
         "key_only": key_only,
     }
     return render(request, "mfa/verify.html", context)

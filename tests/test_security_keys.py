@@ -10,6 +10,7 @@ import base64
 import datetime
 import hashlib
 import json
+import os
 import re
 import struct
 from pathlib import Path
@@ -65,7 +66,7 @@ class SoftKey:
 
     def __init__(self, rp_id="testserver", origin=ORIGIN):
         self.private = ec.generate_private_key(ec.SECP256R1())
-        self.credential_id = hashlib.sha256(repr(id(self)).encode() + b"soft").digest()
+        self.credential_id = os.urandom(32)
         self.rp_id, self.origin = rp_id, origin
         self.sign_count = 0
 
