@@ -698,3 +698,16 @@ def test_a_factor_enrolled_by_another_session_meanwhile_makes_the_completion_ref
     assert response.status_code == 403 and response.json()["code"] == "user_not_verified"
     assert not WebAuthnCredential.objects.filter(user=cast.alice).exists()
     assert DEVICE_ID_SESSION_KEY not in client.session
+
+
+def test_a_key_only_account_needs_its_key_even_where_mfa_is_optional(
+    client, cast, frozen, settings
+):
+    settings.REQUIRE_MFA = False
+    key = give_key(cast.carol)
+    sign_in(client, "carol")
+    assert client.session["nadd_enrolled"] is True
+    response = client.get(reverse("review_queue"))
+    assert response.status_code == 302 and response.url.startswith(reverse("mfa_verify"))
+    assert sign_in_with_key(client, key).status_code == 200
+    assert client.get(reverse("review_queue")).status_code == 200
