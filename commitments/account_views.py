@@ -152,7 +152,11 @@ def mfa_setup(request):
                 otp_login(request, device)
                 second_factor_changed(
                     request,
-                    action="mfa.enrolled" if first else "mfa.replaced",
+                    action=(
+                        "mfa.enrolled"
+                        if first
+                        else ("mfa.replaced" if replacing else "mfa.app_added")
+                    ),
                     changes={"authenticator_app": ["replaced" if replacing else None, "set"]},
                 )
             return render(request, "mfa/recovery_codes.html", {"codes": codes, "new": True})

@@ -711,3 +711,14 @@ def test_a_key_only_account_needs_its_key_even_where_mfa_is_optional(
     assert response.status_code == 302 and response.url.startswith(reverse("mfa_verify"))
     assert sign_in_with_key(client, key).status_code == 200
     assert client.get(reverse("review_queue")).status_code == 200
+
+
+def test_an_app_added_beside_a_key_is_its_own_audited_change(client, cast, frozen):
+    key = give_key(cast.alice)
+    sign_in(client, "alice")
+    sign_in_with_key(client, key)
+    client.get(reverse("mfa_setup"))
+    pending = client.session["nadd_pending_totp_key"]
+    assert client.post(reverse("mfa_setup"), {"token": code_for(pending)}).status_code == 200
+    assert actions(cast.alice) == ["mfa.enrolled", "mfa.app_added"]
+    assert mfa.has_app(cast.alice) and mfa.has_security_key(cast.alice)
