@@ -3,19 +3,24 @@ re-authentication and password change. The sign-in and sign-out views are Django
 
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.validators import MaxLengthValidator
-from django.db import transaction
-from django.shortcuts import redirect, render
+from django.db import IntegrityError, transaction
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
+from django_otp_webauthn import exceptions as webauthn_exceptions
+from django_otp_webauthn import views as webauthn_views
+from django_otp_webauthn.utils import rewrite_exceptions
 
 from commitments import mfa
 from commitments.middleware import (
@@ -87,19 +92,36 @@ def reauth(request):
     return render(request, "registration/reauth.html", {"form": form, "next": _next_url(request)})
 
 
-def second_factor_step(request):
-    """The step this session must pass before it may change the account's second factor,
-    as a redirect, or None when it may.
+def second_factor_block(request, *, adding_key=False):
+    """Why this session may not change the account's second factor yet ("verify" or
+    "reauth"), or None when it may.
 
     An account without a second factor enrols its first from the session that signed in
-    with the password (that is how two-factor sign-in starts). Replacing one needs the
-    current second factor in this very session (a code from the app or a recovery code),
-    so a stolen password alone can never swap the owner's authenticator for the thief's,
-    and the password entered within the last 30 minutes.
+    with the password (that is how two-factor sign-in starts). Replacing, adding or
+    removing one needs the current second factor in this very session (a code from the
+    app, a recovery code or a security key; for a role that must use a key, see
+    ``mfa.may_add_security_key``), so a stolen password alone can never swap the owner's
+    factor for the thief's, and the password entered within the last 30 minutes.
     """
-    if mfa.has_device(request.user) and not request.user.is_verified():
-        return redirect(f"{reverse('mfa_verify')}?{urlencode({'next': request.path})}")
+    user = request.user
+    if adding_key:
+        allowed = mfa.may_add_security_key(user)
+    else:
+        allowed = mfa.counts_as_verified(user) or not mfa.has_device(user)
+    if not allowed:
+        return "verify"
     if not recently_authenticated(request):
+        return "reauth"
+    return None
+
+
+def second_factor_step(request, *, adding_key=False):
+    """The step this session must pass before it may change the account's second factor,
+    as a redirect, or None when it may (see ``second_factor_block``)."""
+    block = second_factor_block(request, adding_key=adding_key)
+    if block == "verify":
+        return redirect(f"{reverse('mfa_verify')}?{urlencode({'next': request.path})}")
+    if block == "reauth":
         return redirect_to_reauth(request)
     return None
 
@@ -115,10 +137,18 @@ def second_factor_changed(request, *, action, changes=None):
 
 @require_http_methods(["GET", "POST"])
 def mfa_setup(request):
-    """Set up the authenticator app (or replace it); shows the recovery codes once."""
-    step = second_factor_step(request)
+    """Set up two-factor sign-in: a security key or passkey, or an authenticator app (or
+    replace the app); setting up the app shows the recovery codes once. A role that must
+    use a security key is offered the key only."""
+    key_only = mfa.key_required(request.user)
+    step = second_factor_step(request, adding_key=key_only)
     if step is not None:
         return step
+    if key_only:
+        if request.method == "POST":
+            raise PermissionDenied(_("Your role signs in with a security key, not an app."))
+        request.session.pop(PENDING_KEY, None)
+        return render(request, "mfa/setup.html", setup_context(request, key_only=True))
     key = request.session.get(PENDING_KEY)
     if not key:
         key = request.session[PENDING_KEY] = mfa.new_totp_key()
@@ -132,67 +162,105 @@ def mfa_setup(request):
                 mfa.lock_account(request.user)
                 # Checked again under the lock: a device enrolled meanwhile by another
                 # session makes this one a replacement, which needs the second factor.
-                replacing = mfa.has_device(request.user)
-                if replacing and not request.user.is_verified():
+                replacing = mfa.has_app(request.user)
+                if second_factor_block(request) is not None:
                     return second_factor_step(request)
+                first = not mfa.has_device(request.user)
                 device = mfa.set_totp_device(request.user, key, step)
                 codes = mfa.replace_recovery_codes(request.user)
                 del request.session[PENDING_KEY]
                 otp_login(request, device)
                 second_factor_changed(
                     request,
-                    action="mfa.replaced" if replacing else "mfa.enrolled",
+                    action=(
+                        "mfa.enrolled"
+                        if first
+                        else ("mfa.replaced" if replacing else "mfa.app_added")
+                    ),
                     changes={"authenticator_app": ["replaced" if replacing else None, "set"]},
                 )
             return render(request, "mfa/recovery_codes.html", {"codes": codes, "new": True})
     url = mfa.config_url(request.user, key)
-    context = {
-        "form": form,
-        "otpauth_url": url,
-        "qr": mfa.qr_data_uri(url),
-        "replacing": mfa.has_device(request.user),
-    }
+    context = setup_context(request, key_only=False)
+    context.update(
+        {
+            "form": form,
+            "otpauth_url": url,
+            "qr": mfa.qr_data_uri(url),
+            "replacing": mfa.has_app(request.user),
+        }
+    )
     return render(request, "mfa/setup.html", context)
+
+
+def setup_context(request, *, key_only):
+    return {
+        "key_only": key_only,
+        "has_device": mfa.has_device(request.user),
+        "keys": list(mfa.security_keys(request.user)),
+        # Where the page goes once a key is registered: the settings page, which offers
+        # the recovery codes.
+        "after_key_url": reverse("mfa_recovery_codes"),
+    }
 
 
 @require_http_methods(["GET", "POST"])
 def mfa_verify(request):
-    """The second sign-in step: a code from the app or a recovery code."""
-    if not mfa.has_device(request.user):
+    """The second sign-in step: a security key, a code from the app or a recovery code."""
+    user = request.user
+    if not mfa.has_device(user):
         return redirect("mfa_setup")
     next_url = _next_url(request)
-    if request.user.is_verified():
+    if mfa.counts_as_verified(user):
         return redirect(next_url)
-    form = mfa.TokenForm(request.POST or None)
+    if mfa.next_step(user) == "mfa_setup":
+        return redirect("mfa_setup")
+    key_only = mfa.key_required(user)
+    has_keys = mfa.has_security_key(user)
+    recovery_only = key_only and has_keys
+    codes_left = mfa.recovery_codes_left(user) > 0
+    show_code_form = codes_left if recovery_only else (codes_left or mfa.has_app(user))
+    form = mfa.TokenForm(request.POST or None, recovery_only=recovery_only)
     if request.method == "POST" and form.is_valid():
-        device = mfa.verify(request.user, form.cleaned_data["token"])
+        device = mfa.verify(user, form.cleaned_data["token"], recovery_only=recovery_only)
         if device is None:
             form.add_error("token", _("That code is not valid, or was already used."))
-            record(actor=request.user, action="auth.otp_failed", target=request.user)
+            record(actor=user, action="auth.otp_failed", target=user)
         else:
             request.session.cycle_key()
             otp_login(request, device)
             request.session[REAUTH_AT] = time.time()
             used_recovery = isinstance(device, mfa.RecoveryCodeDevice)
             record(
-                actor=request.user,
+                actor=user,
                 action="auth.otp_verified",
-                target=request.user,
+                target=user,
                 changes={"recovery_code": used_recovery},
             )
             if used_recovery:
                 messages.warning(
                     request,
                     _("You used a recovery code; %(left)d are left.")
-                    % {"left": mfa.recovery_codes_left(request.user)},
+                    % {"left": mfa.recovery_codes_left(user)},
                 )
+            if not mfa.counts_as_verified(user):
+                return redirect(mfa.next_step(user))
             return redirect(next_url)
-    return render(request, "mfa/verify.html", {"form": form, "next": next_url})
+    context = {
+        "form": form,
+        "next": next_url,
+        "has_keys": has_keys,
+        "show_code_form": show_code_form,
+        "key_only": key_only,
+    }
+    return render(request, "mfa/verify.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 def mfa_recovery_codes(request):
-    """How many recovery codes are left; POST issues a new set (the old ones stop working)."""
+    """The account's two-factor settings: its security keys (add, remove), the
+    authenticator app (set up, replace) and how many recovery codes are left; POST issues
+    a new set of recovery codes (the old ones stop working)."""
     step = second_factor_step(request)
     if step is not None:
         return step
@@ -203,8 +271,218 @@ def mfa_recovery_codes(request):
             codes = mfa.replace_recovery_codes(request.user)
             second_factor_changed(request, action="mfa.recovery_codes_replaced")
         return render(request, "mfa/recovery_codes.html", {"codes": codes, "new": True})
-    context = {"left": mfa.recovery_codes_left(request.user), "has_device": has_device}
+    context = {
+        "left": mfa.recovery_codes_left(request.user),
+        "has_device": has_device,
+        "has_app": mfa.has_app(request.user),
+        "keys": list(mfa.security_keys(request.user)),
+        "key_only": mfa.key_required(request.user),
+    }
     return render(request, "mfa/recovery_codes.html", context)
+
+
+def last_factor_refusal(request, key):
+    """Why ``key`` may not be removed (a message), or None: the last second factor of an
+    account that must have one, or the last key of a role that must use one."""
+    user = request.user
+    others = mfa.security_keys(user).exclude(pk=key.pk).exists()
+    if mfa.key_required(user) and not others:
+        return _(
+            "Your role signs in with a security key: add another key before removing this one."
+        )
+    if settings.REQUIRE_MFA and not others and not mfa.has_app(user):
+        return _(
+            "This is your only second factor: add another key or an authenticator app "
+            "before removing it."
+        )
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def mfa_security_key_remove(request, pk):
+    """Confirm, then remove one of the account's own security keys."""
+    step = second_factor_step(request)
+    if step is not None:
+        return step
+    key = get_object_or_404(mfa.security_keys(request.user), pk=pk)
+    refusal = last_factor_refusal(request, key)
+    if request.method == "POST" and refusal is None:
+        with transaction.atomic():
+            mfa.lock_account(request.user)
+            # Checked again under the lock: another session may have removed the others.
+            refusal = last_factor_refusal(request, key)
+            if refusal is None:
+                mfa.remove_security_key(request.user, key)
+                second_factor_changed(
+                    request,
+                    action="mfa.security_key_removed",
+                    changes={"security_key": [key.name, None]},
+                )
+        if refusal is None:
+            messages.success(
+                request, _("The security key “%(name)s” was removed.") % {"name": key.name}
+            )
+            return redirect("mfa_recovery_codes")
+    status = 409 if request.method == "POST" and refusal else 200
+    return render(
+        request, "mfa/security_key_remove.html", {"key": key, "refusal": refusal}, status=status
+    )
+
+
+# --- Security keys: django-otp-webauthn's JSON views under our rules -------------------------
+
+
+class ReauthRequired(webauthn_exceptions.OTPWebAuthnApiError):
+    status_code = 403
+    default_code = "reauth_required"
+
+
+class NoSecurityKey(webauthn_exceptions.OTPWebAuthnApiError):
+    status_code = 400
+    default_code = "no_security_key"
+
+
+class SecurityKeyTaken(webauthn_exceptions.OTPWebAuthnApiError):
+    status_code = 409
+    default_code = "credential_taken"
+
+
+def webauthn_error_message(code, *, registering):
+    """What the person sees for an error ``code`` of a key ceremony, in their language
+    (the details stay in the audit and the logs)."""
+    known = {
+        "user_not_verified": _("Confirm your second factor first, then add the key."),
+        "reauth_required": _("Enter your password again, then add the key."),
+        "no_security_key": _("Your account has no security key."),
+        "credential_taken": _("This key is already registered."),
+        "credential_user_mismatch": _("This key is not registered to your account."),
+        "credential_not_found": _("This key is not registered to your account."),
+        "invalid_state": _("The request expired. Try again."),
+        "malformed_request": _("The request could not be read. Try again."),
+        "not_authenticated": _("Sign in first."),
+    }
+    if code in known:
+        return known[code]
+    if registering:
+        return _("The key could not be registered. Try again, or use another key.")
+    return _("This key was not accepted. Try again, or use another key.")
+
+
+class WebAuthnErrorsMixin:
+    """Every error as a short message in the user's language, with the library's code."""
+
+    registering = False
+
+    def dispatch(self, request, *args, **kwargs):
+        # The method first: the library's checks run before its handler is looked up.
+        handler = getattr(self, request.method.lower(), None)
+        if request.method.lower() not in self.http_method_names or handler is None:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, webauthn_exceptions.OTPWebAuthnApiError):
+            return JsonResponse(
+                {
+                    "detail": webauthn_error_message(exc.code, registering=self.registering),
+                    "code": exc.code,
+                },
+                status=exc.status_code,
+            )
+        return super().handle_exception(exc)
+
+
+class KeyRegistrationMixin(WebAuthnErrorsMixin):
+    """Adding a key follows the rules of every second-factor change (second_factor_block)."""
+
+    registering = True
+
+    def user_is_mfa_enrolled(self, user):
+        return mfa.has_device(user)
+
+    def check_can_register(self):
+        block = second_factor_block(self.request, adding_key=True)
+        if block == "verify":
+            raise webauthn_exceptions.NotVerified()
+        if block == "reauth":
+            raise ReauthRequired()
+
+
+class BeginKeyRegistration(KeyRegistrationMixin, webauthn_views.BeginCredentialRegistrationView):
+    pass
+
+
+class CompleteKeyRegistration(
+    KeyRegistrationMixin, webauthn_views.CompleteCredentialRegistrationView
+):
+    def post(self, *args, **kwargs):
+        request = self.request
+        user = request.user
+        state = self.get_state()  # popped and saved first: a state is never used twice
+        with transaction.atomic():
+            mfa.lock_account(user)
+            self.check_can_register()  # again under the lock
+            first = not mfa.has_device(user)
+            logger = webauthn_views._get_pywebauthn_logger()
+            try:
+                with transaction.atomic(), rewrite_exceptions(logger=logger):
+                    device = self.get_helper().register_complete(
+                        user=user, state=state, data=request.data
+                    )
+            except IntegrityError:
+                raise SecurityKeyTaken() from None
+            if not mfa.counts_as_verified(user):
+                # The first second factor, or a role that must use a key replacing a lost
+                # one: the key just registered verifies the session.
+                otp_login(request, device)
+            second_factor_changed(
+                request,
+                action="mfa.enrolled" if first else "mfa.security_key_added",
+                changes={"security_key": [None, device.name]},
+            )
+        # Shown on the page the script goes to next (the two-factor settings).
+        messages.success(
+            request, _("The security key “%(name)s” was added.") % {"name": device.name}
+        )
+        return JsonResponse({"id": device.pk})
+
+
+class BeginKeyAuthentication(WebAuthnErrorsMixin, webauthn_views.BeginCredentialAuthenticationView):
+    def check_can_authenticate(self):
+        super().check_can_authenticate()
+        if not mfa.has_security_key(self.request.user):
+            raise NoSecurityKey()
+
+
+class CompleteKeyAuthentication(
+    WebAuthnErrorsMixin, webauthn_views.CompleteCredentialAuthenticationView
+):
+    """The second sign-in step with a key: like a code, a new session key, the time of
+    the step noted as a re-authentication, and an audit entry either way."""
+
+    def complete_auth(self, device):
+        request = self.request
+        request.session.cycle_key()
+        otp_login(request, device)
+        request.session[REAUTH_AT] = time.time()
+        record(
+            actor=request.user,
+            action="auth.otp_verified",
+            target=request.user,
+            changes={"method": "security_key", "security_key": device.name},
+        )
+
+    def post(self, *args, **kwargs):
+        try:
+            return super().post(*args, **kwargs)
+        except webauthn_exceptions.OTPWebAuthnApiError as exc:
+            record(
+                actor=self.request.user,
+                action="auth.otp_failed",
+                target=self.request.user,
+                changes={"method": "security_key", "reason": exc.code},
+            )
+            raise
 
 
 class LoginView(auth_views.LoginView):

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from commitments import imports, mfa, services
 from commitments.admin_site import audits_itself
@@ -226,8 +227,9 @@ class UserAdmin(BaseUserAdmin):
     @admin.action(description=_("Reset two-factor sign-in (they set it up again at next sign-in)"))
     @audits_itself
     def reset_second_factor(self, request, queryset):
-        """For a lost phone: the account's authenticator app and recovery codes are
-        removed and its sessions end; at the next sign-in its owner enrols again."""
+        """For a lost phone or key: the account's authenticator app, security keys and
+        recovery codes are removed and its sessions end; at the next sign-in its owner
+        enrols again."""
         for user in queryset:
             with transaction.atomic():
                 mfa.remove_second_factor(user)
@@ -267,18 +269,23 @@ class UserAdmin(BaseUserAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                has_app=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+                has_second_factor=Exists(
+                    TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+                )
+                | Exists(WebAuthnCredential.objects.filter(user=OuterRef("pk"), confirmed=True))
             )
         )
 
-    @admin.display(description=_("two-factor sign-in"), boolean=True, ordering="has_app")
+    @admin.display(description=_("two-factor sign-in"), boolean=True, ordering="has_second_factor")
     def two_factor(self, user):
-        return user.has_app
+        """An authenticator app or a security key."""
+        return user.has_second_factor
 
 
 # Devices are never added, edited or deleted one by one in the admin: an admin who could
-# add an authenticator to someone else's account could sign in as them. A lost phone is
-# the users' "Reset two-factor sign-in" action, audited, after which its owner enrols again.
+# add an authenticator to someone else's account could sign in as them. A lost phone or
+# key is the users' "Reset two-factor sign-in" action, audited, after which its owner
+# enrols again. (django-otp-webauthn registers no admin of its own; checked by a test.)
 if admin.site.is_registered(TOTPDevice):
     admin.site.unregister(TOTPDevice)
 

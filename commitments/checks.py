@@ -47,6 +47,18 @@ def check_security_settings(app_configs, **kwargs):
                 id="commitments.W003",
             )
         )
+    if not settings.PHISHING_RESISTANT_ROLES:
+        warnings.append(
+            Warning(
+                "PHISHING_RESISTANT_ROLES is empty: no role has to sign in with a security "
+                "key, so every account's second factor can be phished with its password.",
+                hint=(
+                    "Leave PHISHING_RESISTANT_ROLES unset in production (admin,coordinator) "
+                    "or list the roles that must use a security key."
+                ),
+                id="commitments.W005",
+            )
+        )
     return warnings
 
 
@@ -69,7 +81,7 @@ def check_audit_table_rights(app_configs, **kwargs):
             Warning(
                 f"Could not check the database role's rights on the audit table: {error}",
                 hint=hint,
-                id="commitments.W003",
+                id="commitments.W004",
             )
         ]
     if row is None:  # not migrated yet: migrate's own checks say so
@@ -87,6 +99,6 @@ def check_audit_table_rights(app_configs, **kwargs):
             f"The application's database role {role} {' and '.join(problems)}: "
             f"it could erase the audit trail ({AuditEntry._meta.db_table}).",
             hint=hint,
-            id="commitments.W003",
+            id="commitments.W004",
         )
     ]

@@ -1,4 +1,5 @@
-"""Two-factor sign-in: an authenticator app (TOTP, django-otp) and single-use recovery codes.
+"""Two-factor sign-in: an authenticator app (TOTP, django-otp), security keys and passkeys
+(WebAuthn, django-otp-webauthn) and single-use recovery codes.
 
 Recovery codes are stored as SHA-256 hashes, never in clear: each is 60 random bits, so a
 fast hash is enough, and a code is consumed by deleting its row in the same statement
@@ -16,13 +17,17 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import models, transaction
+from django.http.request import split_domain_port
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+from django_otp_webauthn import helpers
+from django_otp_webauthn.models import WebAuthnCredential
 
 logger = logging.getLogger("commitments.mfa")
 
@@ -83,8 +88,124 @@ def new_code():
 
 
 def has_device(user):
-    """Whether the user has a second factor: a confirmed authenticator app."""
+    """Whether the user has a second factor: a confirmed authenticator app or security key."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists() or has_security_key(user)
+
+
+def has_app(user):
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def security_keys(user):
+    """The account's confirmed security keys and passkeys, oldest first."""
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("created_at", "pk")
+
+
+def has_security_key(user):
+    return security_keys(user).exists()
+
+
+# --- Phishing-resistant roles ----------------------------------------------------------------
+#
+# For the roles in PHISHING_RESISTANT_ROLES only a security key makes a session verified:
+# a code from the app can be phished along with the password. A recovery code still opens
+# one door, the key registration page, so that the owner of a lost key can replace it.
+
+
+def key_required(user):
+    """Whether the user's role must sign in with a security key."""
+    if not settings.PHISHING_RESISTANT_ROLES:
+        return False
+    from commitments.access import role_of  # noqa: PLC0415 - access imports the models
+
+    return role_of(user) in settings.PHISHING_RESISTANT_ROLES
+
+
+def session_device(user):
+    """The device that verified this session (django-otp), or None."""
+    return getattr(user, "otp_device", None) if user.is_verified() else None
+
+
+def counts_as_verified(user):
+    """Whether this session's second factor lets it in: any second factor, or for a role
+    that must use a key, a key."""
+    device = session_device(user)
+    if device is None:
+        return False
+    return not key_required(user) or isinstance(device, WebAuthnCredential)
+
+
+def may_add_security_key(user):
+    """Whether this session's second factor is enough to add a security key: none is
+    needed for the account's first second factor; a role that must use a key may add one
+    with a key, a recovery code (the key was lost) or, while it has no key yet, the app."""
+    if not has_device(user):
+        return True
+    device = session_device(user)
+    if device is None:
+        return False
+    if not key_required(user) or isinstance(device, WebAuthnCredential | RecoveryCodeDevice):
+        return True
+    return not has_security_key(user)
+
+
+def next_step(user):
+    """The url name a session that does not count as verified is sent to."""
+    if not has_device(user):
+        return "mfa_setup"
+    if key_required(user) and session_device(user) is not None:
+        # Verified by a recovery code, or by the app while there is no key yet: the only
+        # way on is to register a key.
+        if isinstance(user.otp_device, RecoveryCodeDevice) or not has_security_key(user):
+            return "mfa_setup"
+    return "mfa_verify"
+
+
+# --- Security keys (WebAuthn) --------------------------------------------------------------
+
+
+def webauthn_rp_id(request):
+    """The relying party id: WEBAUTHN_RP_ID, or the request's host without its port."""
+    if settings.WEBAUTHN_RP_ID:
+        return settings.WEBAUTHN_RP_ID
+    domain, _port = split_domain_port(request.get_host())
+    return domain
+
+
+def request_origin(request):
+    return f"{request.scheme}://{request.get_host()}"
+
+
+class WebAuthnHelper(helpers.WebAuthnHelper):
+    """django-otp-webauthn's helper with our relying party's origins and key names."""
+
+    def get_allowed_origins(self):
+        return list(settings.WEBAUTHN_ORIGINS) or [request_origin(self.request)]
+
+    def create_credential(self, user, response, parsed_credential, original_data):
+        device = super().create_credential(user, response, parsed_credential, original_data)
+        device.name = next_key_name(user)
+        return device
+
+
+def next_key_name(user):
+    """ "Security key 1", "Security key 2"... (in the owner's language), never a name the
+    account already uses."""
+    taken = set(WebAuthnCredential.objects.filter(user=user).values_list("name", flat=True))
+    number = len(taken) + 1
+    while (name := gettext("Security key %(number)d") % {"number": number}) in taken:
+        number += 1
+    return name[:64]
+
+
+@transaction.atomic
+def remove_security_key(user, key):
+    """Delete one of the user's keys; with no second factor left, the recovery codes too
+    (they would stand alone)."""
+    lock_account(user)
+    WebAuthnCredential.objects.filter(user=user, pk=key.pk).delete()
+    if not has_device(user):
+        RecoveryCodeDevice.objects.filter(user=user).delete()
 
 
 def lock_account(user):
@@ -95,9 +216,10 @@ def lock_account(user):
 
 @transaction.atomic
 def remove_second_factor(user):
-    """Delete every device of the user (app and recovery codes): they enrol again."""
+    """Delete every device of the user (app, keys and recovery codes): they enrol again."""
     lock_account(user)
     TOTPDevice.objects.filter(user=user).delete()
+    WebAuthnCredential.objects.filter(user=user).delete()
     RecoveryCodeDevice.objects.filter(user=user).delete()
 
 
@@ -179,14 +301,17 @@ def qr_data_uri(url):
     return segno.make(url, error="m").svg_data_uri(scale=5)
 
 
-def verify(user, token):
+def verify(user, token, *, recovery_only=False):
     """The device that accepts ``token`` (authenticator code or recovery code), or None.
 
     Six digits go to the authenticator app, anything else to the recovery codes; each
     device throttles its own failures (django-otp doubles the wait after each one).
+    ``recovery_only``: the app's codes are not accepted (a role that must use a key).
     """
     token = (token or "").strip()
     if token.isdigit() and len(token) == 6:
+        if recovery_only:
+            return None
         devices = TOTPDevice.objects.filter(user=user, confirmed=True)
     else:
         devices = RecoveryCodeDevice.objects.filter(user=user, confirmed=True)
@@ -203,6 +328,14 @@ class TokenForm(forms.Form):
         help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
     )
+
+    def __init__(self, *args, recovery_only=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if recovery_only:
+            token = self.fields["token"]
+            token.label = _("Recovery code")
+            token.help_text = _("One of your recovery codes, if you lost your security key.")
+            token.widget.attrs.pop("autofocus", None)
 
 
 class SetupForm(forms.Form):

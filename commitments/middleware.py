@@ -18,7 +18,7 @@ from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Max, Sum
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -42,7 +42,24 @@ ENROLLED = "nadd_enrolled"  # whether the account had a second factor when it si
 
 # Reachable with a password-only session when MFA is required: the MFA pages themselves
 # and what is needed to leave.
-MFA_EXEMPT = {"login", "logout", "healthz", "set_language", "mfa_setup", "mfa_verify", "reauth"}
+# The security key endpoints (JSON, POST) apply the second-factor rules themselves.
+WEBAUTHN_ENDPOINTS = {
+    "otp_webauthn:credential-registration-begin",
+    "otp_webauthn:credential-registration-complete",
+    "otp_webauthn:credential-authentication-begin",
+    "otp_webauthn:credential-authentication-complete",
+}
+MFA_EXEMPT = {
+    "login",
+    "logout",
+    "healthz",
+    "set_language",
+    "mfa_setup",
+    "mfa_verify",
+    "reauth",
+    "otp_webauthn:js-i18n-catalog",  # the messages of the key buttons' script
+    *WEBAUTHN_ENDPOINTS,
+}
 
 # The only non-GET requests a coordinator may send: reviewing, and their own account.
 COORDINATOR_WRITE_ALLOWLIST = {
@@ -55,8 +72,14 @@ COORDINATOR_WRITE_ALLOWLIST = {
     "mfa_setup",
     "mfa_verify",
     "mfa_recovery_codes",
+    "mfa_security_key_remove",
     "reauth",
+    *WEBAUTHN_ENDPOINTS,
 }
+
+# Routes whose POSTs count against another route's limit in RATE_LIMITS: a key and a code
+# are two ways through the same second step.
+RATE_LIMIT_SHARED = {"otp_webauthn:credential-authentication-complete": "mfa_verify"}
 
 
 class RequestIDMiddleware:
@@ -177,7 +200,8 @@ def _view_name(request):
 class RequireMFAMiddleware:
     """A password-only session reaches nothing but the second step when the account has a
     second factor (always), or the set-up page when ``REQUIRE_MFA`` asks every account
-    for one."""
+    for one. For a role in ``PHISHING_RESISTANT_ROLES`` only a security key counts: a
+    session verified otherwise is sent to the key step, or to register a key."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -186,21 +210,21 @@ class RequireMFAMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not request.user.is_authenticated:
+        if not request.user.is_authenticated or _view_name(request) in MFA_EXEMPT:
             return None
-        if request.user.is_verified() or _view_name(request) in MFA_EXEMPT:
-            return None
-        from commitments.mfa import has_device  # noqa: PLC0415 - models load after settings
+        from commitments import mfa  # noqa: PLC0415 - models load after settings
 
-        if not settings.REQUIRE_MFA:
+        if mfa.counts_as_verified(request.user):
+            return None
+        if not settings.REQUIRE_MFA and not mfa.key_required(request.user):
             # Whether the account had a second factor is noted at sign-in (any change of
             # factor ends the account's other sessions), so this costs no query.
             enrolled = request.session.get(ENROLLED)
             if enrolled is None:
-                enrolled = request.session[ENROLLED] = has_device(request.user)
+                enrolled = request.session[ENROLLED] = mfa.has_device(request.user)
             if not enrolled:
                 return None
-        target = "mfa_verify" if has_device(request.user) else "mfa_setup"
+        target = mfa.next_step(request.user)
         next_url = request.get_full_path()
         if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
             next_url = reverse("dashboard")
@@ -310,6 +334,7 @@ class RateLimitMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         name = _view_name(request)
+        name = RATE_LIMIT_SHARED.get(name, name)
         if request.method != "POST" or name not in settings.RATE_LIMITS:
             return None
         per = settings.RATE_LIMITS[name][2]
@@ -455,9 +480,16 @@ def remember_device(request, response, username):
 
 
 def too_many_requests(request, name):
-    """The 429 page for a request over ``RATE_LIMITS[name]``, logged like every refusal."""
+    """The 429 answer for a request over ``RATE_LIMITS[name]`` (a page, or JSON to the
+    security key's script), logged like every refusal."""
     log_denial(request, status=429, reason="rate limit")
-    response = render(request, "429.html", status=429)
+    if request.content_type == "application/json":
+        response = JsonResponse(
+            {"detail": _("Too many attempts. Try again later."), "code": "rate_limited"},
+            status=429,
+        )
+    else:
+        response = render(request, "429.html", status=429)
     response["Retry-After"] = str(settings.RATE_LIMITS[name][1])
     return response
 

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "commitments",
 ]
 
@@ -280,6 +281,48 @@ OTP_TOTP_ISSUER = "NADD Commitment Tracker"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a TOTP secret
 
+# Security keys and passkeys (WebAuthn, django-otp-webauthn): a second step after the
+# password, never instead of it (django-axes and the sign-in audit see every sign-in).
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = "NADD Commitment Tracker"
+# The relying party id (a domain: keys work on it and its subdomains) and the exact
+# origins a key's signature may name. Unset, both come from the request itself (its host
+# without the port, its scheme and host), which ALLOWED_HOSTS already restricts.
+WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "").strip().lower()
+WEBAUTHN_ORIGINS = env_list("WEBAUTHN_ORIGINS", [])
+for _origin in WEBAUTHN_ORIGINS:
+    if "*" in _origin or not _origin.startswith(("https://", "http://localhost")):
+        raise ImproperlyConfigured(
+            f"WEBAUTHN_ORIGINS must list exact https:// origins; got {_origin!r}"
+        )
+OTP_WEBAUTHN_RP_ID = WEBAUTHN_RP_ID
+OTP_WEBAUTHN_RP_ID_CALLABLE = "commitments.mfa.webauthn_rp_id"
+OTP_WEBAUTHN_HELPER_CLASS = "commitments.mfa.WebAuthnHelper"
+# What the library's own checks see. Our helper accepts WEBAUTHN_ORIGINS when given and
+# otherwise the request's own origin, whose host ALLOWED_HOSTS admits: these are the
+# https:// forms of those hosts (with ALLOWED_HOSTS="*" the list is empty and the library
+# asks for WEBAUTHN_ORIGINS, rightly).
+OTP_WEBAUTHN_ALLOWED_ORIGINS = WEBAUTHN_ORIGINS or [
+    f"https://{host}" for host in ALLOWED_HOSTS if host and "*" not in host and host[0] != "."
+]
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "commitments.webauthn"
+
+# Roles that must sign in with a security key (phishing-resistant, OMB M-22-09): the app
+# is not offered to them and a session verified by the app or a recovery code does not
+# count. Comma-separated role names; set it empty to require no role to use a key.
+PHISHING_RESISTANT_ROLE_CHOICES = {"official", "coordinator", "admin"}
+PHISHING_RESISTANT_ROLES = (
+    env_list("PHISHING_RESISTANT_ROLES", [])
+    if "PHISHING_RESISTANT_ROLES" in os.environ
+    else (["admin", "coordinator"] if PRODUCTION else [])
+)
+if set(PHISHING_RESISTANT_ROLES) - PHISHING_RESISTANT_ROLE_CHOICES:
+    raise ImproperlyConfigured(
+        "PHISHING_RESISTANT_ROLES may name only "
+        + ", ".join(sorted(PHISHING_RESISTANT_ROLE_CHOICES))
+        + f"; got {os.environ.get('PHISHING_RESISTANT_ROLES')!r}"
+    )
+
 # Sign-in throttling (a security decision, ASVS 6.3.1 / NIST SP 800-63B rate limiting):
 # only failed sign-ins count, never successful ones, so an office of hundreds behind one
 # address signs in freely, and no one can spend an allowance that others need.
@@ -345,6 +388,7 @@ RATE_LIMITS = {
     "login_failures_hour": (100, 60 * 60, "ip"),
     "login_failures_day": (300, 24 * 60 * 60, "ip"),
     "update_create": (60, 60 * 60, "user"),
+    # The second step, by code or by security key: one count for both.
     "mfa_verify": (96, 24 * 60 * 60, "user"),
     "reauth": (30, 60 * 60, "user"),
     "brief_pdf": (10, 10 * 60, "user"),

@@ -3,8 +3,43 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 
 from commitments import account_views, views
+
+# django-otp-webauthn's JSON endpoints, under its namespace (its template tags reverse
+# them), served by our subclasses that apply the second-factor rules; and the catalogue
+# of its script's messages (ours in commitments/locale merge into it).
+webauthn_patterns = (
+    [
+        path(
+            "registration/begin/",
+            account_views.BeginKeyRegistration.as_view(),
+            name="credential-registration-begin",
+        ),
+        path(
+            "registration/complete/",
+            account_views.CompleteKeyRegistration.as_view(),
+            name="credential-registration-complete",
+        ),
+        path(
+            "authentication/begin/",
+            account_views.BeginKeyAuthentication.as_view(),
+            name="credential-authentication-begin",
+        ),
+        path(
+            "authentication/complete/",
+            account_views.CompleteKeyAuthentication.as_view(),
+            name="credential-authentication-complete",
+        ),
+        path(
+            "jsi18n/",
+            JavaScriptCatalog.as_view(packages=["django_otp_webauthn"]),
+            name="js-i18n-catalog",
+        ),
+    ],
+    "otp_webauthn",
+)
 
 urlpatterns = [
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
@@ -27,6 +62,12 @@ urlpatterns = [
         account_views.mfa_recovery_codes,
         name="mfa_recovery_codes",
     ),
+    path(
+        "accounts/mfa/security-keys/<int:pk>/remove/",
+        account_views.mfa_security_key_remove,
+        name="mfa_security_key_remove",
+    ),
+    path("accounts/mfa/webauthn/", include(webauthn_patterns)),
     path("i18n/setlang/", views.set_language, name="set_language"),
     # One sign-in form for everyone (length limits, throttling, then the OTP step).
     path(

@@ -275,7 +275,7 @@ def test_granting_refuses_a_role_that_owns_tables_or_is_a_superuser(app_role):
 def test_the_deploy_check_warns_when_the_running_role_could_erase_the_audit_log(app_role):
     # The test connection is a superuser, which owns the tables and may truncate them.
     [warning] = check_audit_table_rights(None)
-    assert warning.id == "commitments.W003"
+    assert warning.id == "commitments.W004"
     assert "owns it" in warning.msg and "TRUNCATE" in warning.msg
     with acting_as(app_role):
         assert check_audit_table_rights(None) == []
