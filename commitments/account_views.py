@@ -6,7 +6,8 @@ import time
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.validators import MaxLengthValidator
+from django.contrib.auth.signals import user_login_failed
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from commitments import mfa
+from commitments import mfa, validators
 from commitments.middleware import REAUTH_AT, recently_authenticated
 from commitments.services import record
 from commitments.sessions import end_sessions_of
@@ -28,6 +29,11 @@ class SignInForm(AuthenticationForm):
 
     Django sets the username field's ``max_length`` after the field is built, so without
     this the value reaches authenticate() (and django-axes' 255-character column) whole.
+
+    A NUL byte or another control character is not a form error here: no account has
+    such a username, and a password may hold anything, so either is a failed sign-in
+    like any other (the same answer, counted by django-axes, audited). A username with
+    one is never looked up: PostgreSQL refuses NUL in a query.
     """
 
     def __init__(self, *args, **kwargs):
@@ -36,6 +42,24 @@ class SignInForm(AuthenticationForm):
         username.validators.append(MaxLengthValidator(username.max_length))
         self.fields["password"].max_length = PASSWORD_MAX_LENGTH
         self.fields["password"].validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
+        for field in (username, self.fields["password"]):
+            field.control_characters_allowed = True
+            field.validators = [
+                v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+            ]
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if (
+            username
+            and self.cleaned_data.get("password")
+            and validators.refused_character(username, multiline=False)
+        ):
+            user_login_failed.send(
+                sender=__name__, credentials={"username": username}, request=self.request
+            )
+            raise self.get_invalid_login_error()
+        return super().clean()
 
 
 def _next_url(request, default="dashboard"):
