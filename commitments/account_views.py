@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +23,7 @@ from django_otp_webauthn import exceptions as webauthn_exceptions
 from django_otp_webauthn import views as webauthn_views
 from django_otp_webauthn.utils import rewrite_exceptions
 
-from commitments import mfa
+from commitments import mfa, validators
 from commitments.middleware import (
     REAUTH_AT,
     count_sign_in_failure,
@@ -44,6 +45,11 @@ class SignInForm(AuthenticationForm):
 
     Django sets the username field's ``max_length`` after the field is built, so without
     this the value reaches authenticate() (and django-axes' 255-character column) whole.
+
+    A NUL byte or another control character is not a form error here: no account has
+    such a username, and a password may hold anything, so either is a failed sign-in
+    like any other (the same answer, counted by django-axes, audited). A username with
+    one is never looked up: PostgreSQL refuses NUL in a query.
     """
 
     def __init__(self, *args, **kwargs):
@@ -52,6 +58,24 @@ class SignInForm(AuthenticationForm):
         username.validators.append(MaxLengthValidator(username.max_length))
         self.fields["password"].max_length = PASSWORD_MAX_LENGTH
         self.fields["password"].validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
+        for field in (username, self.fields["password"]):
+            field.control_characters_allowed = True
+            field.validators = [
+                v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+            ]
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if (
+            username
+            and self.cleaned_data.get("password")
+            and validators.refused_character(username, multiline=False)
+        ):
+            user_login_failed.send(
+                sender=__name__, credentials={"username": username}, request=self.request
+            )
+            raise self.get_invalid_login_error()
+        return super().clean()
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
@@ -494,7 +518,9 @@ class LoginView(auth_views.LoginView):
     authentication_form = SignInForm
 
     def post(self, request, *args, **kwargs):
-        username = UsernameField().to_python(request.POST.get("username", ""))
+        field = UsernameField()
+        field.control_characters_allowed = True  # a username no account has: not known
+        username = field.to_python(request.POST.get("username", ""))
         self.known_browser = trusted_device(request, username)
         if not self.known_browser:
             wait = sign_in_paused_for(request)

@@ -3,6 +3,7 @@ systems. Authenticated by the browser session or by a per-user token created in 
 (``Authorization: Token <key>``). The OpenAPI description is served at /api/v1/openapi.json.
 """
 
+import re
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
@@ -64,6 +65,7 @@ def api_view(view):
         patch_cache_control(response, no_store=True, private=True)
         return response
 
+    wrapper.answers_json = True  # a refused request gets JSON too (InputHygieneMiddleware)
     return wrapper
 
 
@@ -167,7 +169,7 @@ def objectives(request):
     )
     year = request.GET.get("year")
     if year is not None:
-        if not year.isdigit() or len(year) != 4:
+        if not re.fullmatch("[0-9]{4}", year):  # isdigit() would take "²²²²"
             return error(400, "Invalid filters.", errors={"year": ["Give a four-digit year."]})
         queryset = queryset.filter(objective_set__year=int(year))
     return paginated(request, queryset, serialise_objective)

@@ -8,9 +8,10 @@ class CommitmentsConfig(AppConfig):
     verbose_name = _("NADD commitments")
 
     def ready(self):
-        from commitments import checks, signals  # noqa: F401, PLC0415
+        from commitments import checks, signals, validators  # noqa: F401, PLC0415
 
         signals.connect()
+        validators.refuse_control_characters_in_every_form()
 
 
 class AdminConfig(admin_apps.AdminConfig):

@@ -1,25 +1,57 @@
 """The updates list as CSV or Excel, streamed row by row whatever its size.
 
-Cells that a spreadsheet would run as a formula (starting with = + - @, a tab, a carriage
-return or a NUL) are prefixed with an apostrophe, so exported text stays text.
+Exported text stays text, whatever it holds (OWASP's advice on CSV injection):
+
+- A cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
+  return, after spaces or not) gets an apostrophe in front.
+- In the CSV file, so does any such character that follows something a spreadsheet may
+  split cells on: the separator is the reader's choice (Spanish and French settings use
+  ";"), so every one of , ; | tab and line breaks counts. Every text cell is quoted too;
+  numbers are not.
+- In the workbook, text cells are typed as text and numbers stay numbers.
+- Control characters, which the forms refuse but rows written before they did may hold,
+  become U+FFFD in both formats (openpyxl refuses them, some readers stop at a NUL).
 """
 
 import csv
 import datetime
+import re
 import tempfile
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 CHUNK = 2000
 
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LEADING_SPACES = " \u00a0"
+# A formula trigger after a possible cell separator (and spaces): where a spreadsheet
+# splitting on that separator would start a cell with it.
+_AFTER_A_SEPARATOR = re.compile("([,;|\t\r\n\u2028\u2029][ \u00a0]*)(?=[=+\\-@])")
+
 
 def neutralise(value):
-    """Text a spreadsheet will show, never evaluate."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """Text a spreadsheet will show, never evaluate, as one cell: control characters
+    replaced, an apostrophe before a leading formula trigger."""
+    if not isinstance(value, str):
+        return value
+    value = _CONTROLS.sub("\ufffd", value)
+    if value.startswith(FORMULA_TRIGGERS) or value.lstrip(_LEADING_SPACES).startswith(
+        FORMULA_TRIGGERS[:4]
+    ):
         return "'" + value
+    return value
+
+
+def neutralise_csv(value):
+    """``neutralise``, and an apostrophe before every formula trigger that a spreadsheet
+    splitting the cell on , ; | tab or a line break would put at the start of a cell."""
+    value = neutralise(value)
+    if isinstance(value, str):
+        return _AFTER_A_SEPARATOR.sub(r"\1'", value)
     return value
 
 
@@ -54,19 +86,29 @@ def rows(updates):
             update.pk,
             update.objective.objective_set.year,
             update.objective.number,
-            neutralise(update.objective.local_title),
+            update.objective.local_title,
             update.country.code,
-            neutralise(update.country.local_name),
-            neutralise(update.period.name),
+            update.country.local_name,
+            update.period.name,
             str(update.get_status_display()),
             str(update.get_state_display()),
-            neutralise(update.narrative),
-            neutralise("\n".join(update.evidence_links)),
-            neutralise(update.author.get_full_name() or update.author.username),
+            update.narrative,
+            "\n".join(update.evidence_links),
+            update.author.get_full_name() or update.author.username,
             _when(update.created_at),
             _when(update.updated_at),
             _when(update.published_at),
         ]
+
+
+def _xlsx_cell(sheet, value):
+    """Numbers as they are; text neutralised and typed as text, so that not even a cell
+    starting with "=" is read as a formula."""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, neutralise(value))
+    cell.data_type = "s"
+    return cell
 
 
 class _Echo:
@@ -75,13 +117,13 @@ class _Echo:
 
 
 def csv_response(updates, filename):
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_NONNUMERIC)
 
     def stream():
         yield "\ufeff"  # a byte-order mark, so spreadsheet programs read UTF-8
         yield writer.writerow(header())
         for row in rows(updates):
-            yield writer.writerow(row)
+            yield writer.writerow([neutralise_csv(cell) for cell in row])
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
@@ -94,7 +136,7 @@ def xlsx_response(updates, filename):
     sheet = workbook.create_sheet(_("Updates"))
     sheet.append(header())
     for row in rows(updates):
-        sheet.append(row)
+        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
     output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)

@@ -13,12 +13,14 @@ from commitments.models import (
     NARRATIVE_MAX_LENGTH,
     ProgressUpdate,
 )
+from commitments.validators import clean_text
 
 EVIDENCE_LINK_MAX_LENGTH = 500
 
 
 class EvidenceLinksField(forms.CharField):
-    """Web addresses, one per line; only http and https are accepted."""
+    """Web addresses, one per line; only http and https are accepted. The textarea keeps
+    line breaks (every form's text check); each link is checked as a single line."""
 
     widget = forms.Textarea(attrs={"rows": 3})
 
@@ -49,6 +51,11 @@ class EvidenceLinksField(forms.CharField):
         check = URLValidator(schemes=["http", "https"])
         errors = []
         for link in value:
+            try:
+                clean_text(link, multiline=False)  # each link is a single line
+            except ValidationError as error:
+                errors.append(error)
+                continue
             if len(link) > EVIDENCE_LINK_MAX_LENGTH:
                 errors.append(
                     ValidationError(

@@ -1,12 +1,15 @@
 """Loading a new year's objective set from a CSV file, all or nothing.
 
 The file has a header row ``number,title,theme,text`` and one objective per row. Every
-bad row is reported with its line number; if any row is bad, nothing is saved.
+bad row is reported with its line number; if any row is bad, nothing is saved. Cells are
+held to the rules of the admin's forms: no invisible control character (tab and line
+breaks only in the text), numbers in plain digits within the column's range.
 """
 
 import csv
 import datetime
 import io
+import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,10 +17,12 @@ from django.utils.translation import gettext as _
 
 from commitments import services
 from commitments.models import Objective, ObjectiveSet, ReportingPeriod
+from commitments.validators import refused_character
 
 COLUMNS = ["number", "title", "theme", "text"]
 MAX_ROWS = 100
-MAX_BYTES = 1_000_000
+MAX_BYTES = 1024 * 1024
+MAX_NUMBER = 32767  # the number column is a PostgreSQL smallint
 
 
 def _theme(value):
@@ -27,6 +32,22 @@ def _theme(value):
         if wanted in (choice.casefold(), str(label).casefold()):
             return choice
     return None
+
+
+def _invisible_characters(cells):
+    """{column: problem} for each cell holding a character no form would accept."""
+    problems = {}
+    for column, value in cells.items():
+        found = refused_character(value, multiline=column == "text")
+        if found:
+            problems[column] = _(
+                "the %(column)s has an invisible character %(character)s at position %(position)d"
+            ) % {
+                "column": column,
+                "character": f"U+{ord(found.group()):04X}",
+                "position": found.start() + 1,
+            }
+    return problems
 
 
 def parse(upload):
@@ -66,20 +87,29 @@ def parse(upload):
             )
             continue
         number, title, theme, text = (cell.strip() for cell in cells)
-        if not number.isdigit() or int(number) < 1:
-            problems.append(_("the number must be a whole number from 1"))
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        unreadable = _invisible_characters(
+            dict(zip(COLUMNS, (number, title, theme, text), strict=True))
+        )
+        problems.extend(unreadable.values())
+        if "number" in unreadable:
+            pass  # said above
+        elif not re.fullmatch("[0-9]{1,5}", number) or not 1 <= int(number) <= MAX_NUMBER:
+            problems.append(
+                _("the number must be a whole number from 1 to %(limit)d") % {"limit": MAX_NUMBER}
+            )
         elif int(number) in seen:
             problems.append(_("number %(number)s appears twice") % {"number": number})
         else:
             seen.add(int(number))
-        if not title or len(title) > 120:
+        if "title" not in unreadable and (not title or len(title) > 120):
             problems.append(_("the title must have 1 to 120 characters"))
-        if _theme(theme) is None:
+        if "theme" not in unreadable and _theme(theme) is None:
             problems.append(
                 _("unknown theme “%(theme)s” (use one of: %(themes)s)")
                 % {"theme": theme[:40], "themes": ", ".join(Objective.Theme.values)}
             )
-        if not text or len(text) > 2000:
+        if "text" not in unreadable and (not text or len(text) > 2000):
             problems.append(_("the text must have 1 to 2000 characters"))
         if problems:
             errors.append(

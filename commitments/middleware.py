@@ -15,11 +15,14 @@ from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import logout
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.core.files.uploadhandler import FileUploadHandler
 from django.db import connection
 from django.db.models import Max, Sum
-from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
@@ -28,6 +31,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
 from commitments import access, request_id
+from commitments.validators import UNSAFE_IN_A_LINE, escape_controls
 
 denials = logging.getLogger("commitments.access")
 
@@ -167,6 +171,148 @@ def declared_methods(view_func):
     return None
 
 
+def accepts_files(max_bytes):
+    """Declare that a view takes uploaded files, each at most ``max_bytes`` long.
+
+    Any other view takes none: InputHygieneMiddleware refuses a file part sent to it
+    before a byte of it is written anywhere. The mark survives the decorators that
+    wrap the view (functools.wraps copies it), the admin's admin_view included.
+    """
+
+    def mark(view):
+        view.accepts_files = max_bytes
+        return view
+
+    return mark
+
+
+def accepted_file_size(view_func):
+    """The largest file ``view_func`` declares it takes (``accepts_files``), or 0."""
+    func = view_func
+    for _layer in range(10):
+        if getattr(func, "accepts_files", None):
+            return func.accepts_files
+        func = getattr(func, "__wrapped__", None)
+        if func is None:
+            break
+    return 0
+
+
+class UploadRefused(MultiPartParserError, SuspiciousOperation):
+    """A file part the view does not take, or one larger than it takes.
+
+    A MultiPartParserError, so that Django marks the body as unreadable rather than
+    parsing it again; a SuspiciousOperation, so that wherever it is raised the answer is
+    a 400, never a 500.
+    """
+
+
+class DeclaredUploadHandler(FileUploadHandler):
+    """First of ``FILE_UPLOAD_HANDLERS``: file data reaches the handlers after it (memory,
+    then a temporary file) only for a view that declared it takes files, and only up
+    to the size it declared. Bytes are counted as they arrive, so a body of unknown
+    length is stopped at the limit too. Without a declaration (``request.accepts_files``
+    is set by InputHygieneMiddleware), no file is taken at all."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.limit = getattr(request, "accepts_files", 0)
+        self.received = 0
+
+    def new_file(self, *args, **kwargs):
+        if not self.limit:
+            raise UploadRefused(_("This form does not take files."))
+        self.received = 0
+        super().new_file(*args, **kwargs)
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            raise UploadRefused(
+                _("The file is larger than %(size)s, the most this form takes.")
+                % {"size": filesizeformat(self.limit)}
+            )
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the handlers after this one make the file
+
+
+class InputHygieneMiddleware:
+    """What a request may carry before any view, form or query sees it.
+
+    - Header values: control characters (tab included) are written as escapes
+      (``\\x00``). They are not valid HTTP, but the development server passes them on,
+      and they would reach the session lookup (the cookie), django-axes' record of a
+      sign-in (User-Agent, Accept) and the logs. A cookie whose value decodes to one is
+      dropped.
+    - The path may hold no control character nor bidi control, the query string no NUL
+      byte (PostgreSQL refuses NUL in any query): 400 before the view runs. Form fields
+      are checked by the forms themselves, which say what is wrong and keep what was
+      typed (``validators.refuse_control_characters_in_every_form``).
+    - The body: at most ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes of fields, plus, for a view
+      declared with ``accepts_files``, files up to the size it declared. A larger
+      Content-Length answers 400 unread; a file part sent to any other view answers 400
+      before anything is written (DeclaredUploadHandler). The body is read here, before
+      the CSRF check reads it, so nothing earlier can spool a file.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for key, value in list(request.META.items()):
+            if key.startswith("HTTP_") and isinstance(value, str):
+                request.META[key] = escape_controls(value)
+        # A quoted cookie value may still decode to one ("\\000" is NUL): such a cookie
+        # is ignored, as if it had not been sent.
+        for name, value in list(request.COOKIES.items()):
+            if UNSAFE_IN_A_LINE.search(name + value):
+                del request.COOKIES[name]
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if UNSAFE_IN_A_LINE.search(request.path):
+            return bad_request(request, view_func, _("The address contains a control character."))
+        if any("\0" in key or "\0" in value for key, value in _items(request.GET)):
+            return bad_request(request, view_func, _("The address contains a NUL character."))
+        if request.method != "POST":
+            return None
+        request.accepts_files = accepted_file_size(view_func)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return bad_request(request, view_func, _("The request's length is not a number."))
+        if limit is not None and length > limit + request.accepts_files:
+            return bad_request(
+                request,
+                view_func,
+                _("What was sent is larger than %(size)s, the most this form takes.")
+                % {"size": filesizeformat(limit + request.accepts_files)},
+            )
+        try:
+            request.POST  # noqa: B018 - parsed now, with the handlers above, and kept
+        except UploadRefused as refusal:
+            return bad_request(request, view_func, str(refusal))
+        except (MultiPartParserError, UnreadablePostError):
+            return bad_request(request, view_func, _("The form that was sent could not be read."))
+        return None
+
+
+def _items(query):
+    for key, values in query.lists():
+        for value in values:
+            yield key, value
+
+
+def bad_request(request, view_func, reason):
+    """400, with the reason: as JSON for the API, otherwise the site's error page."""
+    if getattr(view_func, "answers_json", False):
+        return JsonResponse({"detail": reason}, status=400)
+    return render(request, "400.html", {"reason": reason}, status=400)
+
+
 class SessionTimeoutMiddleware:
     """End a session after 30 minutes idle, or 12 hours after sign-in whatever happens."""
 
@@ -277,6 +423,15 @@ def client_ip(request):
         except ValueError:
             continue
     return None
+
+
+def axes_username(request, credentials):
+    """The username django-axes counts a failure against (``AXES_USERNAME_CALLABLE``):
+    the one typed, with control characters escaped and cut to axes' column, so that a
+    username with a NUL byte is counted like any other instead of failing to be saved."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    username = credentials.get(field) if credentials else request.POST.get(field)
+    return None if username is None else escape_controls(username)[:255]
 
 
 RATE_COUNT = """

@@ -1,9 +1,12 @@
-"""The id of the request being served, for log records and the X-Request-ID header."""
+"""The id of the request being served, for log records and the X-Request-ID header; and
+the log format that keeps every record on one line."""
 
 import contextvars
 import logging
 import re
 import secrets
+
+from commitments.validators import escape_controls
 
 _current = contextvars.ContextVar("request_id", default="-")
 # A proxy's id is kept only when it looks like one: no spaces, no CR/LF, bounded length.
@@ -40,3 +43,14 @@ class RequestIDLogFilter(logging.Filter):
         request = getattr(record, "request", None)
         record.request_id = getattr(request, "request_id", None) or _current.get()
         return True
+
+
+class OneLineFormatter(logging.Formatter):
+    """Every record on exactly one line, whoever logged it (our code, Django's request
+    and security loggers, libraries): CR, LF and other control characters in the
+    message, the exception or the stack are written as escapes (``\\r\\n``), so that
+    no value from a request (a path, a username, a header) can start a forged line.
+    A traceback reads as one line too, its line breaks shown as ``\\n``."""
+
+    def format(self, record):
+        return escape_controls(super().format(record))

@@ -12,14 +12,15 @@ from commitments.mfa import has_device
 from commitments.middleware import AUTH_AT, ENROLLED, REAUTH_AT, SEEN_AT, client_ip
 from commitments.models import AuditEntry
 from commitments.sessions import end_sessions_of
+from commitments.validators import escape_controls, refused_character
 
 logger = logging.getLogger("commitments.auth")
 
 
 def escape_for_log(value, limit=150):
-    """A user-supplied string made safe for one log line: CR, LF and other controls escaped."""
-    text = str(value)[:limit]
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
+    """A user-supplied string made safe for one log line: CR, LF and other controls
+    escaped, at most ``limit`` characters once escaped."""
+    return escape_controls(value)[:limit]
 
 
 def _request_id(request):
@@ -49,8 +50,14 @@ def on_logged_in(sender, request, user, **kwargs):
 
 def on_login_failed(sender, credentials, request=None, **kwargs):
     # Django has already masked the password in ``credentials``; only the username is kept.
-    username = escape_for_log(credentials.get("username", ""))
-    user = get_user_model().objects.filter(username=credentials.get("username")).first()
+    raw = str(credentials.get("username", ""))
+    username = escape_for_log(raw)
+    # No account has a control character in its name (and PostgreSQL refuses NUL).
+    user = (
+        None
+        if refused_character(raw, multiline=False)
+        else get_user_model().objects.filter(username=raw).first()
+    )
     AuditEntry.objects.create(
         actor=None,
         action="auth.login_failed",

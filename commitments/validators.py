@@ -1,8 +1,10 @@
-"""Password rules beyond Django's own: no words an attacker would try first on this site, no
+"""What users may type: text without invisible control characters, in every form, and
+passwords beyond Django's own rules: no words an attacker would try first on this site, no
 short pattern repeated to reach the length, and not the user's own names strung together."""
 
 import re
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -168,3 +170,97 @@ def _not_covered(text, words):
             if text.endswith(word, 0, end):
                 best[end] = min(best[end], best[end - len(word)])
     return best[-1]
+
+
+# --- Text: no invisible control characters -----------------------------------------------
+
+# C0 and C1 control characters and DEL. PostgreSQL refuses NUL outright, openpyxl refuses
+# the others in a workbook, and a terminal or a log reader may act on them. Tab, line
+# feed and carriage return are text in a textarea; a single line has no use for them.
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_LINE_BREAKS = "\t\n\r\u2028\u2029"
+# Bidirectional embeddings, overrides and isolates change the order a line is read in
+# without changing the text ("Trojan Source": "\u202etxt.exe" reads "exe.txt").
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+
+REFUSED_IN_MULTI_LINE = re.compile(f"[{_CONTROLS}]")
+REFUSED_IN_SINGLE_LINE = re.compile(f"[{_CONTROLS}{_LINE_BREAKS}{_BIDI_CONTROLS}]")
+# What must never reach a log line or a stored header: every control character (line
+# breaks included) and the bidi controls.
+UNSAFE_IN_A_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI_CONTROLS}]")
+
+
+def refused_character(text, *, multiline):
+    """The first character ``text`` may not contain, as a regex match, or None."""
+    return (REFUSED_IN_MULTI_LINE if multiline else REFUSED_IN_SINGLE_LINE).search(text)
+
+
+def clean_text(text, *, multiline):
+    """``text`` with its line breaks made LF (multi-line text), or a ValidationError that
+    names the first invisible character it may not contain and where it is."""
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    found = refused_character(text, multiline=multiline)
+    if found is None:
+        return text
+    character = found.group()
+    params = {"character": f"U+{ord(character):04X}", "position": found.start() + 1}
+    if re.match(f"[{_BIDI_CONTROLS}]", character):
+        raise ValidationError(
+            gettext_lazy(
+                "Remove the invisible character %(character)s at position %(position)d: it "
+                "changes the direction the text is read in."
+            ),
+            code="bidi_control",
+            params=params,
+        )
+    if character in _LINE_BREAKS:
+        raise ValidationError(
+            gettext_lazy(
+                "Remove the line break or tab at position %(position)d: this field is a "
+                "single line."
+            ),
+            code="line_break",
+            params=params,
+        )
+    raise ValidationError(
+        gettext_lazy(
+            "Remove the invisible control character %(character)s at position "
+            "%(position)d: it cannot be saved."
+        ),
+        code="control_character",
+        params=params,
+    )
+
+
+def escape_controls(text):
+    """``text`` on one line: control characters, line breaks and bidi controls written
+    as escapes (``\\r``, ``\\n``, ``\\x00``, ``\\u202e``), everything else as it is."""
+    return UNSAFE_IN_A_LINE.sub(
+        lambda match: match.group().encode("unicode_escape").decode("ascii"), str(text)
+    )
+
+
+def refuse_control_characters_in_every_form():
+    """Make every text field of every form refuse invisible control characters.
+
+    Django's CharField refuses NUL and nothing else; this covers the application's forms,
+    the admin's, Django's own (users, passwords) and the libraries' (filters, OTP devices)
+    alike, whenever they were built: the check runs when a field turns what was sent into
+    text. A textarea keeps tab and line breaks (CRLF and CR become LF); a single line keeps
+    none of them, nor bidi controls. A field that checks its text itself sets
+    ``control_characters_allowed`` (the sign-in form: a username no account can have is a
+    failed sign-in, not a form error). Called once, from CommitmentsConfig.ready().
+    """
+    to_python = forms.CharField.to_python
+    if getattr(to_python, "refuses_control_characters", False):
+        return
+
+    def checked_to_python(field, value):
+        text = to_python(field, value)
+        if not isinstance(text, str) or getattr(field, "control_characters_allowed", False):
+            return text
+        return clean_text(text, multiline=isinstance(field.widget, forms.Textarea))
+
+    checked_to_python.refuses_control_characters = True
+    forms.CharField.to_python = checked_to_python

@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "commitments.middleware.SecurityHeadersMiddleware",
     "commitments.middleware.AllowedMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session (cookie) and the CSRF check (body): see its docstring.
+    "commitments.middleware.InputHygieneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -355,6 +357,8 @@ AXES_LOCKOUT_CALLABLE = "commitments.middleware.sign_in_locked"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "token"]
+# The username as typed, control characters escaped: a NUL byte is counted, not a crash.
+AXES_USERNAME_CALLABLE = "commitments.middleware.axes_username"
 
 # How many reverse proxies (that append to X-Forwarded-For) stand in front of the app;
 # the client's address for rate limits and lockouts is read accordingly.
@@ -397,6 +401,14 @@ RATE_LIMITS = {
 # Limits on what one request may carry (Django's defaults, written down on purpose).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# Files: only views declared with @accepts_files(max_bytes) take any, each up to the size
+# they declare; the first handler refuses the rest before the others keep a byte
+# (commitments/middleware.py: InputHygieneMiddleware, DeclaredUploadHandler).
+FILE_UPLOAD_HANDLERS = [
+    "commitments.middleware.DeclaredUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # E-mail (reminders). The console backend prints messages in development; production
 # sends through SMTP configured from the environment.
@@ -430,7 +442,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "commitments.request_id.RequestIDLogFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+        # One line per record, whatever a request put in it (CR/LF escaped).
+        "plain": {
+            "()": "commitments.request_id.OneLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        }
     },
     "handlers": {
         "console": {
@@ -440,6 +456,13 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # axes reports every sign-in at INFO; our own audit entries already record them.
-    "loggers": {"pgserver": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        # axes reports every sign-in at INFO; our own audit entries already record them.
+        "pgserver": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # Django's own handlers (a console one in development, runserver's request lines)
+        # would write records with their own formats: everything goes through ours.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -11,7 +11,8 @@ MIDDLEWARE = ["nadd.urls_bench.QueryCountMiddleware", *MIDDLEWARE]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"line": {"()": "commitments.request_id.OneLineFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 # The benchmark posts an update in every round (hundreds an hour from one account): it

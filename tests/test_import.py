@@ -78,8 +78,8 @@ def test_every_bad_row_is_reported_and_nothing_is_saved(login, cast):
     text = response.text
     assert "Nothing was imported: 4 problems were found." in text
     assert (
-        "Line 3: the number must be a whole number from 1; the title must have 1 to 120 "
-        "characters; unknown theme" in text
+        "Line 3: the number must be a whole number from 1 to 32767; the title must have 1 to "
+        "120 characters; unknown theme" in text
     )
     assert "Line 4: number 1 appears twice." in text
     assert "Line 5: expected 4 columns, found 2." in text
@@ -87,6 +87,47 @@ def test_every_bad_row_is_reported_and_nothing_is_saved(login, cast):
     assert not ObjectiveSet.objects.filter(year=2025).exists()
     assert Objective.objects.count() == before
     assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("²,Title,firearms,Text", "the number must be a whole number from 1 to 32767"),
+        ("١,Title,firearms,Text", "the number must be a whole number from 1 to 32767"),
+        ("99999999999999999999,Title,firearms,Text", "the number must be a whole number from"),
+        ("32768,Title,firearms,Text", "the number must be a whole number from 1 to 32767"),
+        ("1\x00,Title,firearms,Text", "the number has an invisible character U+0000 at position 2"),
+        ("1,Ti\x00tle,firearms,Text", "the title has an invisible character U+0000 at position 3"),
+        ("1,\u202eTitle,firearms,Text", "the title has an invisible character U+202E"),
+        ("1,Title,fire\x01arms,Text", "the theme has an invisible character U+0001"),
+        ('1,Title,firearms,"Te\x1bxt"', "the text has an invisible character U+001B at position 3"),
+    ],
+)
+def test_forged_cells_are_reported_and_nothing_is_saved(login, cast, row, message):
+    response = post(login(cast.dave), f"number,title,theme,text\n{row}\n")
+    assert response.status_code == 400
+    assert f"Line 2: {message}" in response.text
+    assert not ObjectiveSet.objects.filter(year=2025).exists()
+
+
+def test_the_text_keeps_its_line_breaks_and_tabs(login, cast):
+    content = 'number,title,theme,text\r\n1,Title,firearms,"First\r\n\tsecond"\r\n'
+    assert post(login(cast.dave), content).status_code == 302
+    assert Objective.objects.get(objective_set__year=2025).text == "First\n\tsecond"
+
+
+def test_a_file_over_the_size_limit_is_refused_with_a_message(login, cast, settings):
+    client = login(cast.dave)
+    rows = GOOD + "".join(f"{n},Title {n},firearms,{'x' * 1990}\n" for n in range(3, 100))
+    assert post(client, rows).status_code == 302  # 200 kB: fine
+    padding = "#" * (imports.MAX_BYTES + 1)  # counted as it arrives, stopped past 1 MB
+    response = post(client, GOOD + padding, year=2026)
+    assert response.status_code == 400
+    assert "The file is larger than 1.0\xa0MB, the most this form takes." in response.text
+    response = post(client, GOOD + "#" * (5 * 1024 * 1024), year=2026)  # refused unread
+    assert response.status_code == 400
+    assert "What was sent is larger than" in response.text
+    assert not ObjectiveSet.objects.filter(year=2026).exists()
 
 
 @pytest.mark.parametrize(

@@ -5,16 +5,18 @@ import io
 import logging
 import re
 from contextlib import contextmanager
+from urllib.parse import quote
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, ProgrammingError, connection, transaction
 from django.db.models import F
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from commitments import services
 from commitments.checks import check_audit_table_rights
+from commitments.middleware import log_denial
 from commitments.models import AuditEntry, Comment, ProgressUpdate
 from tests.conftest import PASSWORD
 
@@ -59,6 +61,43 @@ def test_s29_cr_lf_in_a_username_cannot_forge_log_lines(cast, caplog):
     assert entry.target_repr.startswith("mallory\\r\\n2026")
     [record] = [r for r in caplog.records if r.name == "commitments.auth"]
     assert "\n" not in record.getMessage() and "\r" not in record.getMessage()
+
+
+FORGED = "2026-01-01 00:00:00,000 WARNING commitments.access [0] access granted user_id=1"
+
+
+@pytest.fixture
+def log_output():
+    """What the configured console handler writes, with its real formatter and filter."""
+    [handler] = [h for h in logging.getLogger().handlers if h.name == "console"]
+    output = io.StringIO()
+    previous = handler.setStream(output)
+    yield output
+    handler.setStream(previous)
+
+
+def test_s29_cr_lf_in_a_path_cannot_forge_a_log_line(login, cast, log_output):
+    login(cast.alice).get("/countries/ca%0d%0a" + quote(FORGED) + "/")
+    # A view's denial log, given such a path (were it to reach one).
+    request = RequestFactory().get("/updates/1/%0d%0a" + quote(FORGED))
+    request.user = cast.alice
+    log_denial(request, status=404, reason="not found\r\n" + FORGED)
+    lines = log_output.getvalue().splitlines()
+    assert len([line for line in lines if "access granted" in line]) >= 2
+    for line in lines:
+        assert not line.startswith(FORGED[:19]), line  # no line of the forger's
+        assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+ \[", line), line
+    assert "ca\\r\\n2026-01-01 00:00:00,000 WARNING" in log_output.getvalue()
+
+
+def test_s29_a_traceback_is_one_line_too(log_output):
+    try:
+        raise ValueError("bad value\r\n" + FORGED)
+    except ValueError:
+        logging.getLogger("django.request").exception("Internal Server Error: /x")
+    [line] = log_output.getvalue().splitlines()
+    assert "Traceback (most recent call last):\\n" in line
+    assert "ValueError: bad value\\r\\n2026-01-01" in line
 
 
 def test_s29_password_and_mfa_changes_are_recorded(client, cast):

@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.conf import settings as django_settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.hashers import MD5PasswordHasher, check_password, make_password
@@ -23,6 +24,7 @@ from hypothesis import example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from commitments.models import AuditEntry
 from commitments.sessions import SessionStore, UserSession
 from commitments.validators import CONTEXT_WORDS, _squash
 from tests import test_permissions
@@ -381,6 +383,59 @@ def test_s9_an_ipv6_sprayer_cannot_escape_by_changing_address_within_its_network
             assert sign_in(browser(f"2001:db8:0:1::{n + 1:x}"), "ghost", WRONG).status_code == 200
         assert sign_in(browser("2001:db8:0:1:ffff::9"), "bob", PASSWORD).status_code == 429
         assert sign_in(browser("2001:db8:0:2::1"), "bob", PASSWORD).status_code == 302
+
+
+WRONG = "Please enter a correct username and password"
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"HTTP_USER_AGENT": "Mozilla/5.0\x00\x01\r\nX-Forged: 1"},
+        {"HTTP_X_FORWARDED_FOR": "203.0.113.7\x00, \x1b[31m"},
+        {"HTTP_ACCEPT": "text/html\x00"},
+    ],
+    ids=["user-agent", "x-forwarded-for", "accept"],
+)
+def test_s9_control_characters_in_headers_never_spare_a_failed_sign_in(cast, forged, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    with time_machine.travel(START, tick=False):
+        for _ in range(10):
+            response = sign_in(Client(), "alice", "wrong password, try again", **forged)
+            assert response.status_code in {200, 429}
+        assert WRONG in sign_in(Client(), "bob", "wrong password", **forged).text
+        # Every one was counted: alice is locked out, the header or not.
+        assert sign_in(Client(), "alice", PASSWORD, **forged).status_code == 429
+        assert sign_in(Client(), "alice", PASSWORD).status_code == 429
+    for attempt in AccessAttempt.objects.all():
+        assert "\x00" not in attempt.user_agent + attempt.http_accept + attempt.username
+    assert AuditEntry.objects.filter(action="auth.login_failed").count() >= 11
+
+
+@pytest.mark.parametrize(
+    "username", ["alice\x00", "\x00", "ali\x01ce", "alice\r\nforged", "\u202ealice"]
+)
+def test_s9_a_username_with_control_characters_is_a_counted_failed_sign_in(
+    cast, username, settings
+):
+    limit = dict((tuple(p), n) for p, n in settings.SIGN_IN_LOCKOUTS)[("ip_address", "username")]
+    with time_machine.travel(START, tick=False):
+        for _ in range(limit - 1):
+            response = sign_in(Client(), username, PASSWORD)
+            assert response.status_code == 200
+            assert WRONG in response.text  # the answer to any wrong username or password
+        assert sign_in(Client(), username, PASSWORD).status_code == 429  # the last allowed
+    attempt = AccessAttempt.objects.get()
+    assert attempt.failures_since_start == limit
+    assert attempt.username == username.encode("unicode_escape").decode()
+    entry = AuditEntry.objects.filter(action="auth.login_failed").first()
+    assert entry.target_repr == attempt.username and entry.target_id == ""
+
+
+def test_s9_a_password_with_control_characters_is_a_wrong_password(cast):
+    response = sign_in(Client(), "alice", "\x00\x01" + PASSWORD)
+    assert WRONG in response.text
+    assert AccessAttempt.objects.get().username == "alice"
 
 
 # --- S10: enumeration ----------------------------------------------------------------------

@@ -233,7 +233,9 @@ def test_s26_the_update_form_never_fails_and_saves_only_valid_input(
     else:
         assert counts() == (before[0] + 1, before[1] + 1)
         saved = ProgressUpdate.objects.order_by("-pk").first()
-        assert saved.narrative == body["narrative"].strip()
+        # Stored as typed, its line breaks made LF (a textarea sends CRLF).
+        typed = body["narrative"].strip()
+        assert saved.narrative == typed.replace("\r\n", "\n").replace("\r", "\n")
         assert saved.status == body["status"]
         assert saved.period_id == int(body["period"])
         assert saved.country.code == "CA"
@@ -349,3 +351,189 @@ def test_s27_the_real_limit_is_sixty_an_hour():
     from nadd import settings  # the module: this file's fixture lifts the limit for fuzzing
 
     assert settings.RATE_LIMITS["update_create"] == (60, 3600, "user")
+
+
+# --- Control characters: refused in every form, with a message --------------------------------
+
+CONTROL_MESSAGE = "Remove the invisible control character U+0001 at position 9"
+
+
+def test_a_narrative_with_a_control_character_is_refused_with_a_message(login, cast, objective, q1):
+    response = login(cast.alice).post(
+        reverse("update_create", args=[objective.pk]),
+        {"period": q1.pk, "status": "on_track", "narrative": "Progress\x01 made"},
+    )
+    assert response.status_code == 200
+    assert CONTROL_MESSAGE in response.text
+    assert "Progress" in response.text  # what was typed is kept
+    assert counts() == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["https://e.org/\x00", "https://e.org/a\x01b", "https://e.org/\u202e"],
+    ids=["nul", "control", "bidi"],
+)
+def test_an_evidence_link_with_an_invisible_character_is_a_form_error(
+    login, cast, objective, q1, link
+):
+    response = login(cast.alice).post(
+        reverse("update_create", args=[objective.pk]),
+        {"period": q1.pk, "status": "on_track", "narrative": "n", "evidence_links": link},
+    )
+    assert response.status_code == 200
+    assert "Remove the invisible" in response.text
+    assert counts() == (0, 0)
+
+
+def test_multi_line_text_keeps_tabs_and_line_breaks_and_bidi_marks(login, cast, objective, q1):
+    narrative = "First line\r\n\tindented\rthird \u202ereversed\u202c line"
+    response = login(cast.alice).post(
+        reverse("update_create", args=[objective.pk]),
+        {"period": q1.pk, "status": "on_track", "narrative": narrative},
+    )
+    assert response.status_code == 302
+    saved = ProgressUpdate.objects.get().narrative
+    assert saved == "First line\n\tindented\nthird \u202ereversed\u202c line"  # CRLF, CR: LF
+
+
+def test_comments_and_return_reasons_refuse_control_characters(login, cast, make_update):
+    draft = make_update(author=cast.alice, state="draft")
+    client = login(cast.alice)
+    response = client.post(reverse("update_comment", args=[draft.pk]), {"body": "A comment\x1b"})
+    assert response.status_code == 400
+    assert "Remove the invisible control character U+001B" in response.text
+    submitted = make_update(author=cast.alice, state="submitted")
+    response = login(cast.carol).post(
+        reverse("update_return", args=[submitted.pk]),
+        {"reason": "Add the figures\x07", "version": submitted.version},
+    )
+    assert response.status_code == 400
+    assert "U+0007" in response.text
+    submitted.refresh_from_db()
+    assert submitted.state == "submitted"
+    assert not submitted.comments.exists() and not draft.comments.exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "value", "message"),
+    [
+        ("/admin/commitments/country/{country}/change/", "name", "Cana\x01da", "U+0001"),
+        ("/admin/commitments/meeting/{meeting}/change/", "summary", "Held\x00 online", "U+0000"),
+        (
+            "/admin/commitments/objective/{objective}/change/",
+            "title",
+            "\u202eOverdoses",
+            "changes the direction the text is read in",
+        ),
+        ("/admin/commitments/objective/{objective}/change/", "title", "Two\nlines", "single line"),
+        ("/admin/auth/user/{user}/change/", "first_name", "Bob\x7f", "U+007F"),
+        ("/admin/commitments/reportingperiod/{period}/change/", "name", "2024 Q1\x9b", "U+009B"),
+    ],
+)
+def test_the_admin_forms_refuse_control_characters_and_save_nothing(
+    login, cast, objective, q1, path, field, value, message
+):
+    from commitments.models import Country, Meeting
+
+    client = login(cast.dave)
+    url = path.format(
+        country=Country.objects.get(code="CA").pk,
+        meeting=Meeting.objects.get(ordinal=7).pk,
+        objective=objective.pk,
+        user=cast.bob.pk,
+        period=q1.pk,
+    )
+    data = {**form_fields(client.get(url).text), field: value}
+    before = AuditEntry.objects.count()
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert message in response.text
+    assert AuditEntry.objects.count() == before  # nothing saved, nothing audited
+
+
+def form_fields(html):
+    from tests.test_security_fuzz import form_data
+
+    return form_data(html)[0]
+
+
+# --- Uploads: only declared views take files, and only up to their size ----------------------
+
+
+@pytest.fixture
+def spooled(monkeypatch):
+    """Every file an upload handler started to keep, in memory or in a temporary file."""
+    from django.core.files import uploadhandler
+
+    started = []
+    for handler in (
+        uploadhandler.MemoryFileUploadHandler,
+        uploadhandler.TemporaryFileUploadHandler,
+    ):
+        original = handler.new_file
+
+        def new_file(self, *args, _original=original, **kwargs):
+            started.append(type(self).__name__)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(handler, "new_file", new_file)
+    return started
+
+
+def multipart_with_a_file(size, fields=None):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {**(fields or {}), "file": SimpleUploadedFile("big.bin", b"x" * size)}
+
+
+@pytest.mark.parametrize("name", ["login", "set_language"])
+@pytest.mark.parametrize("size", [5 * 1024 * 1024, 10 * 1024], ids=["5MB", "10kB"])
+def test_anonymous_files_sent_to_a_form_that_takes_none_are_refused_unwritten(
+    cast, spooled, name, size
+):
+    data = multipart_with_a_file(size, {"username": "alice", "password": "x", "language": "fr"})
+    response = Client().post(reverse(name), data)
+    assert response.status_code == 400
+    assert spooled == []
+
+
+def test_a_body_declared_larger_than_the_limit_is_refused_before_it_is_read(cast):
+    # The body is three bytes: reading more than that would fail the test client.
+    response = Client().post(
+        reverse("login"),
+        data=b"a=b",
+        content_type="application/x-www-form-urlencoded",
+        CONTENT_LENGTH=str(200 * 1024 * 1024),
+    )
+    assert response.status_code == 400
+    assert "larger than" in response.text
+
+
+def test_file_data_is_counted_as_it_arrives_and_stopped_at_the_limit(rf):
+    """A body of unknown length (chunked) is not measured by its Content-Length: the first
+    upload handler counts the bytes and stops at the declared size."""
+    import io
+
+    from django.core.files import uploadhandler
+    from django.http.multipartparser import MultiPartParser
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    from commitments.middleware import DeclaredUploadHandler, UploadRefused
+
+    body = encode_multipart(BOUNDARY, multipart_with_a_file(2 * 1024 * 1024))
+    stream = io.BytesIO(body)
+    request = rf.post("/")
+    request.accepts_files = 1024 * 1024
+    handlers = [
+        DeclaredUploadHandler(request),
+        uploadhandler.MemoryFileUploadHandler(request),
+        uploadhandler.TemporaryFileUploadHandler(request),
+    ]
+    meta = {"CONTENT_TYPE": MULTIPART_CONTENT, "CONTENT_LENGTH": str(len(body))}
+    with pytest.raises(UploadRefused, match="larger than"):
+        MultiPartParser(meta, stream, handlers).parse()
+    assert stream.tell() < len(body)  # the rest was never read
+    request.accepts_files = 0
+    with pytest.raises(UploadRefused, match="does not take files"):
+        MultiPartParser(meta, io.BytesIO(body), [DeclaredUploadHandler(request)]).parse()
