@@ -9,17 +9,14 @@ from functools import wraps
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import JsonResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
-from commitments import access
+from commitments import access, api_schema
+from commitments.api_schema import COUNTRIES, OBJECTIVES, PAGE_SIZE, UPDATES
 from commitments.filters import ProgressUpdateFilter
 from commitments.models import ApiToken, Country, Objective, ProgressUpdate
-
-PAGE_SIZE = 50
-FILTERS = ["country", "objective", "status", "period", "author", "q"]
 
 
 def error(status, message, **extra):
@@ -69,7 +66,7 @@ def api_view(view):
     return wrapper
 
 
-def paginated(request, queryset, serialise):
+def paginated(request, queryset, shape):
     try:
         page = Paginator(queryset, PAGE_SIZE).page(request.GET.get("page", 1))
     except PageNotAnInteger:
@@ -90,57 +87,9 @@ def paginated(request, queryset, serialise):
             "pages": page.paginator.num_pages,
             "next": link(page.next_page_number()) if page.has_next() else None,
             "previous": link(page.previous_page_number()) if page.has_previous() else None,
-            "results": [serialise(request, item) for item in page.object_list],
+            "results": [shape.serialise(request, item) for item in page.object_list],
         }
     )
-
-
-def _iso(value):
-    return value.isoformat() if value else None
-
-
-def serialise_update(request, update):
-    return {
-        "id": update.pk,
-        "url": request.build_absolute_uri(update.get_absolute_url()),
-        "objective": {
-            "id": update.objective_id,
-            "year": update.objective.objective_set.year,
-            "number": update.objective.number,
-            "title": update.objective.title,
-        },
-        "country": {"code": update.country.code, "name": update.country.name},
-        "period": {
-            "id": update.period_id,
-            "name": update.period.name,
-            "starts_on": _iso(update.period.starts_on),
-            "ends_on": _iso(update.period.ends_on),
-        },
-        "status": update.status,
-        "narrative": update.narrative,
-        "evidence_links": list(update.evidence_links),
-        "author": update.author.get_full_name() or update.author.username,
-        "created_at": _iso(update.created_at),
-        "updated_at": _iso(update.updated_at),
-        "published_at": _iso(update.published_at),
-    }
-
-
-def serialise_objective(request, objective):
-    return {
-        "id": objective.pk,
-        "year": objective.objective_set.year,
-        "number": objective.number,
-        "title": objective.title,
-        "text": objective.text,
-        "theme": objective.theme,
-        "active": objective.is_active,
-        "adopted_at": objective.objective_set.adopted_at.name,
-    }
-
-
-def serialise_country(request, country):
-    return {"code": country.code, "name": country.name, "membership": country.membership}
 
 
 @api_view
@@ -150,7 +99,7 @@ def updates(request):
         .newest_first()
         .select_related("objective__objective_set", "country", "period", "author")
     )
-    unknown = set(request.GET) - {*FILTERS, "page"}
+    unknown = set(request.GET) - UPDATES.accepted
     if unknown:
         return error(400, "Unknown parameters.", errors={name: ["Unknown."] for name in unknown})
     empty = [name for name, value in request.GET.items() if not value.strip()]
@@ -159,7 +108,7 @@ def updates(request):
     filterset = ProgressUpdateFilter(request.GET, queryset=queryset, request=request)
     if not filterset.is_valid():
         return error(400, "Invalid filters.", errors=filterset.errors.get_json_data())
-    return paginated(request, filterset.qs, serialise_update)
+    return paginated(request, filterset.qs, UPDATES.shape)
 
 
 @api_view
@@ -172,238 +121,14 @@ def objectives(request):
         if not re.fullmatch("[0-9]{4}", year):  # isdigit() would take "²²²²"
             return error(400, "Invalid filters.", errors={"year": ["Give a four-digit year."]})
         queryset = queryset.filter(objective_set__year=int(year))
-    return paginated(request, queryset, serialise_objective)
+    return paginated(request, queryset, OBJECTIVES.shape)
 
 
 @api_view
 def countries(request):
-    return paginated(request, Country.objects.order_by("code"), serialise_country)
+    return paginated(request, Country.objects.order_by("code"), COUNTRIES.shape)
 
 
 @api_view
 def openapi(request):
-    return JsonResponse(openapi_schema(request.build_absolute_uri(reverse("api_updates"))))
-
-
-def _page_of(item):
-    return {
-        "type": "object",
-        "required": ["count", "page", "pages", "next", "previous", "results"],
-        "additionalProperties": False,
-        "properties": {
-            "count": {"type": "integer", "minimum": 0},
-            "page": {"type": "integer", "minimum": 1},
-            "pages": {"type": "integer", "minimum": 1},
-            "next": {"type": ["string", "null"]},
-            "previous": {"type": ["string", "null"]},
-            "results": {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
-        },
-    }
-
-
-def _responses(item):
-    problem = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    return {
-        "200": {
-            "description": "A page of results.",
-            "content": {"application/json": {"schema": _page_of(item)}},
-        },
-        "400": {"description": "Invalid parameters.", "content": problem},
-        "401": {"description": "No valid session or token.", "content": problem},
-        "403": {"description": "The account has no role.", "content": problem},
-        "404": {"description": "No such page.", "content": problem},
-    }
-
-
-PAGE_PARAMETER = {
-    "name": "page",
-    "in": "query",
-    "schema": {"type": "integer", "minimum": 1},
-    "description": "Page number (50 results a page).",
-}
-
-
-def openapi_schema(updates_url=None):
-    """The OpenAPI 3.1 description of the feed."""
-    text = {"type": "string"}
-    nullable_datetime = {"type": ["string", "null"], "format": "date-time"}
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "NADD Commitment Tracker feed",
-            "version": "1",
-            "description": "Published progress updates on the cooperation objectives of the "
-            "North American Drug Dialogue, with the objectives and countries they refer to.",
-        },
-        "servers": [{"url": "/"}],
-        "security": [{"token": []}, {"session": []}],
-        "paths": {
-            "/api/v1/updates/": {
-                "get": {
-                    "operationId": "listUpdates",
-                    "summary": "Published progress updates, newest first.",
-                    "parameters": [
-                        PAGE_PARAMETER,
-                        {
-                            "name": "country",
-                            "in": "query",
-                            "schema": {"type": "string"},
-                            "description": "ISO code, e.g. MX.",
-                        },
-                        {"name": "objective", "in": "query", "schema": {"type": "integer"}},
-                        {
-                            "name": "status",
-                            "in": "query",
-                            "schema": {
-                                "type": "string",
-                                "enum": list(ProgressUpdate.Status.values),
-                            },
-                        },
-                        {"name": "period", "in": "query", "schema": {"type": "integer"}},
-                        {
-                            "name": "author",
-                            "in": "query",
-                            "schema": {"type": "string"},
-                            "description": "Username of the author.",
-                        },
-                        {
-                            "name": "q",
-                            "in": "query",
-                            "schema": {"type": "string", "maxLength": 200},
-                            "description": "Full-text search of the narratives.",
-                        },
-                    ],
-                    "responses": _responses("Update"),
-                }
-            },
-            "/api/v1/objectives/": {
-                "get": {
-                    "operationId": "listObjectives",
-                    "summary": "Objectives, newest set first.",
-                    "parameters": [
-                        PAGE_PARAMETER,
-                        {
-                            "name": "year",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1000, "maximum": 9999},
-                        },
-                    ],
-                    "responses": _responses("Objective"),
-                }
-            },
-            "/api/v1/countries/": {
-                "get": {
-                    "operationId": "listCountries",
-                    "summary": "Member and partner countries.",
-                    "parameters": [PAGE_PARAMETER],
-                    "responses": _responses("Country"),
-                }
-            },
-        },
-        "components": {
-            "securitySchemes": {
-                "token": {
-                    "type": "apiKey",
-                    "in": "header",
-                    "name": "Authorization",
-                    "description": "Token <key>, created by an administrator.",
-                },
-                "session": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
-            },
-            "schemas": {
-                "Problem": {
-                    "type": "object",
-                    "required": ["detail"],
-                    "properties": {"detail": text, "errors": {"type": "object"}},
-                },
-                "Update": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": [
-                        "id",
-                        "url",
-                        "objective",
-                        "country",
-                        "period",
-                        "status",
-                        "narrative",
-                        "evidence_links",
-                        "author",
-                        "created_at",
-                        "updated_at",
-                        "published_at",
-                    ],
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "url": text,
-                        "objective": {
-                            "type": "object",
-                            "required": ["id", "year", "number", "title"],
-                            "properties": {
-                                "id": {"type": "integer"},
-                                "year": {"type": "integer"},
-                                "number": {"type": "integer"},
-                                "title": text,
-                            },
-                        },
-                        "country": {
-                            "type": "object",
-                            "required": ["code", "name"],
-                            "properties": {"code": text, "name": text},
-                        },
-                        "period": {
-                            "type": "object",
-                            "required": ["id", "name", "starts_on", "ends_on"],
-                            "properties": {
-                                "id": {"type": "integer"},
-                                "name": text,
-                                "starts_on": {"type": "string", "format": "date"},
-                                "ends_on": {"type": "string", "format": "date"},
-                            },
-                        },
-                        "status": {"type": "string", "enum": list(ProgressUpdate.Status.values)},
-                        "narrative": text,
-                        "evidence_links": {"type": "array", "items": text},
-                        "author": text,
-                        "created_at": {"type": "string", "format": "date-time"},
-                        "updated_at": {"type": "string", "format": "date-time"},
-                        "published_at": nullable_datetime,
-                    },
-                },
-                "Objective": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": [
-                        "id",
-                        "year",
-                        "number",
-                        "title",
-                        "text",
-                        "theme",
-                        "active",
-                        "adopted_at",
-                    ],
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "year": {"type": "integer"},
-                        "number": {"type": "integer"},
-                        "title": text,
-                        "text": text,
-                        "theme": {"type": "string", "enum": list(Objective.Theme.values)},
-                        "active": {"type": "boolean"},
-                        "adopted_at": text,
-                    },
-                },
-                "Country": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["code", "name", "membership"],
-                    "properties": {
-                        "code": text,
-                        "name": text,
-                        "membership": {"type": "string", "enum": ["member", "partner"]},
-                    },
-                },
-            },
-        },
-    }
+    return JsonResponse(api_schema.openapi_schema())

@@ -9,11 +9,11 @@ import schemathesis
 from django.contrib.messages import get_messages
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from commitments import api
+from commitments import api_schema
 from commitments.models import ApiToken, AuditEntry
 from nadd.wsgi import application
 
@@ -166,7 +166,7 @@ def test_an_admin_creates_a_token_and_sees_the_key_once_on_that_page_only(client
         assert key not in client.get(path).text
 
 
-schema = schemathesis.openapi.from_dict(api.openapi_schema())
+schema = schemathesis.openapi.from_dict(api_schema.openapi_schema())
 schema.app = application
 
 
@@ -206,3 +206,27 @@ def test_the_feed_honours_its_openapi_contract(case, contract_data):
     case.call_and_validate(
         headers={"Authorization": f"Token {contract_data}"}, excluded_checks=excluded
     )
+
+
+def test_each_list_sends_exactly_the_fields_it_declares(client, cast, make_update, key):
+    """The answers and the OpenAPI description come from one declaration
+    (commitments/api_schema.py): a field sent but not declared, or declared but not sent,
+    fails here."""
+    make_update(author=cast.alice)
+    for endpoint in api_schema.ENDPOINTS:
+        results = get(client, endpoint.url_name, key).json()["results"]
+        assert results, endpoint.path
+        declared = [f.name for f in endpoint.shape.fields]
+        assert all(list(item) == declared for item in results), endpoint.path
+
+
+def test_every_feed_address_is_declared():
+    """A new address of the feed joins the declarations, and so the description."""
+    names = [
+        name
+        for name in get_resolver().reverse_dict
+        if isinstance(name, str) and name.startswith("api_") and name != "api_openapi"
+    ]
+    declared = {endpoint.url_name: endpoint.path for endpoint in api_schema.ENDPOINTS}
+    assert sorted(names) == sorted(declared)
+    assert all(reverse(name) == path for name, path in declared.items())

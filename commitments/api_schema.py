@@ -1,0 +1,308 @@
+"""What the JSON feed answers, declared once: each shape's fields (their JSON schema and
+how each is read from an object) and each endpoint (its path, parameters and shape).
+
+The views serialise with these declarations and the OpenAPI description is generated from
+them, so the description cannot drift from what the feed sends: a field added here appears
+in both, and the contract test (tests/test_api.py) checks every answer against it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from commitments.models import Country, Objective, ProgressUpdate
+
+PAGE_SIZE = 50
+
+TEXT = {"type": "string"}
+INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
+DATE = {"type": "string", "format": "date"}
+DATE_TIME = {"type": "string", "format": "date-time"}
+
+
+def nullable(schema):
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def iso(value):
+    return value.isoformat() if value else None
+
+
+@dataclass(frozen=True)
+class Field:
+    """One property of an answer: its name, its JSON schema and how it is read."""
+
+    name: str
+    schema: dict
+    read: Callable  # (request, obj) -> a JSON value
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Shape:
+    """An object the feed sends, as an ordered list of fields."""
+
+    name: str
+    fields: tuple[Field, ...]
+    closed: bool = True  # no properties beyond the declared ones
+
+    def serialise(self, request, obj):
+        return {f.name: f.read(request, obj) for f in self.fields}
+
+    def schema(self):
+        declared = {
+            "type": "object",
+            "required": [f.name for f in self.fields if f.required],
+            "properties": {f.name: f.schema for f in self.fields},
+        }
+        if self.closed:
+            declared["additionalProperties"] = False
+        return declared
+
+
+def attribute(path, convert=None):
+    """A reader of ``obj.a.b`` (a dotted path), passed through ``convert`` if given."""
+    names = path.split(".")
+
+    def read(request, obj):
+        for name in names:
+            obj = getattr(obj, name)
+        return convert(obj) if convert else obj
+
+    return read
+
+
+def nested(shape, path):
+    """A field holding ``shape`` (inlined in the description) read from ``obj.path``."""
+    read_object = attribute(path)
+    return lambda request, obj: shape.serialise(request, read_object(request, obj))
+
+
+# --- Shapes ------------------------------------------------------------------------------
+
+UPDATE_OBJECTIVE = Shape(
+    "UpdateObjective",
+    (
+        Field("id", INTEGER, attribute("pk")),
+        Field("year", INTEGER, attribute("objective_set.year")),
+        Field("number", INTEGER, attribute("number")),
+        Field("title", TEXT, attribute("title")),
+    ),
+    closed=False,
+)
+UPDATE_COUNTRY = Shape(
+    "UpdateCountry",
+    (Field("code", TEXT, attribute("code")), Field("name", TEXT, attribute("name"))),
+    closed=False,
+)
+UPDATE_PERIOD = Shape(
+    "UpdatePeriod",
+    (
+        Field("id", INTEGER, attribute("pk")),
+        Field("name", TEXT, attribute("name")),
+        Field("starts_on", DATE, attribute("starts_on", iso)),
+        Field("ends_on", DATE, attribute("ends_on", iso)),
+    ),
+    closed=False,
+)
+
+UPDATE = Shape(
+    "Update",
+    (
+        Field("id", INTEGER, attribute("pk")),
+        Field(
+            "url",
+            TEXT,
+            lambda request, update: request.build_absolute_uri(update.get_absolute_url()),
+        ),
+        Field("objective", UPDATE_OBJECTIVE.schema(), nested(UPDATE_OBJECTIVE, "objective")),
+        Field("country", UPDATE_COUNTRY.schema(), nested(UPDATE_COUNTRY, "country")),
+        Field("period", UPDATE_PERIOD.schema(), nested(UPDATE_PERIOD, "period")),
+        Field("status", {**TEXT, "enum": list(ProgressUpdate.Status.values)}, attribute("status")),
+        Field("narrative", TEXT, attribute("narrative")),
+        Field(
+            "evidence_links", {"type": "array", "items": TEXT}, attribute("evidence_links", list)
+        ),
+        Field(
+            "author",
+            TEXT,
+            lambda request, update: update.author.get_full_name() or update.author.username,
+        ),
+        Field("created_at", DATE_TIME, attribute("created_at", iso)),
+        Field("updated_at", DATE_TIME, attribute("updated_at", iso)),
+        Field("published_at", nullable(DATE_TIME), attribute("published_at", iso)),
+    ),
+)
+
+OBJECTIVE = Shape(
+    "Objective",
+    (
+        Field("id", INTEGER, attribute("pk")),
+        Field("year", INTEGER, attribute("objective_set.year")),
+        Field("number", INTEGER, attribute("number")),
+        Field("title", TEXT, attribute("title")),
+        Field("text", TEXT, attribute("text")),
+        Field("theme", {**TEXT, "enum": list(Objective.Theme.values)}, attribute("theme")),
+        Field("active", BOOLEAN, attribute("is_active")),
+        Field("adopted_at", TEXT, attribute("objective_set.adopted_at.name")),
+    ),
+)
+
+COUNTRY = Shape(
+    "Country",
+    (
+        Field("code", TEXT, attribute("code")),
+        Field("name", TEXT, attribute("name")),
+        Field(
+            "membership",
+            {**TEXT, "enum": list(Country.Membership.values)},
+            attribute("membership"),
+        ),
+    ),
+)
+
+PROBLEM = {
+    "type": "object",
+    "required": ["detail"],
+    "properties": {"detail": TEXT, "errors": {"type": "object"}},
+}
+
+
+# --- Endpoints ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    schema: dict
+    description: str = ""
+
+    def describe(self):
+        described = {"name": self.name, "in": "query", "schema": self.schema}
+        if self.description:
+            described["description"] = self.description
+        return described
+
+
+PAGE = Parameter("page", {**INTEGER, "minimum": 1}, f"Page number ({PAGE_SIZE} results a page).")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A list the feed serves: its address, what it filters on and what it sends."""
+
+    url_name: str
+    path: str
+    operation: str
+    summary: str
+    shape: Shape
+    parameters: tuple[Parameter, ...] = field(default=())
+
+    @property
+    def accepted(self):
+        """The query parameters this endpoint understands (any other is refused)."""
+        return {parameter.name for parameter in (PAGE, *self.parameters)}
+
+
+UPDATES = Endpoint(
+    "api_updates",
+    "/api/v1/updates/",
+    "listUpdates",
+    "Published progress updates, newest first.",
+    UPDATE,
+    (
+        Parameter("country", TEXT, "ISO code, e.g. MX."),
+        Parameter("objective", INTEGER),
+        Parameter("status", {**TEXT, "enum": list(ProgressUpdate.Status.values)}),
+        Parameter("period", INTEGER),
+        Parameter("author", TEXT, "Username of the author."),
+        Parameter("q", {**TEXT, "maxLength": 200}, "Full-text search of the narratives."),
+    ),
+)
+OBJECTIVES = Endpoint(
+    "api_objectives",
+    "/api/v1/objectives/",
+    "listObjectives",
+    "Objectives, newest set first.",
+    OBJECTIVE,
+    (Parameter("year", {**INTEGER, "minimum": 1000, "maximum": 9999}),),
+)
+COUNTRIES = Endpoint(
+    "api_countries",
+    "/api/v1/countries/",
+    "listCountries",
+    "Member and partner countries.",
+    COUNTRY,
+)
+ENDPOINTS = (UPDATES, OBJECTIVES, COUNTRIES)
+
+
+def _page_of(shape):
+    return {
+        "type": "object",
+        "required": ["count", "page", "pages", "next", "previous", "results"],
+        "additionalProperties": False,
+        "properties": {
+            "count": {**INTEGER, "minimum": 0},
+            "page": {**INTEGER, "minimum": 1},
+            "pages": {**INTEGER, "minimum": 1},
+            "next": {"type": ["string", "null"]},
+            "previous": {"type": ["string", "null"]},
+            "results": {"type": "array", "items": {"$ref": f"#/components/schemas/{shape.name}"}},
+        },
+    }
+
+
+def _responses(shape):
+    problem = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return {
+        "200": {
+            "description": "A page of results.",
+            "content": {"application/json": {"schema": _page_of(shape)}},
+        },
+        "400": {"description": "Invalid parameters.", "content": problem},
+        "401": {"description": "No valid session or token.", "content": problem},
+        "403": {"description": "The account has no role.", "content": problem},
+        "404": {"description": "No such page.", "content": problem},
+    }
+
+
+def openapi_schema():
+    """The OpenAPI 3.1 description of the feed, generated from the declarations above."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "NADD Commitment Tracker feed",
+            "version": "1",
+            "description": "Published progress updates on the cooperation objectives of the "
+            "North American Drug Dialogue, with the objectives and countries they refer to.",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"token": []}, {"session": []}],
+        "paths": {
+            endpoint.path: {
+                "get": {
+                    "operationId": endpoint.operation,
+                    "summary": endpoint.summary,
+                    "parameters": [p.describe() for p in (PAGE, *endpoint.parameters)],
+                    "responses": _responses(endpoint.shape),
+                }
+            }
+            for endpoint in ENDPOINTS
+        },
+        "components": {
+            "securitySchemes": {
+                "token": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "Token <key>, created by an administrator.",
+                },
+                "session": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
+            },
+            "schemas": {
+                "Problem": PROBLEM,
+                **{endpoint.shape.name: endpoint.shape.schema() for endpoint in ENDPOINTS},
+            },
+        },
+    }
