@@ -23,7 +23,7 @@ from django_otp_webauthn import exceptions as webauthn_exceptions
 from django_otp_webauthn import views as webauthn_views
 from django_otp_webauthn.utils import rewrite_exceptions
 
-from commitments import mfa, validators
+from commitments import audit, mfa, validators
 from commitments.middleware import (
     REAUTH_AT,
     count_sign_in_failure,
@@ -33,7 +33,6 @@ from commitments.middleware import (
     sign_in_paused_for,
     trusted_device,
 )
-from commitments.services import record
 from commitments.sessions import end_sessions_of
 
 PENDING_KEY = "nadd_pending_totp_key"
@@ -155,7 +154,7 @@ def second_factor_changed(request, *, action, changes=None):
     other session of the account ended, the audit entry, and a notice to its e-mail."""
     request.session.cycle_key()
     end_sessions_of(request.user, keep=request.session.session_key)
-    record(actor=request.user, action=action, target=request.user, changes=changes)
+    audit.record(actor=request.user, action=action, target=request.user, changes=changes)
     mfa.announce_change(request.user, action=action)
 
 
@@ -194,13 +193,15 @@ def mfa_setup(request):
                 codes = mfa.replace_recovery_codes(request.user)
                 del request.session[PENDING_KEY]
                 otp_login(request, device)
+                if first:
+                    action = audit.Action.MFA_ENROLLED
+                elif replacing:
+                    action = audit.Action.MFA_REPLACED
+                else:
+                    action = audit.Action.MFA_APP_ADDED
                 second_factor_changed(
                     request,
-                    action=(
-                        "mfa.enrolled"
-                        if first
-                        else ("mfa.replaced" if replacing else "mfa.app_added")
-                    ),
+                    action=action,
                     changes={"authenticator_app": ["replaced" if replacing else None, "set"]},
                 )
             return render(request, "mfa/recovery_codes.html", {"codes": codes, "new": True})
@@ -249,15 +250,15 @@ def mfa_verify(request):
         device = mfa.verify(user, form.cleaned_data["token"], recovery_only=recovery_only)
         if device is None:
             form.add_error("token", _("That code is not valid, or was already used."))
-            record(actor=user, action="auth.otp_failed", target=user)
+            audit.record(actor=user, action=audit.Action.AUTH_OTP_FAILED, target=user)
         else:
             request.session.cycle_key()
             otp_login(request, device)
             request.session[REAUTH_AT] = time.time()
             used_recovery = isinstance(device, mfa.RecoveryCodeDevice)
-            record(
+            audit.record(
                 actor=user,
-                action="auth.otp_verified",
+                action=audit.Action.AUTH_OTP_VERIFIED,
                 target=user,
                 changes={"recovery_code": used_recovery},
             )
@@ -293,7 +294,7 @@ def mfa_recovery_codes(request):
         with transaction.atomic():
             mfa.lock_account(request.user)
             codes = mfa.replace_recovery_codes(request.user)
-            second_factor_changed(request, action="mfa.recovery_codes_replaced")
+            second_factor_changed(request, action=audit.Action.MFA_RECOVERY_CODES_REPLACED)
         return render(request, "mfa/recovery_codes.html", {"codes": codes, "new": True})
     context = {
         "left": mfa.recovery_codes_left(request.user),
@@ -339,7 +340,7 @@ def mfa_security_key_remove(request, pk):
                 mfa.remove_security_key(request.user, key)
                 second_factor_changed(
                     request,
-                    action="mfa.security_key_removed",
+                    action=audit.Action.MFA_SECURITY_KEY_REMOVED,
                     changes={"security_key": [key.name, None]},
                 )
         if refusal is None:
@@ -461,7 +462,9 @@ class CompleteKeyRegistration(
                 otp_login(request, device)
             second_factor_changed(
                 request,
-                action="mfa.enrolled" if first else "mfa.security_key_added",
+                action=(
+                    audit.Action.MFA_ENROLLED if first else audit.Action.MFA_SECURITY_KEY_ADDED
+                ),
                 changes={"security_key": [None, device.name]},
             )
         # Shown on the page the script goes to next (the two-factor settings).
@@ -489,9 +492,9 @@ class CompleteKeyAuthentication(
         request.session.cycle_key()
         otp_login(request, device)
         request.session[REAUTH_AT] = time.time()
-        record(
+        audit.record(
             actor=request.user,
-            action="auth.otp_verified",
+            action=audit.Action.AUTH_OTP_VERIFIED,
             target=request.user,
             changes={"method": "security_key", "security_key": device.name},
         )
@@ -500,9 +503,9 @@ class CompleteKeyAuthentication(
         try:
             return super().post(*args, **kwargs)
         except webauthn_exceptions.OTPWebAuthnApiError as exc:
-            record(
+            audit.record(
                 actor=self.request.user,
-                action="auth.otp_failed",
+                action=audit.Action.AUTH_OTP_FAILED,
                 target=self.request.user,
                 changes={"method": "security_key", "reason": exc.code},
             )
@@ -550,5 +553,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
         end_sessions_of(self.request.user, keep=self.request.session.session_key)
-        record(actor=self.request.user, action="auth.password_changed", target=self.request.user)
+        audit.record(
+            actor=self.request.user,
+            action=audit.Action.AUTH_PASSWORD_CHANGED,
+            target=self.request.user,
+        )
         return response

@@ -6,11 +6,12 @@ it ``admin.site``), and the site wraps every ModelAdmin registered on it in
 alike, so a model registered tomorrow is audited without anyone remembering to.
 
 An entry says who, what (``objective.changed``, ``user.password_set``,
-``reportingperiod.deleted``), which object, and each changed field's old and new value,
-read from the database before and after the change (so fields the form does not show,
-m2m fields and inline rows are included). A secret (password hash, TOTP key, token or
-code hash, session) is never written: a changed secret shows as ``[hidden]``. A deletion
-lists everything it took with it, and each of those objects gets its own entry.
+``reportingperiod.deleted``: actions declared in commitments/audit.py), which object, and
+each changed field's old and new value, read from the database before and after the
+change (so fields the form does not show, m2m fields and inline rows are included). A
+secret (password hash, TOTP key, token or code hash, session) is never written: a changed
+secret shows as ``[hidden]``. A deletion lists everything it took with it, and each of
+those objects gets its own entry.
 
 Every admin POST is one transaction: the change and its entries are committed together
 or not at all. Admin actions that do not record their own entry are not offered.
@@ -28,6 +29,7 @@ from functools import wraps
 from django.contrib import admin
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.options import ActionLocation
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import router, transaction
 from django.db.models.deletion import Collector
@@ -134,14 +136,18 @@ def changed_changes(before, after):
 
 
 def _record(request, verb, obj, changes):
-    from commitments import services  # noqa: PLC0415 - the site is built before models load
+    """The entry of the admin's ``verb`` (an ``audit.AdminVerb``) on ``obj``."""
+    _write(request, _audit().admin_action(obj, verb), obj, changes)
 
-    services.record(
-        actor=request.user,
-        action=f"{obj._meta.model_name}.{verb}"[:60],
-        target=obj,
-        changes=changes,
-    )
+
+def _write(request, action, obj, changes):
+    _audit().record(actor=request.user, action=action, target=obj, changes=changes)
+
+
+def _audit():
+    from commitments import audit  # noqa: PLC0415 - the site is built before models load
+
+    return audit
 
 
 def _pk_is_secret(model):
@@ -283,9 +289,11 @@ class AuditedModelAdmin(admin.ModelAdmin):
             _record(request, "changed", obj, {"admin_message": [None, _plain(message)]})
         else:
             changes = changed_changes(before, snapshot(obj) or {})
-            if set(changes) == {"password"}:
-                usable = getattr(obj, "has_usable_password", lambda: True)()
-                _record(request, "password_set" if usable else "password_disabled", obj, changes)
+            if set(changes) == {"password"} and isinstance(obj, get_user_model()):
+                actions = _audit().Action
+                usable = obj.has_usable_password()
+                action = actions.USER_PASSWORD_SET if usable else actions.USER_PASSWORD_DISABLED
+                _write(request, action, obj, changes)
             elif changes:
                 _record(request, "changed", obj, changes)
         return super().log_change(request, obj, message)

@@ -6,17 +6,8 @@ import re
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from commitments import audit
 from commitments.models import ProgressUpdate
-
-ACTIONS = {
-    "update.created": _("Created as a draft"),
-    "update.edited": _("Edited"),
-    "update.submitted": _("Submitted for review"),
-    "update.published": _("Published"),
-    "update.returned": _("Returned for changes"),
-    "update.withdrawn": _("Withdrawn"),
-    "update.commented": _("Commented"),
-}
 
 FIELD_LABELS = {
     "status": _("Status"),
@@ -39,7 +30,8 @@ TOKEN = re.compile(r"\s+|[^\s]+")
 
 
 def describe(entry):
-    """The entry's action label and, per changed field, its old and new value for display.
+    """The entry's action label (``audit.label``) and, per changed field, its old and new
+    value for display.
 
     Long texts come with ``diff``: a list of ``(operation, text)`` pieces where the
     operation is "equal", "delete" or "insert"; the template escapes every piece.
@@ -55,7 +47,7 @@ def describe(entry):
         if field == "narrative" and old and new:
             change["diff"] = word_diff(old, new)
         changes.append(change)
-    return {"label": ACTIONS.get(entry.action, entry.action), "changes": changes}
+    return {"label": audit.label(entry.action), "changes": changes}
 
 
 def _label(labels, value):

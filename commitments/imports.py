@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from commitments import services
+from commitments import audit
 from commitments.models import Objective, ObjectiveSet, ReportingPeriod
 from commitments.validators import refused_character
 
@@ -145,9 +145,9 @@ def import_objective_set(*, actor, year, adopted_at, rows, create_quarters):
             )
             for name, starts, ends, due in quarters(year)
         )
-    services.record(
+    audit.record(
         actor=actor,
-        action="objectiveset.imported",
+        action=audit.Action.OBJECTIVESET_IMPORTED,
         target=objective_set,
         changes={
             "objectives": [None, [f"{row['number']}. {row['title']}" for row in rows]],

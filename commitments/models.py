@@ -1021,7 +1021,9 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+        from commitments import audit  # noqa: PLC0415 - audit.py imports this module
+
+        return f"{self.created_at:%Y-%m-%d %H:%M} {audit.label(self.action)} {self.target_repr}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from commitments import services
+from commitments import audit
 from commitments.models import Membership, Objective, ProgressUpdate, ReminderLog, ReportingPeriod
 
 DEFAULT_DAYS_BEFORE = 14
@@ -57,7 +57,7 @@ def _recipients(role):
     )
 
 
-def _send_once(*, user, kind, today, period, template, context, changes):
+def _send_once(*, user, kind, action, today, period, template, context, changes):
     """Send and log one reminder, unless this person already had this kind today."""
     try:
         with transaction.atomic():
@@ -66,7 +66,7 @@ def _send_once(*, user, kind, today, period, template, context, changes):
                 subject = render_to_string(f"email/{template}_subject.txt", context).strip()
                 body = render_to_string(f"email/{template}.txt", context)
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-            services.record(actor=None, action=f"reminder.{kind}", target=user, changes=changes)
+            audit.record(actor=None, action=action, target=user, changes=changes)
     except IntegrityError:
         return "skipped"  # already sent today (perhaps by a concurrent run)
     except Exception:
@@ -101,6 +101,7 @@ def send_all(today, days_before=DEFAULT_DAYS_BEFORE):
             _send_once(
                 user=user,
                 kind=ReminderLog.Kind.UPDATE_DUE,
+                action=audit.Action.REMINDER_UPDATE_DUE,
                 today=today,
                 period=due[0][0],
                 template="reminder_update_due",
@@ -125,6 +126,7 @@ def send_all(today, days_before=DEFAULT_DAYS_BEFORE):
                 _send_once(
                     user=user,
                     kind=ReminderLog.Kind.REVIEW_DIGEST,
+                    action=audit.Action.REMINDER_REVIEW_DIGEST,
                     today=today,
                     period=None,
                     template="review_digest",

@@ -6,15 +6,14 @@ withdrawn. Every step checks who acts, the state, and the version the actor saw,
 moves the version on, so a stale page can never act on a newer record.
 """
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commitments import access
-from commitments.models import AuditEntry, Comment, Membership, ProgressUpdate
+from commitments import access, audit
+from commitments.models import Comment, Membership, ProgressUpdate
 
 EDITABLE_UPDATE_FIELDS = ("status", "narrative", "language", "evidence_links", "period")
 State = ProgressUpdate.State
@@ -39,19 +38,6 @@ class StaleState(Exception):
         super().__init__(message)
         self.current = current
         self.message = message
-
-
-def record(*, actor, action, target, changes=None, at=None):
-    """Append an audit entry about ``target`` (``at`` only for loading past history)."""
-    return AuditEntry.objects.create(
-        actor=actor,
-        action=action,
-        target_type=ContentType.objects.get_for_model(target),
-        target_id=str(target.pk),
-        target_repr=str(target)[:300],
-        changes=changes or {},
-        created_at=at or timezone.now(),
-    )
 
 
 def _audit_value(value):
@@ -125,8 +111,11 @@ def create_update(
                 validate_constraints=False,
             )
             update.save()
-            record(
-                actor=actor, action="update.created", target=update, changes=initial_values(update)
+            audit.record(
+                actor=actor,
+                action=audit.Action.UPDATE_CREATED,
+                target=update,
+                changes=initial_values(update),
             )
             return update
     except IntegrityError:
@@ -167,7 +156,7 @@ def edit_update(*, actor, update, loaded_version, **fields):
     current.refresh_from_db()
     after = {name: _audit_value(getattr(current, name)) for name in fields}
     changes = {name: [before[name], after[name]] for name in fields if before[name] != after[name]}
-    record(actor=actor, action="update.edited", target=current, changes=changes)
+    audit.record(actor=actor, action=audit.Action.UPDATE_EDITED, target=current, changes=changes)
     return current
 
 
@@ -189,7 +178,7 @@ def _transition(
     changes = {"state": [old_state, to]}
     if note:
         changes["reason"] = [None, note]
-    record(actor=actor, action=action, target=current, changes=changes)
+    audit.record(actor=actor, action=action, target=current, changes=changes)
     return current
 
 
@@ -204,7 +193,7 @@ def submit_update(*, actor, update, loaded_version):
         loaded_version=loaded_version,
         allowed_from=ProgressUpdate.EDITABLE_STATES,
         to=State.SUBMITTED,
-        action="update.submitted",
+        action=audit.Action.UPDATE_SUBMITTED,
         refused=_("This update was changed or is no longer a draft; reload it and try again."),
         submitted_at=timezone.now,
     )
@@ -221,7 +210,7 @@ def withdraw_update(*, actor, update, loaded_version):
         loaded_version=loaded_version,
         allowed_from=ProgressUpdate.EDITABLE_STATES,
         to=State.WITHDRAWN,
-        action="update.withdrawn",
+        action=audit.Action.UPDATE_WITHDRAWN,
         refused=_("Only an unchanged draft or returned update can be withdrawn; reload it."),
     )
 
@@ -237,7 +226,7 @@ def publish_update(*, actor, update, loaded_version):
         loaded_version=loaded_version,
         allowed_from=(State.SUBMITTED,),
         to=State.PUBLISHED,
-        action="update.published",
+        action=audit.Action.UPDATE_PUBLISHED,
         refused=_("This update is no longer awaiting review in the version you saw."),
         published_at=timezone.now,
         reviewed_by=actor,
@@ -258,7 +247,7 @@ def return_update(*, actor, update, loaded_version, reason):
         loaded_version=loaded_version,
         allowed_from=(State.SUBMITTED,),
         to=State.RETURNED,
-        action="update.returned",
+        action=audit.Action.UPDATE_RETURNED,
         refused=_("This update is no longer awaiting review in the version you saw."),
         note=reason,
         reviewed_by=actor,
@@ -285,9 +274,9 @@ def add_comment(*, actor, update, body, token=None):
             comment = Comment(update=update, author=actor, body=body, creation_token=token)
             comment.full_clean(exclude=["creation_token"])
             comment.save()
-            record(
+            audit.record(
                 actor=actor,
-                action="update.commented",
+                action=audit.Action.UPDATE_COMMENTED,
                 target=update,
                 changes={"comment": [None, body]},
             )

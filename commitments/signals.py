@@ -5,12 +5,11 @@ import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_save
 
+from commitments import audit
 from commitments.mfa import has_device
 from commitments.middleware import AUTH_AT, ENROLLED, REAUTH_AT, SEEN_AT, client_ip
-from commitments.models import AuditEntry
 from commitments.sessions import end_sessions_of
 from commitments.validators import escape_controls, refused_character
 
@@ -37,11 +36,10 @@ def on_logged_in(sender, request, user, **kwargs):
     # A real sign-in is a POST of the sign-in form; test helpers (force_login) are not audited.
     if request.method != "POST":
         return
-    AuditEntry.objects.create(
+    audit.record(
         actor=user,
-        action="auth.login",
-        target_type=ContentType.objects.get_for_model(user),
-        target_id=str(user.pk),
+        action=audit.Action.AUTH_LOGIN,
+        target=user,
         target_repr=escape_for_log(user.get_username()),
         changes={"ip": client_ip(request), "request_id": _request_id(request)},
     )
@@ -58,11 +56,11 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
         if refused_character(raw, multiline=False)
         else get_user_model().objects.filter(username=raw).first()
     )
-    AuditEntry.objects.create(
+    audit.record(
         actor=None,
-        action="auth.login_failed",
-        target_type=ContentType.objects.get_for_model(get_user_model()),
-        target_id=str(user.pk) if user else "",
+        action=audit.Action.AUTH_LOGIN_FAILED,
+        # An unknown username: the entry is about no account, only the name typed.
+        target=user or get_user_model(),
         target_repr=username,
         changes={
             "ip": client_ip(request) if request is not None else None,

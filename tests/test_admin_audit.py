@@ -18,7 +18,7 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from commitments import mfa, services
+from commitments import audit, mfa
 from commitments.models import (
     ApiToken,
     AuditEntry,
@@ -144,7 +144,7 @@ def _existing(label, cast, make_update):
         "commitments.reminderlog": lambda: ReminderLog.objects.create(
             recipient=cast.alice, kind="update_due", sent_on=timezone.localdate()
         ),
-        "commitments.auditentry": lambda: services.record(
+        "commitments.auditentry": lambda: audit.record(
             actor=cast.alice, action="update.created", target=cast.alice
         ),
     }

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.test import RequestFactory
 
+from commitments import audit
 from commitments.management.commands.generate_load_data import LOAD_PASSWORD
 from commitments.models import (
     AuditEntry,
@@ -107,6 +108,15 @@ def test_counts_states_years_and_users():
         author=update.author,
     )
     assert copy.pk > max(updates.exclude(pk=copy.pk).values_list("pk", flat=True))
+
+
+def test_generated_audit_entries_name_only_declared_actions():
+    """The generator writes entries by COPY, not through audit.record: its actions are
+    still the declared ones, each with its label."""
+    call_command("generate_load_data", updates=60, users=10, years=1, seed=5)
+    written = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"update.created", "update.submitted", "update.published"} <= written
+    assert [action for action in written if not audit.is_declared(action)] == []
 
 
 def test_the_same_seed_gives_the_same_data():

@@ -174,7 +174,7 @@ def test_a_failure_midway_saves_nothing(cast, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("audit store down")
 
-    monkeypatch.setattr(imports.services, "record", broken)
+    monkeypatch.setattr(imports.audit, "record", broken)
     with pytest.raises(RuntimeError):
         imports.import_objective_set(
             actor=cast.dave,

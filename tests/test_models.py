@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from commitments import services
+from commitments import audit, services
 from commitments.models import (
     AuditEntry,
     Country,
@@ -92,7 +92,7 @@ def test_creating_an_update_writes_its_audit_entry_in_the_same_transaction(
     def broken(**kwargs):
         raise RuntimeError("audit store unavailable")
 
-    monkeypatch.setattr(services, "record", broken)
+    monkeypatch.setattr(audit, "record", broken)
     with pytest.raises(RuntimeError):
         services.create_update(
             actor=cast.alice,
@@ -108,7 +108,7 @@ def test_creating_an_update_writes_its_audit_entry_in_the_same_transaction(
 
 def test_audit_entries_cannot_be_changed_or_deleted(make_update):
     update = make_update()
-    entry = services.record(actor=update.author, action="update.created", target=update)
+    entry = audit.record(actor=update.author, action="update.created", target=update)
     entry.action = "update.forged"
     with pytest.raises(TypeError):
         entry.save()

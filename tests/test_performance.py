@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments import fragments
+from commitments.audit import record
 from commitments.models import (
     Comment,
     Meeting,
@@ -25,7 +26,7 @@ from commitments.models import (
     ObjectiveSet,
     ReportingPeriod,
 )
-from commitments.services import initial_values, record
+from commitments.services import initial_values
 
 pytestmark = pytest.mark.django_db
 

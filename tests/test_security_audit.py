@@ -14,7 +14,7 @@ from django.db.models import F
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from commitments import services
+from commitments import audit
 from commitments.checks import check_audit_table_rights
 from commitments.middleware import log_denial
 from commitments.models import AuditEntry, Comment, ProgressUpdate
@@ -124,7 +124,7 @@ def test_s29_password_and_mfa_changes_are_recorded(client, cast):
 )
 def test_s29_the_database_refuses_to_change_or_delete_audit_rows(make_update, statement):
     update = make_update()
-    services.record(actor=update.author, action="update.created", target=update)
+    audit.record(actor=update.author, action="update.created", target=update)
     with pytest.raises(DatabaseError, match="append-only"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
@@ -133,7 +133,7 @@ def test_s29_the_database_refuses_to_change_or_delete_audit_rows(make_update, st
 
 def test_s29_bulk_queryset_paths_are_refused_too(make_update):
     update = make_update()
-    services.record(actor=update.author, action="update.created", target=update)
+    audit.record(actor=update.author, action="update.created", target=update)
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEntry.objects.all()._raw_delete(connection.alias)
     assert AuditEntry.objects.count() == 1
@@ -231,7 +231,7 @@ def test_the_application_role_cannot_truncate_alter_change_or_delete_the_audit_l
     app_role, make_update
 ):
     update = make_update()
-    services.record(actor=update.author, action="update.created", target=update)
+    audit.record(actor=update.author, action="update.created", target=update)
     with acting_as(app_role):
         assert "permission denied" in refused("TRUNCATE commitments_auditentry")
         assert "must be owner" in refused(
@@ -257,7 +257,7 @@ def test_the_application_role_still_reads_writes_and_appends_to_the_audit_log(
         )
         assert response.status_code == 302
         assert AuditEntry.objects.filter(action="update.created", actor=cast.uma).exists()
-        services.record(actor=cast.alice, action="update.edited", target=update)
+        audit.record(actor=cast.alice, action="update.edited", target=update)
         assert AuditEntry.objects.filter(action="update.edited").count() == 1
         update.narrative = "Edited by the application's own role."
         update.save()

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from commitments import services
+from commitments import audit, services
 from commitments.models import AuditEntry, Comment, ProgressUpdate
 
 pytestmark = pytest.mark.django_db
@@ -391,7 +391,7 @@ def test_a_failing_audit_write_leaves_no_trace(cast, make_update, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("audit store unavailable")
 
-    monkeypatch.setattr(services, "record", broken)
+    monkeypatch.setattr(audit, "record", broken)
     with pytest.raises(RuntimeError):
         services.submit_update(actor=cast.alice, update=update, loaded_version=1)
     update.refresh_from_db()
@@ -400,7 +400,7 @@ def test_a_failing_audit_write_leaves_no_trace(cast, make_update, monkeypatch):
 
 def test_a_failing_audit_write_gives_a_generic_error_page(cast, make_update, monkeypatch):
     update = make_update(author=cast.alice, state=State.DRAFT)
-    monkeypatch.setattr(services, "record", lambda **kwargs: 1 / 0)
+    monkeypatch.setattr(audit, "record", lambda **kwargs: 1 / 0)
     client = Client(raise_request_exception=False)
     client.force_login(cast.alice)
     response = act(client, "update_submit", update)

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from commitments import audit
 from commitments.models import (
     Comment,
     Country,
@@ -19,7 +20,7 @@ from commitments.models import (
     ObjectiveSet,
     ProgressUpdate,
 )
-from commitments.services import initial_values, record
+from commitments.services import initial_values
 
 DEMO_PASSWORD = "nadd-demo-2024"  # noqa: S105 - published in the README on purpose
 
@@ -125,7 +126,11 @@ NEXT_STEPS = [
 ]
 
 State = ProgressUpdate.State
-REVIEWED = (State.PUBLISHED, State.RETURNED)
+# The states a coordinator's review leaves an update in, each with its audit action.
+REVIEWED = {
+    State.PUBLISHED: audit.Action.UPDATE_PUBLISHED,
+    State.RETURNED: audit.Action.UPDATE_RETURNED,
+}
 
 RETURN_REASONS = [
     "Please add the figures for the quarter and a link to the published report.",
@@ -249,17 +254,17 @@ class Command(BaseCommand):
                     )
         ProgressUpdate.objects.bulk_create(updates)
         for update in updates:
-            record(
+            audit.record(
                 actor=update.author,
-                action="update.created",
+                action=audit.Action.UPDATE_CREATED,
                 target=update,
                 changes=initial_values(update),
                 at=update.created_at,
             )
             if update.state != State.DRAFT:
-                record(
+                audit.record(
                     actor=update.author,
-                    action="update.submitted",
+                    action=audit.Action.UPDATE_SUBMITTED,
                     target=update,
                     changes={"state": [State.DRAFT, State.SUBMITTED]},
                     at=update.submitted_at,
@@ -269,9 +274,9 @@ class Command(BaseCommand):
                 changes = {"state": [State.SUBMITTED, update.state]}
                 if reason:
                     changes["reason"] = [None, reason]
-                record(
+                audit.record(
                     actor=coordinator,
-                    action=f"update.{update.state}",
+                    action=REVIEWED[update.state],
                     target=update,
                     changes=changes,
                     at=update.updated_at,

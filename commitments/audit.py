@@ -1,0 +1,146 @@
+"""The audit trail's one entry point and the one list of what it records.
+
+Every audit entry the application writes goes through ``record``, and its action is one
+declared here, with a label in each language of the site:
+
+- ``Action``: the actions of the application's own workflows (updates, sign-in, second
+  factor, reminders, the import of objectives, the admin's user actions);
+- the admin's object actions, one rule over every installed model: ``<model>.<verb>``
+  for each ``AdminVerb`` (``objective.changed``, ``reportingperiod.deleted``), named by
+  ``admin_action(model, verb)`` and labelled with the verb and the model's verbose name.
+
+``record`` refuses an action that is not declared (ValueError), so a new action cannot be
+written without being named and labelled here first; ``label`` is what every page that
+shows an entry says about its action. tests/test_audit_actions.py checks that nothing else
+creates audit entries and that every label is translated.
+"""
+
+from functools import cache
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from commitments.models import AuditEntry
+
+
+class Action(models.TextChoices):
+    """Every action of the application's own workflows, with its label."""
+
+    # An update's life (commitments/services.py); the update's history page shows these.
+    UPDATE_CREATED = "update.created", _("Created as a draft")
+    UPDATE_EDITED = "update.edited", _("Edited")
+    UPDATE_SUBMITTED = "update.submitted", _("Submitted for review")
+    UPDATE_WITHDRAWN = "update.withdrawn", _("Withdrawn")
+    UPDATE_PUBLISHED = "update.published", _("Published")
+    UPDATE_RETURNED = "update.returned", _("Returned for changes")
+    UPDATE_COMMENTED = "update.commented", _("Commented")
+    # Signing in (commitments/signals.py, commitments/account_views.py).
+    AUTH_LOGIN = "auth.login", _("Signed in")
+    AUTH_LOGIN_FAILED = "auth.login_failed", _("Sign-in failed")
+    AUTH_OTP_VERIFIED = "auth.otp_verified", _("Second sign-in step passed")
+    AUTH_OTP_FAILED = "auth.otp_failed", _("Second sign-in step failed")
+    AUTH_PASSWORD_CHANGED = "auth.password_changed", _("Password changed by its owner")
+    # The account's second factor, changed by its owner (commitments/account_views.py)
+    # or reset by an administrator (commitments/admin.py).
+    MFA_ENROLLED = "mfa.enrolled", _("Two-factor sign-in set up")
+    MFA_APP_ADDED = "mfa.app_added", _("Authenticator app added")
+    MFA_REPLACED = "mfa.replaced", _("Authenticator app replaced")
+    MFA_SECURITY_KEY_ADDED = "mfa.security_key_added", _("Security key added")
+    MFA_SECURITY_KEY_REMOVED = "mfa.security_key_removed", _("Security key removed")
+    MFA_RECOVERY_CODES_REPLACED = "mfa.recovery_codes_replaced", _("New recovery codes issued")
+    MFA_RESET = "mfa.reset", _("Two-factor sign-in reset by an administrator")
+    # Accounts, by an administrator in the admin (commitments/admin.py, admin_site.py).
+    USER_SESSIONS_ENDED = "user.sessions_ended", _("Signed out everywhere by an administrator")
+    USER_PASSWORD_SET = "user.password_set", _("Password set by an administrator")
+    USER_PASSWORD_DISABLED = (
+        "user.password_disabled",
+        _("Password sign-in disabled by an administrator"),
+    )
+    # Reminder e-mails (commitments/reminders.py), one per ReminderLog kind.
+    REMINDER_UPDATE_DUE = "reminder.update_due", _("Reminder sent: updates due")
+    REMINDER_REVIEW_DIGEST = "reminder.review_digest", _("Reminder sent: updates awaiting review")
+    # A year's objectives imported from a file in the admin (commitments/imports.py).
+    OBJECTIVESET_IMPORTED = "objectiveset.imported", _("Objectives imported")
+
+
+class AdminVerb(models.TextChoices):
+    """What the admin did to an object of any model: the second half of its action's name.
+    ``%(object)s`` in the label is the model's verbose name."""
+
+    CREATED = "created", _("Created in the admin: %(object)s")
+    CHANGED = "changed", _("Changed in the admin: %(object)s")
+    DELETED = "deleted", _("Deleted in the admin: %(object)s")
+
+
+@cache
+def _models_by_name():
+    """The models the admin's actions may name: every installed model (the admin audits
+    every registered model and every row a deletion takes with it), by model name."""
+    return {model._meta.model_name: model for model in apps.get_models(include_auto_created=True)}
+
+
+def admin_action(model, verb):
+    """The declared name of the admin's ``verb`` on ``model`` (a model or an instance)."""
+    verb = AdminVerb(verb)
+    name = model._meta.model_name
+    if _models_by_name().get(name) is not model._meta.model:
+        raise ValueError(f"Not an installed model: {model._meta.label}")
+    return f"{name}.{verb.value}"
+
+
+def _admin_parts(action):
+    """``(model, verb)`` of an admin object action, or None for any other name."""
+    name, dot, verb = str(action).partition(".")
+    model = _models_by_name().get(name) if dot else None
+    if model is None or verb not in AdminVerb.values:
+        return None
+    return model, AdminVerb(verb)
+
+
+def is_declared(action):
+    return action in Action.values or _admin_parts(action) is not None
+
+
+def declared_actions():
+    """Every action name the application can write."""
+    return [
+        *Action.values,
+        *(f"{name}.{verb}" for name in sorted(_models_by_name()) for verb in AdminVerb.values),
+    ]
+
+
+def label(action):
+    """What the action is called in the active language; an undeclared name (an entry
+    written before its action was declared) is shown as it is stored."""
+    if action in Action.values:
+        return Action(action).label
+    parts = _admin_parts(action)
+    if parts is None:
+        return action
+    model, verb = parts
+    return verb.label % {"object": model._meta.verbose_name}
+
+
+def record(*, actor, action, target, changes=None, at=None, target_repr=None):
+    """Append an audit entry about ``target``, in the caller's transaction; the one way to
+    write one. ``action`` must be declared above (ValueError otherwise).
+
+    ``target`` is the object the entry is about, or its model when there is no such object
+    (a sign-in attempt naming no account); ``target_repr`` replaces ``str(target)`` where
+    that is not what should be kept; ``at`` only for loading past history.
+    """
+    if not is_declared(action):
+        raise ValueError(f"Undeclared audit action {str(action)!r}: declare it in audit.py.")
+    is_object = not isinstance(target, type)
+    return AuditEntry.objects.create(
+        actor=actor,
+        action=str(action),
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=str(target.pk) if is_object else "",
+        target_repr=(str(target) if target_repr is None else target_repr)[:300],
+        changes=changes or {},
+        created_at=at or timezone.now(),
+    )
