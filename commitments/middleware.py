@@ -279,11 +279,6 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
-def _view_name(request):
-    match = getattr(request, "resolver_match", None)
-    return match.view_name if match else None
-
-
 class RequireMFAMiddleware:
     """A password-only session reaches nothing but the second step when the account has a
     second factor (always), or the set-up page when ``REQUIRE_MFA`` asks every account
@@ -326,7 +321,8 @@ def recently_authenticated(request):
 
 
 class AdminReauthMiddleware:
-    """Every change made in the admin (roles, countries, accounts) needs a recent password."""
+    """Every change made in the admin (roles, countries, accounts) needs a recent password:
+    a POST to a view declared ``@policy.recent_password``."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -335,11 +331,9 @@ class AdminReauthMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        name = _view_name(request) or ""
         if (
             request.method == "POST"
-            and name.startswith("admin:")
-            and name not in {"admin:login", "admin:logout"}
+            and policy.declaration_of(view_func).recent_password
             and request.user.is_authenticated
             and not recently_authenticated(request)
         ):

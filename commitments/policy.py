@@ -419,12 +419,13 @@ class RateLimit:
 @dataclass(frozen=True)
 class Declaration:
     """What a view requires. The default, for what a view does not declare: signed in,
-    with the second factor when the account has one (or must have one), a coordinator's
-    non-GET requests refused, no rate limit, and the methods the middleware lets through
-    (GET, HEAD, POST)."""
+    with the second factor when the account has one (or must have one), no recent
+    password asked for, a coordinator's non-GET requests refused, no rate limit, and the
+    methods the middleware lets through (GET, HEAD, POST)."""
 
     sign_in: str = SIGN_IN_REQUIRED
     password_step: bool = False
+    recent_password: bool = False
     coordinators_may_post: bool = False
     rate_limit: RateLimit | None = None
     methods: tuple[str, ...] | None = None
@@ -504,6 +505,13 @@ def password_step(view):
     return _declare(_routable(view), password_step=True)
 
 
+def recent_password(view):
+    """A POST to the view needs the password entered within ``REAUTH_MAX_AGE``
+    (AdminReauthMiddleware sends the session to enter it again): every change made in the
+    admin (roles, countries, accounts)."""
+    return _declare(_routable(view), recent_password=True)
+
+
 def coordinators_may_post(view):
     """An exception to the rule that coordinators only read (CoordinatorReadOnlyMiddleware):
     reviewing, and their own account."""
@@ -561,6 +569,7 @@ _DECORATORS = {
     "requires": lambda view, rules: requires(*rules)(view),
     "rate_limit": lambda view, limit: rate_limit(limit)(view),
     "coordinators_may_post": lambda view, on: coordinators_may_post(view) if on else view,
+    "recent_password": lambda view, on: recent_password(view) if on else view,
     "password_step": lambda view, on: password_step(view) if on else view,
     "signs_in_itself": lambda view, on: signs_in_itself(view) if on else view,
     "public": lambda view, on: public(view) if on else view,

@@ -50,13 +50,16 @@ webauthn_patterns = (
 
 
 def admin_declaration(pattern):
-    """Django's admin: each view takes the defaults (signed in, with the second factor;
-    a coordinator's POST refused) and answers GET and POST. Its own sign-in page, which
-    ``admin_login`` below stands in front of, is public, as Django made it."""
+    """Django's admin: each view answers GET and POST, signed in with the second factor (a
+    coordinator's POST refused), and every change in it needs a recent password. Its own
+    sign-in page, which ``admin_login`` below stands in front of, is public, as Django
+    made it; neither it nor signing out asks for the password again."""
     methods = ("GET", "HEAD", "POST")
     if pattern.name == "login":
         return {"methods": methods, "public": True}
-    return {"methods": methods}
+    if pattern.name == "logout":
+        return {"methods": methods}
+    return {"methods": methods, "recent_password": True}
 
 
 def admin_urls():

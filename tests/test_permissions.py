@@ -301,6 +301,13 @@ def test_a_method_a_view_does_not_declare_is_refused(client, cast, sample, name)
         assert getattr(client, method.lower())(url_for(name, sample)).status_code == 405, method
 
 
+def test_every_change_in_the_admin_and_nothing_else_needs_a_recent_password():
+    admin = {name for _, name, _ in iter_views() if name and name.startswith("admin:")}
+    assert names_declared(lambda d: d.recent_password) == admin - {"admin:login", "admin:logout"}
+    unnamed = [view for _, name, view in iter_views() if name is None]
+    assert unnamed and all(policy.declaration_of(view).recent_password for view in unnamed)
+
+
 def test_views_sharing_a_rate_limit_declare_the_same_numbers():
     """A code and a security key are two ways through the second step: one count."""
     by_name = {}

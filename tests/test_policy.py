@@ -160,6 +160,39 @@ def test_the_scan_sees_a_rule_written_elsewhere(tmp_path, code):
     assert access_reads(module)
 
 
+def test_the_middlewares_keep_no_list_of_url_names():
+    """What a view requires is read from the view (its declaration): the middlewares name
+    a URL only to send someone there (``reverse``), and read the route's name only to log
+    a refusal."""
+    from tests.test_permissions import iter_views
+
+    url_names = {name.rpartition(":")[2] for _, name, _ in iter_views() if name}
+    url_names |= {name for _, name, _ in iter_views() if name}
+    tree = ast.parse((ROOT / "commitments" / "middleware.py").read_text())
+    sent_to = {
+        id(arg)
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call) and getattr(call.func, "id", None) in {"reverse", "redirect"}
+        for arg in call.args
+    }
+    named = [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and node.value in url_names and id(node) not in sent_to
+    ]
+    assert named == []
+    logger = next(f for f in tree.body if getattr(f, "name", None) == "log_denial")
+    in_logger = {id(node) for node in ast.walk(logger)}
+    routes = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr in {"view_name", "url_name", "route"}
+        and id(node) not in in_logger
+    ]
+    assert routes == []
+
+
 # Templates test what the view or the context processor says a reader may do (``actions``,
 # ``may``, ``can_write``), never a role or a membership.
 TEMPLATE_TEST = re.compile(r"{%\s*(?:el)?if\b([^%]*)%}")
