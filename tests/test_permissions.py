@@ -301,6 +301,47 @@ def test_a_method_a_view_does_not_declare_is_refused(client, cast, sample, name)
         assert getattr(client, method.lower())(url_for(name, sample)).status_code == 405, method
 
 
+KEY_ENDPOINTS = {
+    "otp_webauthn:credential-registration-begin",
+    "otp_webauthn:credential-registration-complete",
+    "otp_webauthn:credential-authentication-begin",
+    "otp_webauthn:credential-authentication-complete",
+}
+
+
+def test_the_exceptions_to_the_default_are_decided_one_by_one():
+    """Widening who reaches a view is a decision: a new exception fails here until it is
+    written down (what each may do is tested in test_security_mfa and test_security_authz)."""
+    # Reached by a session that has passed only the password: the second step, its
+    # set-up, the password again, and what is needed to leave.
+    assert names_declared(lambda d: d.password_step) == {
+        "login",
+        "logout",
+        "healthz",
+        "set_language",
+        "mfa_setup",
+        "mfa_verify",
+        "reauth",
+        "otp_webauthn:js-i18n-catalog",
+        *KEY_ENDPOINTS,
+    }
+    # A coordinator's only non-GET requests: reviewing, and their own account.
+    assert names_declared(lambda d: d.coordinators_may_post) == {
+        "update_publish",
+        "update_return",
+        "update_comment",
+        "logout",
+        "password_change",
+        "set_language",
+        "mfa_setup",
+        "mfa_verify",
+        "mfa_recovery_codes",
+        "mfa_security_key_remove",
+        "reauth",
+        *KEY_ENDPOINTS,
+    }
+
+
 def test_every_change_in_the_admin_and_nothing_else_needs_a_recent_password():
     admin = {name for _, name, _ in iter_views() if name and name.startswith("admin:")}
     assert names_declared(lambda d: d.recent_password) == admin - {"admin:login", "admin:logout"}
