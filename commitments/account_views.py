@@ -17,13 +17,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp_webauthn import exceptions as webauthn_exceptions
 from django_otp_webauthn import views as webauthn_views
 from django_otp_webauthn.utils import rewrite_exceptions
 
-from commitments import audit, mfa, validators
+from commitments import audit, mfa, policy, validators
 from commitments.middleware import (
     REAUTH_AT,
     count_sign_in_failure,
@@ -37,6 +36,8 @@ from commitments.sessions import end_sessions_of
 
 PENDING_KEY = "nadd_pending_totp_key"
 PASSWORD_MAX_LENGTH = 4096  # hashing megabytes on every attempt would be a cheap DoS
+# The second sign-in step, by a code (mfa_verify) or by a security key: one count for both.
+SECOND_STEP_LIMIT = policy.RateLimit("mfa_verify", 96, 24 * 60 * 60, per="user")
 
 
 class SignInForm(AuthenticationForm):
@@ -101,7 +102,10 @@ def redirect_to_reauth(request):
     return redirect(f"{reverse('reauth')}?{urlencode({'next': request.get_full_path()})}")
 
 
-@require_http_methods(["GET", "POST"])
+@policy.rate_limit("reauth", 30, 60 * 60, per="user")
+@policy.password_step
+@policy.coordinators_may_post
+@policy.methods("GET", "POST")
 def reauth(request):
     """Enter the password again before a sensitive change (sudo mode, 30 minutes)."""
     form = SignInForm(
@@ -158,7 +162,9 @@ def second_factor_changed(request, *, action, changes=None):
     mfa.announce_change(request.user, action=action)
 
 
-@require_http_methods(["GET", "POST"])
+@policy.password_step
+@policy.coordinators_may_post
+@policy.methods("GET", "POST")
 def mfa_setup(request):
     """Set up two-factor sign-in: a security key or passkey, or an authenticator app (or
     replace the app); setting up the app shows the recovery codes once. A role that must
@@ -229,7 +235,10 @@ def setup_context(request, *, key_only):
     }
 
 
-@require_http_methods(["GET", "POST"])
+@policy.rate_limit(SECOND_STEP_LIMIT)
+@policy.password_step
+@policy.coordinators_may_post
+@policy.methods("GET", "POST")
 def mfa_verify(request):
     """The second sign-in step: a security key, a code from the app or a recovery code."""
     user = request.user
@@ -281,7 +290,8 @@ def mfa_verify(request):
     return render(request, "mfa/verify.html", context)
 
 
-@require_http_methods(["GET", "POST"])
+@policy.coordinators_may_post
+@policy.methods("GET", "POST")
 def mfa_recovery_codes(request):
     """The account's two-factor settings: its security keys (add, remove), the
     authenticator app (set up, replace) and how many recovery codes are left; POST issues
@@ -323,7 +333,8 @@ def last_factor_refusal(request, key):
     return None
 
 
-@require_http_methods(["GET", "POST"])
+@policy.coordinators_may_post
+@policy.methods("GET", "POST")
 def mfa_security_key_remove(request, pk):
     """Confirm, then remove one of the account's own security keys."""
     step = second_factor_step(request)
@@ -355,6 +366,14 @@ def mfa_security_key_remove(request, pk):
 
 
 # --- Security keys: django-otp-webauthn's JSON views under our rules -------------------------
+#
+# Each is reachable before the second step (the key is the second step, or is added to
+# replace a lost one), applies the second-factor rules itself, and is open to coordinators.
+
+
+def key_endpoint(view_class):
+    """Declare one of the security key's JSON endpoints (POST only)."""
+    return policy.password_step(policy.coordinators_may_post(policy.methods("POST")(view_class)))
 
 
 class ReauthRequired(webauthn_exceptions.OTPWebAuthnApiError):
@@ -433,10 +452,12 @@ class KeyRegistrationMixin(WebAuthnErrorsMixin):
             raise ReauthRequired()
 
 
+@key_endpoint
 class BeginKeyRegistration(KeyRegistrationMixin, webauthn_views.BeginCredentialRegistrationView):
     pass
 
 
+@key_endpoint
 class CompleteKeyRegistration(
     KeyRegistrationMixin, webauthn_views.CompleteCredentialRegistrationView
 ):
@@ -474,6 +495,7 @@ class CompleteKeyRegistration(
         return JsonResponse({"id": device.pk})
 
 
+@key_endpoint
 class BeginKeyAuthentication(WebAuthnErrorsMixin, webauthn_views.BeginCredentialAuthenticationView):
     def check_can_authenticate(self):
         super().check_can_authenticate()
@@ -481,6 +503,8 @@ class BeginKeyAuthentication(WebAuthnErrorsMixin, webauthn_views.BeginCredential
             raise NoSecurityKey()
 
 
+@policy.rate_limit(SECOND_STEP_LIMIT)
+@key_endpoint
 class CompleteKeyAuthentication(
     WebAuthnErrorsMixin, webauthn_views.CompleteCredentialAuthenticationView
 ):
@@ -512,6 +536,9 @@ class CompleteKeyAuthentication(
             raise
 
 
+@policy.public
+@policy.password_step
+@policy.methods("GET", "HEAD", "POST")
 class LoginView(auth_views.LoginView):
     """Django's sign-in, braked against password spraying: once too many sign-ins have
     failed from this address, a browser that has never signed in as the username it sends
@@ -545,6 +572,8 @@ class LoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
+@policy.coordinators_may_post
+@policy.methods("GET", "HEAD", "POST")
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's, and every other session of the user ends (this one stays signed in)."""
 

@@ -6,14 +6,12 @@ systems. Authenticated by the browser session or by a per-user token created in 
 import re
 from functools import wraps
 
-from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET
 
-from commitments import access, api_schema
+from commitments import api_schema, policy
 from commitments.api_schema import COUNTRIES, OBJECTIVES, PAGE_SIZE, UPDATES
 from commitments.filters import ProgressUpdateFilter
 from commitments.models import ApiToken, Country, Objective, ProgressUpdate
@@ -45,8 +43,8 @@ def _token_user(request):
 def api_view(view):
     """JSON answers for everything: 401 without credentials, 403 without a role."""
 
-    @login_not_required
-    @require_GET
+    @policy.signs_in_itself
+    @policy.methods("GET")
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.headers.get("Authorization"):
@@ -56,7 +54,7 @@ def api_view(view):
             request.user = user
         elif not request.user.is_authenticated:
             return error(401, "Sign in, or send a token: Authorization: Token <key>.")
-        if access.role_of(request.user) is None:
+        if not policy.has_role(request.user):
             return error(403, "This account has no role.")
         response = view(request, *args, **kwargs)
         patch_cache_control(response, no_store=True, private=True)

@@ -23,8 +23,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import AuditEntry
-
 
 class Action(models.TextChoices):
     """Every action of the application's own workflows, with its label."""
@@ -135,7 +133,9 @@ def record(*, actor, action, target, changes=None, at=None, target_repr=None):
     if not is_declared(action):
         raise ValueError(f"Undeclared audit action {str(action)!r}: declare it in audit.py.")
     is_object = not isinstance(target, type)
-    return AuditEntry.objects.create(
+    # Looked up, not imported: the models show actions by their labels from this module.
+    entries = apps.get_model("commitments", "AuditEntry")
+    return entries.objects.create(
         actor=actor,
         action=str(action),
         target_type=ContentType.objects.get_for_model(target),

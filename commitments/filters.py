@@ -6,8 +6,8 @@ from django.db.models import Subquery
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from commitments import fragments
-from commitments.models import Country, Membership, Objective, ProgressUpdate, ReportingPeriod
+from commitments import fragments, policy
+from commitments.models import Country, Objective, ProgressUpdate, ReportingPeriod
 from commitments.widgets import speed_up_selects
 
 SEARCH_MAX_LENGTH = 200
@@ -46,10 +46,7 @@ def country_choices():
 def author_choices():
     """The officials, by name, identified in the URL by username."""
     officials = (
-        get_user_model()
-        .objects.filter(membership__role=Membership.Role.OFFICIAL)
-        .order_by("username")
-        .values_list("username", "first_name", "last_name")
+        policy.officials().order_by("username").values_list("username", "first_name", "last_name")
     )
     return [
         (username, f"{first} {last}".strip() or username) for username, first, last in officials

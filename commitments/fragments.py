@@ -10,7 +10,7 @@ A fragment is served to every reader whose request names the same key, so it hol
 what all of them may read. A row's fragment is keyed by the row, never by the reader: it
 shows nothing that depends on who reads it, and never an update's discussion (comments,
 reasons for returning), which only some readers of a published update may read
-(``access.can_read_discussion``). Tests draw each row fragment as a coordinator and as
+(``policy.may_read_discussion``). Tests draw each row fragment as a coordinator and as
 another country's official and require the same text.
 
 The fragments live in each process's memory (the ``fragments`` cache). That is not state

@@ -113,12 +113,11 @@ def has_security_key(user):
 
 
 def key_required(user):
-    """Whether the user's role must sign in with a security key."""
-    if not settings.PHISHING_RESISTANT_ROLES:
-        return False
-    from commitments.access import role_of  # noqa: PLC0415 - access imports the models
+    """Whether the user's role must sign in with a security key (the policy's rule)."""
+    # Imported here: the models import this module, and the policy imports the models.
+    from commitments import policy  # noqa: PLC0415
 
-    return role_of(user) in settings.PHISHING_RESISTANT_ROLES
+    return policy.must_use_security_key(user)
 
 
 def session_device(user):

@@ -30,7 +30,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
-from commitments import access, request_id
+from commitments import policy, request_id
 from commitments.validators import UNSAFE_IN_A_LINE, escape_controls
 
 denials = logging.getLogger("commitments.access")
@@ -43,47 +43,6 @@ AUTH_AT = "nadd_auth_at"  # when the password was entered at sign-in
 SEEN_AT = "nadd_seen_at"  # the last request of this session
 REAUTH_AT = "nadd_reauth_at"  # the last time the password (or an OTP) was entered
 ENROLLED = "nadd_enrolled"  # whether the account had a second factor when it signed in
-
-# Reachable with a password-only session when MFA is required: the MFA pages themselves
-# and what is needed to leave.
-# The security key endpoints (JSON, POST) apply the second-factor rules themselves.
-WEBAUTHN_ENDPOINTS = {
-    "otp_webauthn:credential-registration-begin",
-    "otp_webauthn:credential-registration-complete",
-    "otp_webauthn:credential-authentication-begin",
-    "otp_webauthn:credential-authentication-complete",
-}
-MFA_EXEMPT = {
-    "login",
-    "logout",
-    "healthz",
-    "set_language",
-    "mfa_setup",
-    "mfa_verify",
-    "reauth",
-    "otp_webauthn:js-i18n-catalog",  # the messages of the key buttons' script
-    *WEBAUTHN_ENDPOINTS,
-}
-
-# The only non-GET requests a coordinator may send: reviewing, and their own account.
-COORDINATOR_WRITE_ALLOWLIST = {
-    "update_publish",
-    "update_return",
-    "update_comment",
-    "logout",
-    "password_change",
-    "set_language",
-    "mfa_setup",
-    "mfa_verify",
-    "mfa_recovery_codes",
-    "mfa_security_key_remove",
-    "reauth",
-    *WEBAUTHN_ENDPOINTS,
-}
-
-# Routes whose POSTs count against another route's limit in RATE_LIMITS: a key and a code
-# are two ways through the same second step.
-RATE_LIMIT_SHARED = {"otp_webauthn:credential-authentication-complete": "mfa_verify"}
 
 
 class RequestIDMiddleware:
@@ -135,7 +94,8 @@ class AllowedMethodsMiddleware:
     """TRACE, PUT, DELETE, OPTIONS and the rest answer 405 everywhere: the site is forms.
 
     The refusal comes before CSRF and the view, so a class-based view that would treat
-    PUT like POST never sees it; ``Allow`` lists what the view itself accepts.
+    PUT like POST never sees it; ``Allow`` lists what the view declares it answers
+    (``@policy.methods``).
     """
 
     def __init__(self, get_response):
@@ -147,28 +107,9 @@ class AllowedMethodsMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.method in ALLOWED_METHODS:
             return None
-        declared = declared_methods(view_func)
+        declared = policy.declaration_of(view_func).methods
         allowed = [m for m in ALLOWED_METHODS if declared is None or m in declared]
         return HttpResponseNotAllowed(allowed or ALLOWED_METHODS)
-
-
-def declared_methods(view_func):
-    """The methods a view declares (a class-based view's handlers, or the list given to
-    ``require_http_methods``), or None when it declares none."""
-    view_class = getattr(view_func, "view_class", None)
-    if view_class is not None:
-        methods = {m.upper() for m in view_class.http_method_names if hasattr(view_class, m)}
-        return methods | ({"HEAD"} if "GET" in methods else set())
-    func = view_func
-    for _layer in range(10):  # through functools.wraps layers
-        code = getattr(func, "__code__", None)
-        if code is not None and "request_method_list" in code.co_freevars:
-            cell = func.__closure__[code.co_freevars.index("request_method_list")]
-            return set(cell.cell_contents)
-        func = getattr(func, "__wrapped__", None)
-        if func is None:
-            break
-    return None
 
 
 def accepts_files(max_bytes):
@@ -338,16 +279,12 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
-def _view_name(request):
-    match = getattr(request, "resolver_match", None)
-    return match.view_name if match else None
-
-
 class RequireMFAMiddleware:
     """A password-only session reaches nothing but the second step when the account has a
     second factor (always), or the set-up page when ``REQUIRE_MFA`` asks every account
     for one. For a role in ``PHISHING_RESISTANT_ROLES`` only a security key counts: a
-    session verified otherwise is sent to the key step, or to register a key."""
+    session verified otherwise is sent to the key step, or to register a key. The views
+    such a session reaches are those declared ``@policy.password_step``."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -356,7 +293,7 @@ class RequireMFAMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not request.user.is_authenticated or _view_name(request) in MFA_EXEMPT:
+        if not request.user.is_authenticated or policy.declaration_of(view_func).password_step:
             return None
         from commitments import mfa  # noqa: PLC0415 - models load after settings
 
@@ -384,7 +321,8 @@ def recently_authenticated(request):
 
 
 class AdminReauthMiddleware:
-    """Every change made in the admin (roles, countries, accounts) needs a recent password."""
+    """Every change made in the admin (roles, countries, accounts) needs a recent password:
+    a POST to a view declared ``@policy.recent_password``."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -393,11 +331,9 @@ class AdminReauthMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        name = _view_name(request) or ""
         if (
             request.method == "POST"
-            and name.startswith("admin:")
-            and name not in {"admin:login", "admin:logout"}
+            and policy.declaration_of(view_func).recent_password
             and request.user.is_authenticated
             and not recently_authenticated(request)
         ):
@@ -446,40 +382,39 @@ def _rate_bucket(name, who, window, now):
     return f"{name}:{who}:{int(now // window)}"[:255]
 
 
-def hit_rate_limit(name, who):
-    """Count one request against ``RATE_LIMITS[name]``; True when over the limit.
+def hit_rate_limit(limit, who):
+    """Count one request of ``who`` against ``limit`` (a policy.RateLimit); True when over it.
 
     The counter is a database row, so every process counts together; one upsert counts
     and reads it. The first hit of a new window sweeps away expired windows.
     """
-    limit, window, _ = settings.RATE_LIMITS[name]
-    bucket = _rate_bucket(name, who, window, time.time())
+    bucket = _rate_bucket(limit.name, who, limit.seconds, time.time())
     with connection.cursor() as cursor:
-        cursor.execute(RATE_COUNT, [bucket, window])
+        cursor.execute(RATE_COUNT, [bucket, limit.seconds])
         (hits,) = cursor.fetchone()
         if hits == 1:
             cursor.execute("DELETE FROM commitments_rate_counter WHERE expires < now()")
-    return hits > limit
+    return hits > limit.count
 
 
-def rate_limit_wait(name, who):
-    """Seconds until ``who`` may go on under ``RATE_LIMITS[name]``, having used up the
-    window's allowance; 0 when it may go on now. Reads the counter, counts nothing."""
-    limit, window, _ = settings.RATE_LIMITS[name]
+def rate_limit_wait(limit, who):
+    """Seconds until ``who`` may go on under ``limit``, having used up the window's
+    allowance; 0 when it may go on now. Reads the counter, counts nothing."""
     now = time.time()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT hits FROM commitments_rate_counter WHERE bucket = %s",
-            [_rate_bucket(name, who, window, now)],
+            [_rate_bucket(limit.name, who, limit.seconds, now)],
         )
         row = cursor.fetchone()
-    if row is None or row[0] < limit:
+    if row is None or row[0] < limit.count:
         return 0
-    return math.ceil(window - now % window)
+    return math.ceil(limit.seconds - now % limit.seconds)
 
 
 class RateLimitMiddleware:
-    """Per-user or per-address caps on POSTs to the routes named in ``RATE_LIMITS``."""
+    """Per-user or per-address caps on POSTs to the views declaring one
+    (``@policy.rate_limit``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -488,17 +423,16 @@ class RateLimitMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        name = _view_name(request)
-        name = RATE_LIMIT_SHARED.get(name, name)
-        if request.method != "POST" or name not in settings.RATE_LIMITS:
+        declared = policy.declaration_of(view_func).rate_limit
+        if request.method != "POST" or declared is None:
             return None
-        per = settings.RATE_LIMITS[name][2]
-        if per == "user" and request.user.is_authenticated:
+        limit = declared.in_force()
+        if limit.per == "user" and request.user.is_authenticated:
             who = f"user:{request.user.pk}"
         else:
             who = f"ip:{client_ip(request) or 'unknown'}"
-        if hit_rate_limit(name, who):
-            return too_many_requests(request, name)
+        if hit_rate_limit(limit, who):
+            return too_many_requests(request, limit)
         return None
 
 
@@ -590,13 +524,15 @@ def sign_in_paused_for(request):
     """Seconds for which sign-ins from this address by browsers without a device cookie
     are refused, having failed too often (password spraying); 0 when they are not."""
     who = address_group(request)
-    return max(rate_limit_wait(name, who) for name in SIGN_IN_FAILURE_LIMITS)
+    return max(
+        rate_limit_wait(policy.RateLimit.named(name), who) for name in SIGN_IN_FAILURE_LIMITS
+    )
 
 
 def count_sign_in_failure(request):
     who = address_group(request)
     for name in SIGN_IN_FAILURE_LIMITS:
-        hit_rate_limit(name, who)
+        hit_rate_limit(policy.RateLimit.named(name), who)
 
 
 def _device_tag(username):
@@ -634,9 +570,9 @@ def remember_device(request, response, username):
     )
 
 
-def too_many_requests(request, name):
-    """The 429 answer for a request over ``RATE_LIMITS[name]`` (a page, or JSON to the
-    security key's script), logged like every refusal."""
+def too_many_requests(request, limit):
+    """The 429 answer for a request over ``limit`` (a page, or JSON to the security key's
+    script), logged like every refusal."""
     log_denial(request, status=429, reason="rate limit")
     if request.content_type == "application/json":
         response = JsonResponse(
@@ -645,12 +581,14 @@ def too_many_requests(request, name):
         )
     else:
         response = render(request, "429.html", status=429)
-    response["Retry-After"] = str(settings.RATE_LIMITS[name][1])
+    response["Retry-After"] = str(limit.seconds)
     return response
 
 
 class CoordinatorReadOnlyMiddleware:
-    """Coordinators read and review; any other non-GET request of theirs is refused."""
+    """Coordinators read and review; any other non-GET request of theirs is refused
+    (``policy.refuses_write``: the views declared ``@policy.coordinators_may_post`` are
+    the exceptions)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -661,15 +599,10 @@ class CoordinatorReadOnlyMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.method in SAFE_METHODS or not request.user.is_authenticated:
             return None
-        from commitments.access import role_of  # noqa: PLC0415
-        from commitments.models import Membership  # noqa: PLC0415
-
-        if role_of(request.user) != Membership.Role.COORDINATOR:
-            return None
-        if _view_name(request) in COORDINATOR_WRITE_ALLOWLIST:
+        if not policy.refuses_write(request.user, view_func):
             return None
         log_denial(request, status=403, reason="coordinator is read-only")
-        raise PermissionDenied(_("Coordinators review updates; they do not change them."))
+        raise PermissionDenied(str(policy.COORDINATORS_READ_ONLY))
 
 
 class DenialLogMiddleware:
@@ -691,16 +624,14 @@ class DenialLogMiddleware:
 
 def log_denial(request, *, status, reason):
     """Log who was refused what, with the request id; never a secret or a body."""
-    from commitments.access import membership_of, role_of  # noqa: PLC0415
-
     user = getattr(request, "user", None)
-    membership = membership_of(user) if user is not None else None
+    membership = policy.membership_of(user) if user is not None else None
     match = getattr(request, "resolver_match", None)
     kwargs = match.kwargs if match else {}
     event = {
         "status": status,
         "user_id": getattr(user, "pk", None),
-        "role": role_of(user) if user is not None else None,
+        "role": policy.role_of(user) if user is not None else None,
         "country": membership.country.code if membership and membership.country_id else None,
         "route": match.view_name if match else None,
         "method": request.method,
@@ -729,7 +660,7 @@ class UserLanguageMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         # The same query the page header needs anyway (membership with its country).
-        membership = access.membership_of(user) if user is not None else None
+        membership = policy.membership_of(user) if user is not None else None
         if membership is not None and membership.language:
             translation.activate(membership.language)
             request.LANGUAGE_CODE = membership.language

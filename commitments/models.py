@@ -390,14 +390,6 @@ class Membership(models.Model):
         if self.role != self.Role.OFFICIAL and self.country_id:
             raise ValidationError({"country": _("Only officials act for a country.")})
 
-    @property
-    def is_official(self):
-        return self.role == self.Role.OFFICIAL
-
-    def can_edit_updates_for(self, country):
-        """Officials write their own country's updates and nobody else's."""
-        return self.is_official and self.country_id == country.pk
-
 
 def _join_order_as_written(execute, sql, params, many, context):
     # SET LOCAL in the same message as the query: PostgreSQL runs the two as one implicit
@@ -408,13 +400,17 @@ def _join_order_as_written(execute, sql, params, many, context):
     return execute(f"SET LOCAL join_collapse_limit = 1; {sql}", params, many, context)
 
 
+# A reader's scope that takes in every country's unpublished updates (the value of
+# ``policy.unpublished_scope`` for coordinators and administrators).
 ALL_COUNTRIES = "all"
 
 # The dashboard's matrix in one statement: for each (objective, country) cell, the newest
 # published update (an index probe on upd_cell_latest) and whether the reader can see an
-# update handed in for the period (a probe on upd_period_cell_latest). Plain SQL because
-# the ORM builds the same correlated subqueries one expression per country, and
-# compiling them cost more than running them.
+# update handed in for the period (a probe on upd_period_cell_latest): a published one,
+# or a submitted one of a country in the reader's scope (``%(all)s`` and ``%(own)s``, from
+# the ``scope`` argument, which policy.unpublished_scope gives). Plain SQL because the ORM
+# builds the same correlated subqueries one expression per country, and compiling them
+# cost more than running them.
 PUBLISHED_MATRIX_SQL = """
 SELECT cell.position, latest.id, latest.status, latest.period_id, latest.period_name,
     EXISTS (SELECT 1 FROM commitments_progressupdate u
@@ -472,40 +468,6 @@ class ProgressUpdateQuerySet(models.QuerySet):
         version = f"{table}.xmin::text || {table}.ctid::text"
         return self.annotate(row_version=RawSQL(version, ()))  # noqa: S611 - no input
 
-    def visible_to(self, user):
-        """What this user may read: coordinators and admins everything; officials
-        published updates plus every update of their own country; others nothing."""
-        scope = self.reading_scope(user)
-        if scope is None:
-            return self.none()
-        if scope is ALL_COUNTRIES:
-            return self
-        return self.filter(Q(state=ProgressUpdate.State.PUBLISHED) | Q(country_id=scope))
-
-    @staticmethod
-    def reading_scope(user):
-        """Whose unpublished updates this user may read: ``ALL_COUNTRIES``, one
-        country's id, or None for no update at all (the rule of ``visible_to``)."""
-        from commitments import access  # noqa: PLC0415
-
-        role = access.role_of(user)
-        if role is None:
-            return None
-        if role != Membership.Role.OFFICIAL:
-            return ALL_COUNTRIES
-        return access.membership_of(user).country_id
-
-    def editable_by(self, user):
-        """What this user may edit: their own country's drafts and returned updates."""
-        from commitments import access  # noqa: PLC0415
-
-        membership = access.membership_of(user)
-        if membership is None or not membership.is_official:
-            return self.none()
-        return self.filter(
-            country_id=membership.country_id, state__in=ProgressUpdate.EDITABLE_STATES
-        )
-
     def published(self):
         """The updates every signed-in user may read: the record of each country."""
         return self.filter(state=ProgressUpdate.State.PUBLISHED)
@@ -520,28 +482,26 @@ class ProgressUpdateQuerySet(models.QuerySet):
         """Submitted updates awaiting a coordinator, oldest submission first."""
         return self.filter(state=ProgressUpdate.State.SUBMITTED).order_by("submitted_at", "id")
 
-    def needing_action_by(self, membership):
-        """An official's country's drafts and returned updates, returned ones first."""
-        if membership is None or not membership.is_official:
-            return self.none()
-        # Of the two states, "returned" sorts after "draft": descending puts it first, in
-        # the order of the upd_needing_action index.
-        return self.filter(
-            country_id=membership.country_id, state__in=ProgressUpdate.EDITABLE_STATES
-        ).order_by("-state", "-updated_at")
+    def returned_first(self):
+        """Returned updates before drafts, each newest edit first: what an official's
+        country needs to act on (``policy.editable_updates``), in the order of the
+        upd_needing_action index."""
+        # Of the two states, "returned" sorts after "draft": descending puts it first.
+        return self.order_by("-state", "-updated_at")
 
     def newest_first(self):
         """Newest first, with a tie-break so pages never shuffle."""
         return self.order_by("-created_at", "-id")
 
-    def published_matrix(self, objectives, countries, period, reader):
-        """``published().matrix(objectives, countries, period, reported=
-        visible_to(reader).reported())`` in one query that costs no more to build than
-        to run: the dashboard's and the country page's matrix. Each cell's update holds
+    def published_matrix(self, objectives, countries, period, scope):
+        """``published().matrix(objectives, countries, period, reported=readable.reported())``
+        in one query that costs no more to build than to run: the dashboard's and the
+        country page's matrix, for a reader whose ``policy.unpublished_scope`` is
+        ``scope`` (``ALL_COUNTRIES``, one country's id, or None: nothing counts as
+        reported) and whose readable updates are ``readable``. Each cell's update holds
         its status and period; its other fields load if asked for. ``matrix`` stays the
         reference (tests compare the two) and serves the briefs' dates in the past."""
         objectives = list(objectives)
-        scope = self.reading_scope(reader)
         params = {  # one entry per cell, row by row
             "objectives": [objective.pk for objective in objectives for _ in countries],
             "countries": [country.pk for _ in objectives for country in countries],
@@ -1021,7 +981,7 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self):
-        from commitments import audit  # noqa: PLC0415 - audit.py imports this module
+        from commitments import audit  # noqa: PLC0415 - audit.py looks the models up at run time
 
         return f"{self.created_at:%Y-%m-%d %H:%M} {audit.label(self.action)} {self.target_repr}"
 

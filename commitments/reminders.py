@@ -7,15 +7,14 @@ import logging
 from collections import Counter
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from commitments import audit
-from commitments.models import Membership, Objective, ProgressUpdate, ReminderLog, ReportingPeriod
+from commitments import audit, policy
+from commitments.models import Objective, ProgressUpdate, ReminderLog, ReportingPeriod
 
 DEFAULT_DAYS_BEFORE = 14
 logger = logging.getLogger("commitments.reminders")
@@ -47,10 +46,11 @@ def missing_objectives(period, country):
     )
 
 
-def _recipients(role):
+def _recipients(accounts):
+    """The active ones of ``accounts`` (policy.officials(), policy.reviewers()) that have
+    an e-mail address."""
     return (
-        get_user_model()
-        .objects.filter(is_active=True, membership__role=role)
+        accounts.filter(is_active=True)
         .exclude(email="")
         .select_related("membership__country")
         .order_by("pk")
@@ -80,7 +80,7 @@ def send_all(today, days_before=DEFAULT_DAYS_BEFORE):
     """Send today's reminders; returns a Counter of outcomes: sent, skipped, failed."""
     outcomes = Counter()
     periods = list(periods_due(today, days_before))
-    for user in _recipients(Membership.Role.OFFICIAL):
+    for user in _recipients(policy.officials()):
         country = user.membership.country
         due = [(period, list(missing_objectives(period, country))) for period in periods]
         due = [(period, objectives) for period, objectives in due if objectives]
@@ -114,7 +114,7 @@ def send_all(today, days_before=DEFAULT_DAYS_BEFORE):
     )
     if queue:
         total = ProgressUpdate.objects.review_queue().count()
-        for user in _recipients(Membership.Role.COORDINATOR):
+        for user in _recipients(policy.reviewers()):
             context = {
                 "user": user,
                 "queue": queue,

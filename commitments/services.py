@@ -6,14 +6,13 @@ withdrawn. Every step checks who acts, the state, and the version the actor saw,
 moves the version on, so a stale page can never act on a newer record.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commitments import access, audit
-from commitments.models import Comment, Membership, ProgressUpdate
+from commitments import audit, policy
+from commitments.models import Comment, ProgressUpdate
 
 EDITABLE_UPDATE_FIELDS = ("status", "narrative", "language", "evidence_links", "period")
 State = ProgressUpdate.State
@@ -53,15 +52,6 @@ def initial_values(update):
     return {field: [None, _audit_value(getattr(update, field))] for field in EDITABLE_UPDATE_FIELDS}
 
 
-def _official_of(actor, country):
-    membership = access.membership_of(actor)
-    return membership is not None and membership.can_edit_updates_for(country)
-
-
-def _is_coordinator(actor):
-    return access.role_of(actor) == Membership.Role.COORDINATOR
-
-
 def _locked(update):
     return (
         ProgressUpdate.objects.select_for_update(of=("self",))
@@ -87,8 +77,7 @@ def create_update(
     A form posted twice with the same ``token`` creates one update: the second call
     returns the first one.
     """
-    if not membership.is_official:
-        raise PermissionDenied(_("Only a country's officials can write progress updates."))
+    policy.may_write_updates.check(actor)
     try:
         with transaction.atomic():
             update = ProgressUpdate(
@@ -140,8 +129,7 @@ def edit_update(*, actor, update, loaded_version, **fields):
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
     current = _locked(update)
-    if not _official_of(actor, current.country):
-        raise PermissionDenied(_("Only the country's officials can edit its updates."))
+    policy.may_edit.check(actor, current)
     if current.version != loaded_version:
         raise EditConflict(current)
     if current.state not in ProgressUpdate.EDITABLE_STATES:
@@ -185,8 +173,7 @@ def _transition(
 @transaction.atomic
 def submit_update(*, actor, update, loaded_version):
     """An official of the update's country hands a draft or returned update in for review."""
-    if not _official_of(actor, update.country):
-        raise PermissionDenied(_("Only the country's officials can submit its updates."))
+    policy.may_submit.check(actor, update)
     return _transition(
         actor=actor,
         update=update,
@@ -202,8 +189,7 @@ def submit_update(*, actor, update, loaded_version):
 @transaction.atomic
 def withdraw_update(*, actor, update, loaded_version):
     """An official withdraws a draft or returned update; it stays in the history."""
-    if not _official_of(actor, update.country):
-        raise PermissionDenied(_("Only the country's officials can withdraw its updates."))
+    policy.may_withdraw.check(actor, update)
     return _transition(
         actor=actor,
         update=update,
@@ -218,8 +204,7 @@ def withdraw_update(*, actor, update, loaded_version):
 @transaction.atomic
 def publish_update(*, actor, update, loaded_version):
     """A coordinator publishes a submitted update to every signed-in user."""
-    if not _is_coordinator(actor):
-        raise PermissionDenied(_("Only coordinators publish updates."))
+    policy.may_publish.check(actor, update)
     return _transition(
         actor=actor,
         update=update,
@@ -236,8 +221,7 @@ def publish_update(*, actor, update, loaded_version):
 @transaction.atomic
 def return_update(*, actor, update, loaded_version, reason):
     """A coordinator returns a submitted update to its country with the reason why."""
-    if not _is_coordinator(actor):
-        raise PermissionDenied(_("Only coordinators return updates."))
+    policy.may_return.check(actor, update)
     reason = reason.strip()
     if not reason:
         raise ValueError("A reason is required.")
@@ -265,10 +249,7 @@ def add_comment(*, actor, update, body, token=None):
     A ``token`` already used by another comment (on another update, by someone else, or
     with other text) raises ReusedForm and saves nothing.
     """
-    if not (_is_coordinator(actor) or _official_of(actor, update.country)):
-        raise PermissionDenied(
-            _("Only coordinators and the country's officials can comment on this update.")
-        )
+    policy.may_comment.check(actor, update)
     try:
         with transaction.atomic():
             comment = Comment(update=update, author=actor, body=body, creation_token=token)

@@ -6,8 +6,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
 from django.db.models import F, Func, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
@@ -21,9 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import i18n
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from commitments import access, briefs, charts, exports, fragments, history, services
+from commitments import briefs, charts, exports, fragments, history, policy, services
 from commitments.filters import ProgressUpdateFilter
 from commitments.forms import CommentForm, ProgressUpdateForm, ReturnForm, VersionForm
 from commitments.middleware import hit_rate_limit, too_many_requests
@@ -42,22 +39,25 @@ from commitments.pagination import CappedPaginator as Paginator
 PAGE_SIZE = 20
 
 
-@login_not_required
-@require_POST
+@policy.public
+@policy.password_step
+@policy.coordinators_may_post
+@policy.methods("POST")
 def set_language(request):
     """Switch the language: remembered in a cookie, and on the membership when signed in."""
     response = i18n.set_language(request)
     language = request.POST.get("language")
-    membership = access.membership_of(request.user)
+    membership = policy.membership_of(request.user)
     if membership is not None and language in dict(settings.LANGUAGES):
         membership.language = language
         membership.save(update_fields=["language"])
     return response
 
 
-@login_not_required
+@policy.public
+@policy.password_step
 @never_cache
-@require_GET
+@policy.methods("GET")
 def healthz(request):
     """Readiness: 200 after a database round trip, 503 when the database is unreachable."""
     try:
@@ -68,35 +68,31 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-@login_not_required
+@policy.public
 @never_cache
-@require_GET
+@policy.methods("GET")
 def livez(request):
     """Liveness: the process answers; no database involved (restart it if this fails)."""
     return HttpResponse("ok", content_type="text/plain")
 
 
-@require_GET
+@policy.requires(policy.has_role)
+@policy.methods("GET")
 def dashboard(request):
-    access.require_role(request)
-    membership = access.membership_of(request.user)
+    user = request.user
     context = {
         # The overview is the same for every reader with the same scope: cached, keyed by
         # the data stamps, and computed only when a fragment has to be drawn.
         "overview": DashboardOverview(request),
         "stamps": fragments.stamps(request),
-        "scope": ProgressUpdate.objects.reading_scope(request.user),
+        "scope": policy.unpublished_scope(user),
         "today": timezone.localdate(),
         "recent": recent_activity(request),
         "awaiting_review": (
-            ProgressUpdate.objects.review_queue().count()
-            if access.role_of(request.user) == Membership.Role.COORDINATOR
-            else None
+            ProgressUpdate.objects.review_queue().count() if policy.may_review(user) else None
         ),
         "needing_action": (
-            ProgressUpdate.objects.needing_action_by(membership).count()
-            if membership and membership.is_official
-            else None
+            policy.editable_updates(user).count() if policy.may_write_updates(user) else None
         ),
     }
     return render(request, "commitments/dashboard.html", context)
@@ -104,7 +100,7 @@ def dashboard(request):
 
 def recent_activity(request, count=10):
     """The newest updates the reader may see, each drawn once per row version."""
-    visible = ProgressUpdate.objects.visible_to(request.user)
+    visible = policy.readable_updates(request.user)
     return fragments.fill_rows(
         request,
         visible.newest_first().only("pk").with_row_version()[:count],
@@ -159,7 +155,10 @@ class DashboardOverview:
         # The matrix is the published record; a cell counts as reported once submitted.
         return matrix_rows(
             ProgressUpdate.objects.published_matrix(
-                self.frame["objectives"], self.countries, self.period, self.user
+                self.frame["objectives"],
+                self.countries,
+                self.period,
+                policy.unpublished_scope(self.user),
             )
         )
 
@@ -215,7 +214,7 @@ class CountryLatest:
     @cached_property
     def rows(self):
         matrix = ProgressUpdate.objects.published_matrix(
-            self.objectives, [self.country], None, self.user
+            self.objectives, [self.country], None, policy.unpublished_scope(self.user)
         )
         return [(objective, cells[0][1]) for objective, cells in matrix]
 
@@ -263,9 +262,9 @@ def current_objectives():
     )
 
 
-@require_GET
+@policy.requires(policy.has_role)
+@policy.methods("GET")
 def objective_list(request):
-    access.require_role(request)
     sets = ObjectiveSet.objects.select_related("adopted_at", "reviewed_at").prefetch_related(
         Prefetch("objectives", queryset=Objective.objects.order_by("number"))
     )
@@ -274,14 +273,13 @@ def objective_list(request):
     return render(request, "commitments/objective_list.html", context)
 
 
-@require_GET
+@policy.requires(policy.has_role)
+@policy.methods("GET")
 def objective_detail(request, pk):
-    access.require_role(request)
     objective = get_object_or_404(
         Objective.objects.select_related("objective_set__adopted_at"), pk=pk
     )
-    visible = ProgressUpdate.objects.visible_to(request.user).filter(objective=objective)
-    membership = access.membership_of(request.user)
+    visible = policy.readable_updates(request.user).filter(objective=objective)
     context = {
         "objective": objective,
         "page": page_of_rows(
@@ -290,7 +288,7 @@ def objective_detail(request, pk):
             "update-card",
             visible.select_related("country", "period", "author"),
         ),
-        "can_write": membership is not None and membership.is_official and objective.is_active,
+        "can_write": policy.may_write_update_for(request.user, objective),
         "stamps": fragments.stamps(request),
         # Drawn only when its cached fragment is missing (the template calls it).
         "timeline_chart": functools.partial(objective_timeline_chart, objective),
@@ -344,9 +342,9 @@ def objective_timeline_chart(objective):
     return charts.status_timeline(countries, periods, statuses)
 
 
-@require_GET
+@policy.requires(policy.has_role)
+@policy.methods("GET")
 def country_list(request):
-    access.require_role(request)
     # Subqueries, not joins: joining officials and updates would multiply the rows. The
     # date of the newest published update is one index probe per country, where a count
     # of a country's updates read every one of them (65 ms at a million) and counted
@@ -368,18 +366,18 @@ def count_of(queryset):
     return Coalesce(Subquery(queryset.order_by().values(n=Func(F("pk"), function="COUNT"))[:1]), 0)
 
 
-@require_GET
+@policy.requires(policy.has_role)
+@policy.methods("GET")
 def country_detail(request, code):
-    access.require_role(request)
     country = get_object_or_404(Country, code=code.upper())
-    updates = ProgressUpdate.objects.visible_to(request.user).filter(country=country)
-    membership = access.membership_of(request.user)
-    own = membership is not None and membership.can_edit_updates_for(country)
+    updates = policy.readable_updates(request.user).filter(country=country)
+    own = policy.may_act_for(request.user, country)
     context = {
         "country": country,
         "own": own,
         "needing_action": (
-            ProgressUpdate.objects.needing_action_by(membership)
+            policy.editable_updates(request.user)
+            .returned_first()
             .select_related("objective", "period", "author")
             .planned_as_written()[:PAGE_SIZE]
             if own
@@ -399,16 +397,16 @@ def country_detail(request, code):
     return render(request, "commitments/country_detail.html", context)
 
 
-@require_GET
+@policy.requires(policy.has_role)
+@policy.methods("GET")
 def meeting_list(request):
-    access.require_role(request)
     meetings = Meeting.objects.prefetch_related("participants")
     return render(request, "commitments/meeting_list.html", {"meetings": meetings})
 
 
-@require_GET
+@policy.requires(policy.has_role)
+@policy.methods("GET")
 def meeting_detail(request, pk):
-    access.require_role(request)
     meeting = get_object_or_404(Meeting.objects.prefetch_related("participants"), pk=pk)
     objectives = Prefetch("objectives", queryset=Objective.objects.order_by("number"))
     context = {
@@ -419,25 +417,27 @@ def meeting_detail(request, pk):
     return render(request, "commitments/meeting_detail.html", context)
 
 
-@require_GET
+@policy.requires(policy.has_role)
+@policy.methods("GET")
 def meeting_brief(request, pk):
-    access.require_role(request)
     meeting = get_object_or_404(Meeting, pk=pk)
     context = {"brief": briefs.build(meeting)}
     return render(request, "commitments/meeting_brief.html", context)
 
 
-@require_GET
+@policy.requires(policy.has_role)
+@policy.methods("GET")
 def meeting_brief_pdf(request, pk):
     """The brief as a PDF: drawn once per change of what it shows (it takes seconds), then
-    served from the shared cache; each user may have only a few drawn afresh at a time."""
-    access.require_role(request)
+    served from the shared cache; each user may have only a few drawn afresh at a time
+    (``RATE_LIMITS["brief_pdf"]``, counted here, not per request)."""
     meeting = get_object_or_404(Meeting, pk=pk)
     key = briefs.pdf_cache_key(request, meeting)
     document = briefs.cached_pdf(key)
     if document is None:
-        if hit_rate_limit("brief_pdf", f"user:{request.user.pk}"):
-            return too_many_requests(request, "brief_pdf")
+        limit = policy.RateLimit.named("brief_pdf")
+        if hit_rate_limit(limit, f"user:{request.user.pk}"):
+            return too_many_requests(request, limit)
         document = briefs.render_pdf(request, briefs.build(meeting))
         briefs.keep_pdf(key, document)
     response = HttpResponse(document, content_type="application/pdf")
@@ -449,18 +449,18 @@ def meeting_brief_pdf(request, pk):
 def listed_updates(user):
     """The updates this user may read, newest first, with what a list row shows."""
     return (
-        ProgressUpdate.objects.visible_to(user)
+        policy.readable_updates(user)
         .newest_first()
         .select_related("objective__objective_set", "country", "period", "author")
     )
 
 
-@require_GET
+@policy.requires(policy.has_role)
+@policy.methods("GET")
 def update_list(request):
-    access.require_role(request)
     # The page reads ids and row versions only; rows whose drawing is cached are not
     # read again (page_of_rows).
-    updates = ProgressUpdate.objects.visible_to(request.user).newest_first().only("pk")
+    updates = policy.readable_updates(request.user).newest_first().only("pk")
     filterset = ProgressUpdateFilter(request.GET, queryset=updates, request=request)
     valid = filterset.is_valid()
     results = filterset.qs if valid else updates.none()
@@ -488,10 +488,10 @@ def render_update_list(request, filterset, page, status):
     return render(request, "commitments/update_list.html", context, status=status)
 
 
-@require_GET
+@policy.requires(policy.has_role)
+@policy.methods("GET")
 def update_export(request, fmt):
     """The filtered updates list as a file, under the same filters and access rules."""
-    access.require_role(request)
     updates = listed_updates(request.user)
     filterset = ProgressUpdateFilter(request.GET, queryset=updates, request=request)
     if not filterset.is_valid():
@@ -503,39 +503,33 @@ def update_export(request, fmt):
     return exports.xlsx_response(filterset.qs, filename)
 
 
-@require_GET
+@policy.requires(policy.has_role)
+@policy.methods("GET")
 def update_detail(request, pk):
-    update = access.get_visible_update(request, pk)
+    update = policy.get_update(request, pk)
     return render(request, "commitments/update_detail.html", detail_context(request, update))
 
 
 def detail_context(request, update, **forms):
     """What the update page shows, and which actions it offers this user."""
-    membership = access.membership_of(request.user)
-    own = membership is not None and membership.can_edit_updates_for(update.country)
-    reviewer = access.role_of(request.user) == Membership.Role.COORDINATOR
-    editable = update.state in ProgressUpdate.EDITABLE_STATES
-    # The discussion (comments, reasons for returning) and the history that records it
-    # are not read at all for a reader outside the conversation.
-    reads_discussion = access.can_read_discussion(request.user, update)
+    actions = policy.actions_on(request.user, update)
     return {
         "update": update,
-        "can_read_discussion": reads_discussion,
-        "comments": update.comments.select_related("author") if reads_discussion else (),
-        "can_edit": own and editable,
-        "can_review": reviewer and update.state == ProgressUpdate.State.SUBMITTED,
-        "can_discuss": reads_discussion and access.can_discuss(request.user, update),
+        "actions": actions,
+        # The discussion (comments, reasons for returning) and the history that records
+        # it are not read at all for a reader outside the conversation.
+        "comments": update.comments.select_related("author") if actions.read_discussion else (),
         "return_form": forms.get("return_form") or ReturnForm(initial={"version": update.version}),
         "comment_form": forms.get("comment_form") or CommentForm(),
     }
 
 
-@require_http_methods(["GET", "POST"])
+@policy.rate_limit("update_create", 60, 60 * 60, per="user")
+@policy.requires(policy.may_write_updates)
+@policy.methods("GET", "POST")
 def update_create(request, pk):
-    membership = access.require_official(request)
-    objective = get_object_or_404(
-        Objective.objects.select_related("objective_set").filter(is_active=True), pk=pk
-    )
+    objective = policy.get_objective_to_write_for(request, pk)
+    membership = request.user.membership  # an official's (required above), read already
     initial = {}
     if request.method == "GET":  # a posted form names its period
         initial["period"] = ReportingPeriod.objects.current_for(objective.objective_set)
@@ -567,9 +561,10 @@ def update_create(request, pk):
     return render(request, "commitments/update_form.html", context, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@policy.requires(policy.may_write_updates)
+@policy.methods("GET", "POST")
 def update_edit(request, pk):
-    update = access.get_own_country_update(request, pk)
+    update = policy.get_update_to_edit(request, pk)
     if update.state not in ProgressUpdate.EDITABLE_STATES:
         return conflict(
             request, update, _("Only drafts and returned updates can be edited."), status=409
@@ -616,20 +611,18 @@ def conflict(request, update, message, status=409):
     )
 
 
-def transition_view(action, success_message, guard):
-    """A POST-only view moving an update along its workflow with ``action``."""
+def transition_view(action, success_message, rule=None):
+    """A POST-only view moving an update along its workflow with ``action``; ``rule``
+    refuses (403) a reader of the update who may not act on it, before the form is read."""
 
-    @require_POST
+    @policy.methods("POST")
     def view(request, pk):
-        guard(request)
-        update = access.get_visible_update(request, pk)
+        update = policy.get_update(request, pk, rule)
         form = VersionForm(request.POST)
         if not form.is_valid():
             return conflict(request, update, _("The form was incomplete; reload the page."), 400)
         try:
             action(actor=request.user, update=update, loaded_version=form.cleaned_data["version"])
-        except PermissionDenied as error:
-            access.deny(request, str(error))
         except services.StaleState as error:
             return conflict(request, error.current, error.message)
         messages.success(request, success_message)
@@ -638,27 +631,38 @@ def transition_view(action, success_message, guard):
     return view
 
 
-update_submit = transition_view(
-    services.submit_update,
-    _lazy("Submitted for review. A coordinator will publish or return it."),
-    guard=access.require_official,
+# An official acts for their own country only: another country's update, readable once
+# published, is refused when fetched (policy.may_submit, policy.may_withdraw).
+update_submit = policy.requires(policy.may_write_updates)(
+    transition_view(
+        services.submit_update,
+        _lazy("Submitted for review. A coordinator will publish or return it."),
+        policy.may_submit,
+    )
 )
-update_withdraw = transition_view(
-    services.withdraw_update,
-    _lazy("The update was withdrawn. It stays in the history."),
-    guard=access.require_official,
+update_withdraw = policy.requires(policy.may_write_updates)(
+    transition_view(
+        services.withdraw_update,
+        _lazy("The update was withdrawn. It stays in the history."),
+        policy.may_withdraw,
+    )
 )
-update_publish = transition_view(
-    services.publish_update,
-    _lazy("Published: every signed-in user can now read this update."),
-    guard=access.require_coordinator,
+# Any coordinator reviews any update they read: the role is the whole rule.
+update_publish = policy.coordinators_may_post(
+    policy.requires(policy.may_review)(
+        transition_view(
+            services.publish_update,
+            _lazy("Published: every signed-in user can now read this update."),
+        )
+    )
 )
 
 
-@require_POST
+@policy.coordinators_may_post
+@policy.requires(policy.may_review)
+@policy.methods("POST")
 def update_return(request, pk):
-    access.require_coordinator(request)
-    update = access.get_visible_update(request, pk)
+    update = policy.get_update(request, pk)
     form = ReturnForm(request.POST)
     if not form.is_valid():
         return render(
@@ -680,13 +684,11 @@ def update_return(request, pk):
     return redirect(update)
 
 
-@require_POST
+@policy.coordinators_may_post
+@policy.requires(policy.has_role)
+@policy.methods("POST")
 def update_comment(request, pk):
-    update = access.get_visible_update(request, pk)
-    if not access.can_discuss(request.user, update):
-        access.deny(
-            request, _("Only coordinators and the country's officials can comment on this update.")
-        )
+    update = policy.get_update(request, pk, policy.may_comment)
     form = CommentForm(request.POST)
     if not form.is_valid():
         return render(
@@ -721,17 +723,18 @@ def update_comment(request, pk):
     return redirect(f"{update.get_absolute_url()}#comments")
 
 
-@require_GET
+@policy.requires(policy.has_role)
+@policy.methods("GET")
 def update_history(request, pk):
-    update = access.get_update_with_history(request, pk)
+    update = policy.get_update(request, pk, policy.may_read_history)
     entries = AuditEntry.objects.for_object(update).select_related("actor").reverse()
     context = {"update": update, "entries": [(entry, history.describe(entry)) for entry in entries]}
     return render(request, "commitments/update_history.html", context)
 
 
-@require_GET
+@policy.requires(policy.may_review)
+@policy.methods("GET")
 def review_queue(request):
-    access.require_coordinator(request)
     queue = (
         ProgressUpdate.objects.review_queue()
         .select_related("objective__objective_set", "country", "period", "author")

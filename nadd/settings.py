@@ -381,8 +381,10 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 3000},
     },
 }
-# url name -> (requests, seconds, per "user" or "ip"), counted on POST by RateLimitMiddleware;
-# and brief_pdf: meeting brief PDFs drawn afresh (not served from the cache), counted by the view.
+# Limits counted by code rather than per request, by name -> (requests, seconds, per "user"
+# or "ip"). A view's own cap on POSTs is declared on the view (@policy.rate_limit in
+# commitments/views.py and account_views.py: update_create, mfa_verify, reauth); an entry
+# here under the same name replaces its numbers for a deployment (settings_bench does).
 RATE_LIMITS = {
     # Not routes: failed sign-ins from one address (an IPv6 /64) by browsers without a device
     # cookie for the username tried, counted by the sign-in view. Past either, such sign-ins
@@ -391,10 +393,7 @@ RATE_LIMITS = {
     # office's mistyped passwords stay far below.
     "login_failures_hour": (100, 60 * 60, "ip"),
     "login_failures_day": (300, 24 * 60 * 60, "ip"),
-    "update_create": (60, 60 * 60, "user"),
-    # The second step, by code or by security key: one count for both.
-    "mfa_verify": (96, 24 * 60 * 60, "user"),
-    "reauth": (30, 60 * 60, "user"),
+    # Meeting brief PDFs drawn afresh (not served from the cache), counted by the view.
     "brief_pdf": (10, 10 * 60, "user"),
 }
 

@@ -16,5 +16,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 # The benchmark posts an update in every round (hundreds an hour from one account): it
-# measures what a post costs, not the per-user throttle, so the limit is lifted here only.
+# measures what a post costs, not the per-user throttle, so the limit declared on the view
+# (@policy.rate_limit("update_create", ...)) is lifted here only.
 RATE_LIMITS = {**RATE_LIMITS, "update_create": (1_000_000, 3600, "user")}  # noqa: F405

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
-from commitments import account_views, views
+from commitments import account_views, policy, views
+from commitments.policy import declare
+
+# Views we route to but did not write are declared here, where they are routed
+# (commitments.policy: what each view requires; ours are declared where defined).
 
 # django-otp-webauthn's JSON endpoints, under its namespace (its template tags reverse
 # them), served by our subclasses that apply the second-factor rules; and the catalogue
@@ -34,16 +37,48 @@ webauthn_patterns = (
         ),
         path(
             "jsi18n/",
-            JavaScriptCatalog.as_view(packages=["django_otp_webauthn"]),
+            declare(
+                JavaScriptCatalog.as_view(packages=["django_otp_webauthn"]),
+                methods=("GET", "HEAD"),
+                password_step=True,  # the messages of the key buttons on the second step
+            ),
             name="js-i18n-catalog",
         ),
     ],
     "otp_webauthn",
 )
 
+
+def admin_declaration(pattern):
+    """Django's admin: each view answers GET and POST, signed in with the second factor (a
+    coordinator's POST refused), and every change in it needs a recent password. Its own
+    sign-in page, which ``admin_login`` below stands in front of, is public, as Django
+    made it; neither it nor signing out asks for the password again."""
+    methods = ("GET", "HEAD", "POST")
+    if pattern.name == "login":
+        return {"methods": methods, "public": True}
+    if pattern.name == "logout":
+        return {"methods": methods}
+    return {"methods": methods, "recent_password": True}
+
+
+def admin_urls():
+    patterns, app_name, namespace = admin.site.urls
+    return policy.declare_patterns(patterns, admin_declaration), app_name, namespace
+
+
 urlpatterns = [
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/logout/",
+        declare(
+            auth_views.LogoutView.as_view(),
+            methods=("POST",),
+            password_step=True,
+            coordinators_may_post=True,
+        ),
+        name="logout",
+    ),
     path(
         "accounts/password/",
         account_views.PasswordChangeView.as_view(),
@@ -51,7 +86,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
+        declare(auth_views.PasswordChangeDoneView.as_view(), methods=("GET", "HEAD")),
         name="password_change_done",
     ),
     path("accounts/reauth/", account_views.reauth, name="reauth"),
@@ -72,9 +107,13 @@ urlpatterns = [
     # One sign-in form for everyone (length limits, throttling, then the OTP step).
     path(
         "admin/login/",
-        login_not_required(RedirectView.as_view(pattern_name="login", query_string=True)),
+        declare(
+            RedirectView.as_view(pattern_name="login", query_string=True),
+            methods=("GET", "HEAD", "POST"),
+            public=True,
+        ),
         name="admin_login",
     ),
-    path("admin/", admin.site.urls),
+    path("admin/", admin_urls()),
     path("", include("commitments.urls")),
 ]

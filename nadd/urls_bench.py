@@ -8,12 +8,11 @@ its overview drawn again (P1; the dashboard as served is P8).
 
 import secrets
 
-from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponse
 from django.urls import path
 
-from commitments import fragments, views
+from commitments import fragments, policy, views
 from nadd.urls import urlpatterns as app_urlpatterns
 
 
@@ -21,7 +20,7 @@ def trivial(request):
     return HttpResponse(f"ok {request.user.pk}", content_type="text/plain")
 
 
-@login_not_required
+@policy.public
 def anon(request):
     return HttpResponse("ok", content_type="text/plain")
 

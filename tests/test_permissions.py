@@ -9,6 +9,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from commitments import policy
 from commitments.models import Meeting, Membership, ProgressUpdate
 
 ROLES = ["anonymous", "alice", "bob", "carol", "dave", "nora"]
@@ -94,6 +95,35 @@ def iter_patterns(resolver=None, prefix="", namespace=None):
             yield from iter_patterns(pattern, route, pattern.namespace or namespace)
         elif isinstance(pattern, URLPattern):
             yield route, pattern.name, namespace
+
+
+def iter_views(resolver=None, prefix="", namespace=None):
+    """Yield (route, name with its namespace or None, view) for every concrete pattern."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or namespace
+            if pattern.namespace and namespace:
+                inner = f"{namespace}:{pattern.namespace}"
+            yield from iter_views(pattern, route, inner)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
+            yield route, name, pattern.callback
+
+
+def names_declared(test):
+    """The URL names (ours and the admin's) whose view's declaration passes ``test``."""
+    return {name for _, name, view in iter_views() if name and test(policy.declaration_of(view))}
+
+
+def declared_rate_limits():
+    """Every rate limit a routed view declares, by name."""
+    return {
+        limit.name: limit
+        for _, _, view in iter_views()
+        if (limit := policy.declaration_of(view).rate_limit) is not None
+    }
 
 
 @pytest.fixture
@@ -225,3 +255,119 @@ def test_anonymous_posts_to_every_url_are_refused_or_sent_to_sign_in(client, sam
             path = "/" + re.sub(r"<(?:\w+:)?\w+>", str(sample["pk"]), route)
             assert client.post(path, {}).status_code == 302, path
     assert (ProgressUpdate.objects.count(), Membership.objects.count()) == before
+
+
+# --- Every view declares what it requires, where it is defined ---------------------------------
+
+
+def test_every_url_declares_what_its_view_requires():
+    """No URL without a declaration: sign-in, second factor, the coordinators' read-only
+    rule, rate limit and methods are read from the view itself (commitments.policy), and
+    a view that says nothing else still names the methods it answers."""
+    undeclared, without_methods = [], []
+    for route, name, view in iter_views():
+        if not policy.is_declared(view):
+            undeclared.append(name or route)
+        elif policy.declaration_of(view).methods is None:
+            without_methods.append(name or route)
+    assert undeclared == [], "Declare these views with commitments.policy's decorators"
+    assert without_methods == [], "Declare the methods these views answer (@policy.methods)"
+    assert len(list(iter_views())) > 100  # the admin's views are walked too
+
+
+def test_what_a_view_declares_is_what_django_enforces():
+    """A view declared public is what Django's sign-in requirement skips, and only such a
+    view; its declared methods are what it answers."""
+    for route, name, view in iter_views():
+        declaration = policy.declaration_of(view)
+        signs_in = getattr(view, "login_required", True)
+        assert signs_in is (declaration.sign_in == policy.SIGN_IN_REQUIRED), name or route
+    # Public: the sign-in pages, the probes and the language switch; the feed checks its
+    # tokens itself.
+    assert names_declared(lambda d: d.sign_in == policy.PUBLIC) == PUBLIC | {
+        "set_language",
+        "admin:login",
+    }
+    assert names_declared(lambda d: d.sign_in == policy.OWN_SIGN_IN) == {
+        name for name in MATRIX if name.startswith("api_")
+    }
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_a_method_a_view_does_not_declare_is_refused(client, cast, sample, name):
+    client.force_login(cast.alice)
+    methods = policy.declaration_of(get_resolver().resolve(url_for(name, sample)).func).methods
+    for method in {"GET", "POST"} - set(methods):
+        assert getattr(client, method.lower())(url_for(name, sample)).status_code == 405, method
+
+
+KEY_ENDPOINTS = {
+    "otp_webauthn:credential-registration-begin",
+    "otp_webauthn:credential-registration-complete",
+    "otp_webauthn:credential-authentication-begin",
+    "otp_webauthn:credential-authentication-complete",
+}
+
+
+def test_the_exceptions_to_the_default_are_decided_one_by_one():
+    """Widening who reaches a view is a decision: a new exception fails here until it is
+    written down (what each may do is tested in test_security_mfa and test_security_authz)."""
+    # Reached by a session that has passed only the password: the second step, its
+    # set-up, the password again, and what is needed to leave.
+    assert names_declared(lambda d: d.password_step) == {
+        "login",
+        "logout",
+        "healthz",
+        "set_language",
+        "mfa_setup",
+        "mfa_verify",
+        "reauth",
+        "otp_webauthn:js-i18n-catalog",
+        *KEY_ENDPOINTS,
+    }
+    # A coordinator's only non-GET requests: reviewing, and their own account.
+    assert names_declared(lambda d: d.coordinators_may_post) == {
+        "update_publish",
+        "update_return",
+        "update_comment",
+        "logout",
+        "password_change",
+        "set_language",
+        "mfa_setup",
+        "mfa_verify",
+        "mfa_recovery_codes",
+        "mfa_security_key_remove",
+        "reauth",
+        *KEY_ENDPOINTS,
+    }
+
+
+def test_every_change_in_the_admin_and_nothing_else_needs_a_recent_password():
+    admin = {name for _, name, _ in iter_views() if name and name.startswith("admin:")}
+    assert names_declared(lambda d: d.recent_password) == admin - {"admin:login", "admin:logout"}
+    unnamed = [view for _, name, view in iter_views() if name is None]
+    assert unnamed and all(policy.declaration_of(view).recent_password for view in unnamed)
+
+
+def test_views_sharing_a_rate_limit_declare_the_same_numbers():
+    """A code and a security key are two ways through the second step: one count."""
+    by_name = {}
+    for _, name, view in iter_views():
+        limit = policy.declaration_of(view).rate_limit
+        if limit is not None:
+            by_name.setdefault(limit.name, set()).add((limit, name))
+    assert {name: {n for _, n in views} for name, views in by_name.items()} == {
+        "update_create": {"update_create"},
+        "mfa_verify": {"mfa_verify", "otp_webauthn:credential-authentication-complete"},
+        "reauth": {"reauth"},
+    }
+    for views in by_name.values():
+        assert len({limit for limit, _ in views}) == 1
+
+
+def test_a_views_rate_limit_lives_on_the_view_not_in_the_settings():
+    """The settings tune a declared limit per deployment only (the benchmark lifts one):
+    the project's own settings never restate one."""
+    from nadd import settings as project_settings  # the module, not a test's override
+
+    assert set(declared_rate_limits()) & set(project_settings.RATE_LIMITS) == set()

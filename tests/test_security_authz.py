@@ -7,16 +7,26 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
-from commitments.middleware import COORDINATOR_WRITE_ALLOWLIST
-from commitments.models import AuditEntry, Country, Membership, Objective, ProgressUpdate
+from commitments import services
+from commitments.models import (
+    AuditEntry,
+    Comment,
+    Country,
+    Membership,
+    Objective,
+    ProgressUpdate,
+)
 from tests import test_permissions
-from tests.test_permissions import MATRIX, url_for
+from tests.test_permissions import MATRIX, names_declared, url_for
 
 ROOT = Path(__file__).resolve().parent.parent
 sample = test_permissions.sample  # the sweep's fixture: one update by alice, sample ids
+# The views a coordinator may send a non-GET request to, as they declare it.
+COORDINATOR_WRITE_ALLOWLIST = names_declared(lambda declared: declared.coordinators_may_post)
 
 
 def snapshot():
@@ -216,6 +226,68 @@ def test_s20_the_history_of_an_update_is_its_own_countrys_and_the_reviewers(clie
     for user, status in [(cast.alice, 200), (cast.carol, 200), (cast.dave, 200), (cast.bob, 404)]:
         client.force_login(user)
         assert client.get(path).status_code == status, user
+
+
+# --- Each step of the workflow, refused to an official it is not for: by the view and by the
+# service, each on its own ------------------------------------------------------------------
+
+# service -> (state of the update, what the call adds)
+WORKFLOW_SERVICES = {
+    "edit_update": ("draft", {"narrative": "Hijacked"}),
+    "submit_update": ("draft", {}),
+    "withdraw_update": ("returned", {}),
+    "publish_update": ("submitted", {}),
+    "return_update": ("submitted", {"reason": "Mexico has a view on this."}),
+}
+
+
+@pytest.mark.parametrize("service", sorted(WORKFLOW_SERVICES))
+@pytest.mark.parametrize("who", ["bob", "uma"])
+def test_each_workflow_service_refuses_another_countrys_official(cast, make_update, service, who):
+    """Called directly, as a view would after its own checks: the service asks the policy
+    itself, so a view that forgot to would still change nothing."""
+    state, extra = WORKFLOW_SERVICES[service]
+    update = make_update(author=cast.alice, state=state)
+    before = snapshot(), Comment.objects.count()
+    with pytest.raises(PermissionDenied):
+        getattr(services, service)(
+            actor=getattr(cast, who), update=update, loaded_version=update.version, **extra
+        )
+    assert (snapshot(), Comment.objects.count()) == before
+
+
+def test_the_comment_service_refuses_another_countrys_official(cast, make_update):
+    update = make_update(author=cast.alice)
+    with pytest.raises(PermissionDenied):
+        services.add_comment(actor=cast.bob, update=update, body="Mexico has a view on this.")
+    assert not Comment.objects.exists()
+
+
+# url name -> (whose update, its state, the answer to Mexico's official): refused before the
+# form is read, so an empty form gets the refusal, not a form error.
+WORKFLOW_VIEWS = {
+    # Canada's published update: read by Mexico, not Mexico's to act on.
+    "update_edit": ("alice", "published", 404),  # out of the scope of what Mexico edits
+    "update_submit": ("alice", "published", 403),
+    "update_withdraw": ("alice", "published", 403),
+    "update_comment": ("alice", "published", 403),
+    # Mexico's own submitted update: an official does not review, even their own country's.
+    "update_publish": ("bob", "submitted", 403),
+    "update_return": ("bob", "submitted", 403),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WORKFLOW_VIEWS))
+def test_each_workflow_view_refuses_an_official_it_is_not_for_before_reading_the_form(
+    client, cast, make_update, name
+):
+    author, state, status = WORKFLOW_VIEWS[name]
+    update = make_update(author=getattr(cast, author), state=state)
+    client.force_login(cast.bob)
+    before = snapshot(), Comment.objects.count()
+    response = client.post(reverse(name, args=[update.pk]), {})
+    assert response.status_code == status
+    assert (snapshot(), Comment.objects.count()) == before
 
 
 # --- S22: coordinators read and review only ----------------------------------------------------

@@ -22,7 +22,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from commitments import access, fragments, reminders, services
+from commitments import fragments, policy, reminders, services
 from commitments.models import ApiToken, AuditEntry, Comment, Meeting, ProgressUpdate
 from commitments.views import detail_context
 from tests.conftest import make_user
@@ -106,7 +106,7 @@ READS_DISCUSSION = {
 @pytest.mark.parametrize("who", sorted(READS_DISCUSSION))
 def test_who_may_read_a_published_updates_discussion(cast, root, canadas, who):
     user = root if who == "root" else getattr(cast, who)
-    assert access.can_read_discussion(user, canadas) is READS_DISCUSSION[who]
+    assert policy.may_read_discussion(user, canadas) is READS_DISCUSSION[who]
 
 
 @pytest.mark.parametrize("who", ["bob", "uma"])
@@ -121,7 +121,7 @@ def test_another_countrys_official_reads_the_published_update_but_none_of_its_di
     assert "Reason for returning" not in page.text
     assert reverse("update_comment", args=[canadas.pk]) not in page.text
     assert reverse("update_history", args=[canadas.pk]) not in page.text
-    assert page.context["can_read_discussion"] is False
+    assert page.context["actions"].read_discussion is False
     assert list(page.context["comments"]) == []
 
 

@@ -39,7 +39,7 @@ from commitments.models import (
     ReportingPeriod,
 )
 from tests.conftest import PASSWORD
-from tests.test_permissions import ROLES, iter_patterns
+from tests.test_permissions import ROLES, declared_rate_limits, iter_patterns
 
 HOSTILE = [
     "\x00",
@@ -79,10 +79,11 @@ fuzz = hypothesis_settings(
 
 @pytest.fixture(autouse=True)
 def no_rate_limits(settings):
-    # Counted requests would answer 429 before the input is even read.
-    settings.RATE_LIMITS = {
-        name: (10**6, 3600, per) for name, (_, _, per) in settings.RATE_LIMITS.items()
-    }
+    # Counted requests would answer 429 before the input is even read. The settings
+    # replace a view's declared limit by its name.
+    per = {name: limit.per for name, limit in declared_rate_limits().items()}
+    per.update({name: each for name, (_, _, each) in settings.RATE_LIMITS.items()})
+    settings.RATE_LIMITS = {name: (10**6, 3600, each) for name, each in per.items()}
 
 
 @pytest.fixture

@@ -14,9 +14,10 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from commitments import mfa
+from commitments import account_views, mfa, policy
 from commitments.models import AuditEntry, Membership, ProgressUpdate
 from tests.conftest import PASSWORD
+from tests.test_permissions import names_declared
 
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 ROLES = ["alice", "bob", "uma", "carol", "dave", "nora"]
@@ -133,7 +134,10 @@ def test_s11_wrong_codes_are_throttled_by_the_device(client, cast, frozen):
 
 
 def test_s11_otp_attempts_are_rate_limited_per_user(client, cast, frozen, settings):
-    assert settings.RATE_LIMITS["mfa_verify"] == (96, 24 * 60 * 60, "user")
+    for view in (account_views.mfa_verify, account_views.CompleteKeyAuthentication):
+        assert policy.declaration_of(view).rate_limit == policy.RateLimit(
+            "mfa_verify", 96, 24 * 60 * 60, per="user"
+        )
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "mfa_verify": (3, 24 * 60 * 60, "user")}
     _, key = give_device(cast.alice)
     sign_in(client, "alice")
@@ -300,7 +304,7 @@ def test_a_password_only_session_cannot_replace_an_enrolled_authenticator(
     assert verify(owner, owners_codes[0]).status_code == 302
 
 
-@pytest.mark.parametrize("name", sorted(__import__("commitments.middleware").middleware.MFA_EXEMPT))
+@pytest.mark.parametrize("name", sorted(names_declared(lambda declared: declared.password_step)))
 def test_no_url_open_to_a_password_only_session_changes_the_second_factor(
     client, cast, frozen, name
 ):

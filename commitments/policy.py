@@ -1,0 +1,631 @@
+"""Who may do what: the one place that answers it.
+
+Everything else asks here: views (through the declarations below and the fetch helpers),
+services (``rule.check``, which raises PermissionDenied with the rule's message),
+templates (the ``actions`` and ``may`` summaries they are given, never a role), the
+JSON feed, the dashboard's SQL (``unpublished_scope``) and the middlewares, which read
+each view's declaration and keep no list of URL names.
+
+The roles: an official writes, submits and withdraws their own country's updates and
+discusses them with the coordinators; a coordinator reads everything and reviews
+(publishes, or returns with a reason); an administrator reads everything, the
+discussions included, and keeps the reference data in the Django admin. A published
+update is read by every signed-in user who has a role; its discussion and history never
+leave the conversation between its country and the coordinators (and the administrators,
+who keep the audit log). An account without a role reads nothing.
+
+Outside a reader's scope an object answers 404, so its existence is not revealed; in
+scope but not allowed, 403, with the rule's message. Roles are read from the database
+once per request.
+"""
+
+import functools
+import types
+from dataclasses import dataclass, replace
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, URLResolver
+from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from commitments.models import ALL_COUNTRIES, Membership, Objective, ProgressUpdate
+
+Role = Membership.Role
+State = ProgressUpdate.State
+
+# --- The reader ----------------------------------------------------------------------------
+
+
+def membership_of(user):
+    """The user's membership row, or None (anonymous users and users without a role).
+
+    Read once per request: one query for the membership and its country, which every
+    page header shows, kept on the user object."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    relation = Membership._meta.get_field("user").remote_field
+    if not relation.is_cached(user):
+        relation.set_cached_value(
+            user, Membership.objects.select_related("country").filter(user=user).first()
+        )
+    try:
+        return user.membership
+    except Membership.DoesNotExist:
+        return None
+
+
+def role_of(user):
+    """The user's role; a superuser without a membership row counts as an administrator."""
+    membership = membership_of(user)
+    if membership is not None:
+        return membership.role
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return Role.ADMIN
+    return None
+
+
+def _country_acted_for(user):
+    """The id of the country whose updates the user writes (an official's), or None."""
+    membership = membership_of(user)
+    if membership is None or membership.role != Role.OFFICIAL:
+        return None
+    return membership.country_id
+
+
+def _acts_for(user, country_id):
+    return country_id is not None and _country_acted_for(user) == country_id
+
+
+# --- Rules ---------------------------------------------------------------------------------
+
+
+class Rule:
+    """One question the policy answers: whether ``user`` may do something (to an object),
+    and the message a refusal gives. A rule without a message guards what is out of the
+    reader's scope: its refusal is a 404, which does not reveal that the object exists.
+
+    ``rule(user, *objects)`` answers; ``rule.check(user, *objects)`` raises the refusal.
+    """
+
+    def __init__(self, test, refusal=None):
+        self.test = test
+        self.refusal = refusal
+        functools.update_wrapper(self, test)
+
+    def __call__(self, user, *objects):
+        return self.test(user, *objects)
+
+    def __repr__(self):
+        return f"<Rule {self.__name__}>"
+
+    def check(self, user, *objects):
+        if not self.test(user, *objects):
+            raise self.denial()
+
+    def denial(self):
+        if self.refusal is None:
+            return Http404()
+        return PermissionDenied(str(self.refusal))
+
+
+def rule(refusal=None):
+    """Make the decorated predicate a Rule refused with ``refusal`` (None: a 404)."""
+
+    def make(test):
+        return Rule(test, refusal)
+
+    return make
+
+
+# About the user alone: what a view may require of every request (``@requires``).
+
+
+@rule(_("Your account has no role yet. Ask an administrator to give you one."))
+def has_role(user):
+    """Every signed-in account with a role reads the site; an account without one, nothing."""
+    return role_of(user) is not None
+
+
+@rule(_("Only a country's officials can write progress updates."))
+def may_write_updates(user):
+    """Officials write (and submit, withdraw) updates, for their own country only."""
+    return role_of(user) == Role.OFFICIAL
+
+
+@rule(_("Only coordinators review updates."))
+def may_review(user):
+    """Coordinators review: they publish submitted updates or return them with a reason."""
+    return role_of(user) == Role.COORDINATOR
+
+
+# About one update, objective or country.
+
+
+@rule()
+def may_read(user, update):
+    """Coordinators and administrators read every update; officials every published one
+    and every update of their own country; accounts without a role none
+    (``readable_updates`` is the same rule as a query)."""
+    scope = unpublished_scope(user)
+    if scope is None:
+        return False
+    return scope is ALL_COUNTRIES or update.state == State.PUBLISHED or update.country_id == scope
+
+
+@rule(_("Only the country's officials can edit its updates."))
+def may_edit(user, update):
+    return _acts_for(user, update.country_id)
+
+
+@rule(_("Only the country's officials can submit its updates."))
+def may_submit(user, update):
+    return _acts_for(user, update.country_id)
+
+
+@rule(_("Only the country's officials can withdraw its updates."))
+def may_withdraw(user, update):
+    return _acts_for(user, update.country_id)
+
+
+@rule(_("Only coordinators publish updates."))
+def may_publish(user, update):
+    return may_review(user)
+
+
+@rule(_("Only coordinators return updates."))
+def may_return(user, update):
+    return may_review(user)
+
+
+@rule(_("Only coordinators and the country's officials can comment on this update."))
+def may_comment(user, update):
+    """Coordinators and the update's own country's officials post into its discussion;
+    administrators read it but never post."""
+    return may_review(user) or _acts_for(user, update.country_id)
+
+
+@rule()
+def may_read_discussion(user, update):
+    """Whether the user may read the update's discussion: its comments and the reasons a
+    coordinator gave for returning it (and so its history, which records them).
+
+    The discussion is a conversation between the update's own country's officials and the
+    coordinators; administrators read it too, as they keep the audit log, which records
+    every change. Publication makes the update readable by every signed-in user, never
+    its discussion: another country's officials and accounts without a role never read it.
+    """
+    if role_of(user) in (Role.COORDINATOR, Role.ADMIN):
+        return True
+    return _acts_for(user, update.country_id)
+
+
+@rule()
+def may_read_history(user, update):
+    """An update's history holds its earlier drafts, the reasons it was returned and its
+    comments: it is read by whoever may read its discussion, and is out of scope (404)
+    for anyone else, even once the update is published."""
+    return may_read(user, update) and may_read_discussion(user, update)
+
+
+def may_write_update_for(user, objective):
+    """Officials write updates on the active objectives; a retired one takes no new update."""
+    return may_write_updates(user) and objective.is_active
+
+
+def may_act_for(user, country):
+    """Whether the user is one of the country's officials: writes, edits, submits and
+    withdraws its updates, and sees what of them needs action."""
+    return _acts_for(user, country.pk)
+
+
+def must_use_security_key(user):
+    """Whether the user's role signs in with a security key only (PHISHING_RESISTANT_ROLES):
+    a code from an app can be phished along with the password."""
+    if not settings.PHISHING_RESISTANT_ROLES:
+        return False
+    return role_of(user) in settings.PHISHING_RESISTANT_ROLES
+
+
+# --- Scopes: the rules as queries ------------------------------------------------------------
+
+
+def unpublished_scope(user):
+    """Whose unpublished updates this user may read: ``ALL_COUNTRIES``, one country's id,
+    or None for no update at all. The value the dashboard's SQL statement takes
+    (``ProgressUpdateQuerySet.published_matrix``) and the key of what a page caches per
+    reader."""
+    role = role_of(user)
+    if role is None:
+        return None
+    if role != Role.OFFICIAL:
+        return ALL_COUNTRIES
+    return membership_of(user).country_id
+
+
+def readable_updates(user, updates=None):
+    """The updates (of ``updates``, default all) this user may read (``may_read``)."""
+    updates = ProgressUpdate.objects.all() if updates is None else updates
+    scope = unpublished_scope(user)
+    if scope is None:
+        return updates.none()
+    if scope is ALL_COUNTRIES:
+        return updates
+    return updates.filter(Q(state=State.PUBLISHED) | Q(country_id=scope))
+
+
+def own_country_updates(user, updates=None):
+    """Every update, in any state, of the country the user writes for; none for anyone
+    but an official. Another country's update is out of this scope even when published."""
+    updates = ProgressUpdate.objects.all() if updates is None else updates
+    country_id = _country_acted_for(user)
+    if country_id is None:
+        return updates.none()
+    return updates.filter(country_id=country_id)
+
+
+def editable_updates(user, updates=None):
+    """What this user may edit now: their own country's drafts and returned updates."""
+    return own_country_updates(user, updates).filter(state__in=ProgressUpdate.EDITABLE_STATES)
+
+
+def reviewers():
+    """The accounts that review (coordinators): who may be sent the review queue."""
+    return get_user_model().objects.filter(membership__role=Role.COORDINATOR)
+
+
+def officials():
+    """The accounts that write updates (officials), each for their own country."""
+    return get_user_model().objects.filter(membership__role=Role.OFFICIAL)
+
+
+# --- Fetching for views: 404 outside the scope, 403 in scope but not allowed -----------------
+
+UPDATE_PAGE_RELATED = ("objective__objective_set", "country", "period", "author")
+
+
+def get_update(request, pk, rule=None):
+    """An update the reader may read, or 404; with ``rule``, refused by it (its 403, or a
+    404 for a rule that guards what is out of scope) when the reader may read the update
+    but not do this."""
+    update = get_object_or_404(
+        readable_updates(request.user).select_related(*UPDATE_PAGE_RELATED), pk=pk
+    )
+    if rule is not None:
+        rule.check(request.user, update)
+    return update
+
+
+def get_update_to_edit(request, pk):
+    """An update of the official's own country, in any state, or 404 (its state is the
+    workflow's to judge: an update that is no longer a draft answers 409)."""
+    return get_object_or_404(
+        own_country_updates(request.user).select_related(*UPDATE_PAGE_RELATED), pk=pk
+    )
+
+
+def get_objective_to_write_for(request, pk):
+    """An active objective, or 404: a retired objective takes no new update."""
+    return get_object_or_404(
+        Objective.objects.select_related("objective_set").filter(is_active=True), pk=pk
+    )
+
+
+# --- What the pages offer --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpdateActions:
+    """What one user may do with one update now: whom the rules allow, in the state the
+    update is in. Templates test these (``actions.edit``), never a role."""
+
+    read_discussion: bool
+    read_history: bool
+    comment: bool
+    edit: bool
+    submit: bool
+    withdraw: bool
+    publish: bool
+    return_for_changes: bool
+
+
+def actions_on(user, update):
+    """The ``UpdateActions`` of ``user`` on ``update`` (no query beyond the reader's role)."""
+    editable = update.state in ProgressUpdate.EDITABLE_STATES
+    submitted = update.state == State.SUBMITTED
+    discussion = may_read_discussion(user, update)
+    return UpdateActions(
+        read_discussion=discussion,
+        read_history=may_read_history(user, update),
+        comment=discussion and may_comment(user, update),
+        edit=editable and may_edit(user, update),
+        submit=editable and may_submit(user, update),
+        withdraw=editable and may_withdraw(user, update),
+        publish=submitted and may_publish(user, update),
+        return_for_changes=submitted and may_return(user, update),
+    )
+
+
+class SiteAbilities:
+    """What the user may do anywhere on the site, for the header, the navigation and the
+    page's offers (``may`` in every template): ``may.read``, ``may.review``, ``may.write``
+    and ``may.write_for``, the id of the country whose updates the user writes."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def read(self):
+        return has_role(self.user)
+
+    @cached_property
+    def review(self):
+        return may_review(self.user)
+
+    @cached_property
+    def write(self):
+        return may_write_updates(self.user)
+
+    @cached_property
+    def write_for(self):
+        return _country_acted_for(self.user)
+
+
+# --- Declarations: what each view requires, said where the view is defined ---------------------
+
+SIGN_IN_REQUIRED = "required"  # the default: anonymous visitors are sent to sign in
+PUBLIC = "public"  # no sign-in at all
+OWN_SIGN_IN = "own"  # the view authenticates the request itself (the feed's tokens)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``count`` POSTs in ``seconds`` to the views declaring it, counted per user
+    (per address for a visitor not signed in) or per address (``per="ip"``); views
+    declaring the same name share one count. An entry under the same name in the
+    ``RATE_LIMITS`` setting replaces the declared numbers for a deployment."""
+
+    name: str
+    count: int
+    seconds: int
+    per: str = "user"
+
+    def __post_init__(self):
+        if self.per not in ("user", "ip"):
+            raise ValueError(f"A rate limit is per 'user' or per 'ip', not {self.per!r}.")
+
+    @classmethod
+    def named(cls, name, default=None):
+        """The limit ``name`` in force: ``RATE_LIMITS[name]`` when the settings give it,
+        otherwise ``default``."""
+        if name in settings.RATE_LIMITS:
+            count, seconds, per = settings.RATE_LIMITS[name]
+            return cls(name, count, seconds, per)
+        if default is None:
+            raise KeyError(f"No rate limit named {name!r} in RATE_LIMITS.")
+        return default
+
+    def in_force(self):
+        return self.named(self.name, self)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What a view requires. The default, for what a view does not declare: signed in,
+    with the second factor when the account has one (or must have one), no recent
+    password asked for, a coordinator's non-GET requests refused, no rate limit, and the
+    methods the middleware lets through (GET, HEAD, POST)."""
+
+    sign_in: str = SIGN_IN_REQUIRED
+    password_step: bool = False
+    recent_password: bool = False
+    coordinators_may_post: bool = False
+    rate_limit: RateLimit | None = None
+    methods: tuple[str, ...] | None = None
+    requires: tuple[Rule, ...] = ()
+
+
+DEFAULT = Declaration()
+_ATTRIBUTE = "policy_declaration"
+
+
+def _declared(view):
+    """The declaration a view carries, or None: on the function (or one it wraps), else
+    on a class-based view's class."""
+    if isinstance(view, type):
+        return vars(view).get(_ATTRIBUTE)
+    func = view
+    for _layer in range(20):  # through functools.wraps layers
+        found = getattr(func, _ATTRIBUTE, None)
+        if found is not None:
+            return found
+        func = getattr(func, "__wrapped__", None)
+        if func is None:
+            break
+    view_class = getattr(view, "view_class", None)
+    return vars(view_class).get(_ATTRIBUTE) if view_class is not None else None
+
+
+def declaration_of(view):
+    """What a routed view (``request.resolver_match.func``) requires; the default when it
+    declares nothing (a test requires every URL to declare)."""
+    return _declared(view) or DEFAULT
+
+
+def is_declared(view):
+    return _declared(view) is not None
+
+
+def _routable(view):
+    """A function or class that takes attributes (a bound method is wrapped in a function)."""
+    if isinstance(view, types.MethodType):
+
+        @functools.wraps(view)
+        def routed(*args, **kwargs):
+            return view(*args, **kwargs)
+
+        return routed
+    return view
+
+
+def _declare(view, **changes):
+    setattr(view, _ATTRIBUTE, replace(_declared(view) or DEFAULT, **changes))
+    return view
+
+
+def _decorate(view, decorator):
+    """Apply a view decorator to a function view, or to a class-based view's dispatch."""
+    if isinstance(view, type):
+        return method_decorator(decorator, name="dispatch")(view)
+    return decorator(view)
+
+
+def public(view):
+    """Reachable without signing in (Django's ``login_not_required``)."""
+    return _declare(_decorate(_routable(view), login_not_required), sign_in=PUBLIC)
+
+
+def signs_in_itself(view):
+    """The view authenticates each request itself (the JSON feed's tokens) and answers 401
+    rather than sending anyone to the sign-in page (Django's ``login_not_required``)."""
+    return _declare(_decorate(_routable(view), login_not_required), sign_in=OWN_SIGN_IN)
+
+
+def password_step(view):
+    """Reachable by a session that has passed the password but not yet the second factor
+    (RequireMFAMiddleware): the second step itself, its set-up, and what is needed to
+    leave. Such a view applies the second-factor rules itself where it changes them."""
+    return _declare(_routable(view), password_step=True)
+
+
+def recent_password(view):
+    """A POST to the view needs the password entered within ``REAUTH_MAX_AGE``
+    (AdminReauthMiddleware sends the session to enter it again): every change made in the
+    admin (roles, countries, accounts)."""
+    return _declare(_routable(view), recent_password=True)
+
+
+def coordinators_may_post(view):
+    """An exception to the rule that coordinators only read (CoordinatorReadOnlyMiddleware):
+    reviewing, and their own account."""
+    return _declare(_routable(view), coordinators_may_post=True)
+
+
+def rate_limit(name, count=None, seconds=None, *, per="user"):
+    """Cap the POSTs to the view (RateLimitMiddleware): ``@rate_limit("update_create", 60,
+    3600, per="user")``, or a ``RateLimit`` shared by several views."""
+    limit = name if isinstance(name, RateLimit) else RateLimit(name, count, seconds, per)
+
+    def decorate(view):
+        return _declare(_routable(view), rate_limit=limit)
+
+    return decorate
+
+
+def methods(*names):
+    """The HTTP methods the view answers; any other is 405 (AllowedMethodsMiddleware refuses
+    the unusual ones before anything else runs, with the ``Allow`` header from here)."""
+    names = tuple(name.upper() for name in names)
+
+    def decorate(view):
+        checked = _decorate(_routable(view), require_http_methods(list(names)))
+        return _declare(checked, methods=names)
+
+    return decorate
+
+
+def requires(*rules):
+    """Refuse (the rule's 403) a request whose user does not pass each of ``rules``:
+    ``@requires(policy.may_review)``. A method the view does not answer is still a 405."""
+
+    def decorate(view):
+        view = _routable(view)
+        inner = declaration_of(view)
+
+        def check(func):
+            @functools.wraps(func)
+            def checked(request, *args, **kwargs):
+                if inner.methods is None or request.method in inner.methods:
+                    for each in rules:
+                        each.check(request.user)
+                return func(request, *args, **kwargs)
+
+            return checked
+
+        return _declare(_decorate(view, check), requires=(*inner.requires, *rules))
+
+    return decorate
+
+
+_DECORATORS = {
+    "methods": lambda view, names: methods(*names)(view),
+    "requires": lambda view, rules: requires(*rules)(view),
+    "rate_limit": lambda view, limit: rate_limit(limit)(view),
+    "coordinators_may_post": lambda view, on: coordinators_may_post(view) if on else view,
+    "recent_password": lambda view, on: recent_password(view) if on else view,
+    "password_step": lambda view, on: password_step(view) if on else view,
+    "signs_in_itself": lambda view, on: signs_in_itself(view) if on else view,
+    "public": lambda view, on: public(view) if on else view,
+}
+
+
+def declare(view, **declared):
+    """Declare a view we route to but did not write (Django's, a library's) where we route
+    it: ``declare(LogoutView.as_view(), methods=("POST",), password_step=True)`` is the
+    view with the decorators of those names applied."""
+    unknown = set(declared) - set(_DECORATORS)
+    if unknown:
+        raise TypeError(f"Unknown declarations: {sorted(unknown)}")
+    for name, decorator in _DECORATORS.items():
+        if name in declared:
+            view = decorator(view, declared[name])
+    return view if declared else _declare(_routable(view))
+
+
+def declare_patterns(patterns, declared_for):
+    """The URL patterns of an included URLconf (the admin's), each view declared with
+    ``declared_for(pattern)`` (keyword arguments of ``declare``)."""
+    result = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            result.append(
+                URLResolver(
+                    pattern.pattern,
+                    declare_patterns(pattern.url_patterns, declared_for),
+                    pattern.default_kwargs,
+                    pattern.app_name,
+                    pattern.namespace,
+                )
+            )
+        elif isinstance(pattern, URLPattern):
+            result.append(
+                URLPattern(
+                    pattern.pattern,
+                    declare(pattern.callback, **declared_for(pattern)),
+                    pattern.default_args,
+                    pattern.name,
+                )
+            )
+        else:
+            result.append(pattern)
+    return result
+
+
+# --- Rules of the middlewares ------------------------------------------------------------------
+
+COORDINATORS_READ_ONLY = _("Coordinators review updates; they do not change them.")
+
+
+def refuses_write(user, view):
+    """Whether a non-GET request of ``user`` to ``view`` is refused: coordinators read and
+    review, and send nothing but to the views declared ``@coordinators_may_post``."""
+    if declaration_of(view).coordinators_may_post:
+        return False
+    return role_of(user) == Role.COORDINATOR
