@@ -5,12 +5,9 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm, UsernameField
-from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.forms import UsernameField
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,71 +19,20 @@ from django_otp_webauthn import exceptions as webauthn_exceptions
 from django_otp_webauthn import views as webauthn_views
 from django_otp_webauthn.utils import rewrite_exceptions
 
-from commitments import audit, mfa, policy, validators
-from commitments.middleware import (
-    REAUTH_AT,
+from commitments import account_forms, audit, mfa, policy
+from commitments.account_forms import PasswordChangeForm, SignInForm
+from commitments.sessions import REAUTH_AT, end_sessions_of, recently_authenticated
+from commitments.signin import (
     count_sign_in_failure,
-    recently_authenticated,
     refuse_sign_in,
     remember_device,
     sign_in_paused_for,
     trusted_device,
 )
-from commitments.sessions import end_sessions_of
 
 PENDING_KEY = "nadd_pending_totp_key"
-PASSWORD_MAX_LENGTH = 4096  # hashing megabytes on every attempt would be a cheap DoS
 # The second sign-in step, by a code (mfa_verify) or by a security key: one count for both.
 SECOND_STEP_LIMIT = policy.RateLimit("mfa_verify", 96, 24 * 60 * 60, per="user")
-
-
-class SignInForm(AuthenticationForm):
-    """Django's sign-in form with its length limits enforced before anything is looked up.
-
-    Django sets the username field's ``max_length`` after the field is built, so without
-    this the value reaches authenticate() (and django-axes' 255-character column) whole.
-
-    A NUL byte or another control character is not a form error here: no account has
-    such a username, and a password may hold anything, so either is a failed sign-in
-    like any other (the same answer, counted by django-axes, audited). A username with
-    one is never looked up: PostgreSQL refuses NUL in a query.
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        username = self.fields["username"]
-        username.validators.append(MaxLengthValidator(username.max_length))
-        self.fields["password"].max_length = PASSWORD_MAX_LENGTH
-        self.fields["password"].validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
-        for field in (username, self.fields["password"]):
-            field.control_characters_allowed = True
-            field.validators = [
-                v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
-            ]
-
-    def clean(self):
-        username = self.cleaned_data.get("username")
-        if (
-            username
-            and self.cleaned_data.get("password")
-            and validators.refused_character(username, multiline=False)
-        ):
-            user_login_failed.send(
-                sender=__name__, credentials={"username": username}, request=self.request
-            )
-            raise self.get_invalid_login_error()
-        return super().clean()
-
-
-class PasswordChangeForm(auth_forms.PasswordChangeForm):
-    """Django's, with the sign-in form's length limit: a longer password could never be used
-    to sign in, and checking megabytes against the password rules would be a cheap DoS."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("old_password", "new_password1", "new_password2"):
-            self.fields[name].max_length = PASSWORD_MAX_LENGTH
-            self.fields[name].validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
 
 
 def _next_url(request, default="dashboard"):
@@ -181,7 +127,7 @@ def mfa_setup(request):
     key = request.session.get(PENDING_KEY)
     if not key:
         key = request.session[PENDING_KEY] = mfa.new_totp_key()
-    form = mfa.SetupForm(request.POST or None)
+    form = account_forms.SetupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         step = mfa.totp_matches(key, form.cleaned_data["token"])
         if step is None:
@@ -254,7 +200,7 @@ def mfa_verify(request):
     recovery_only = key_only and has_keys
     codes_left = mfa.recovery_codes_left(user) > 0
     show_code_form = codes_left if recovery_only else (codes_left or mfa.has_app(user))
-    form = mfa.TokenForm(request.POST or None, recovery_only=recovery_only)
+    form = account_forms.TokenForm(request.POST or None, recovery_only=recovery_only)
     if request.method == "POST" and form.is_valid():
         device = mfa.verify(user, form.cleaned_data["token"], recovery_only=recovery_only)
         if device is None:

@@ -23,7 +23,6 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from commitments import audit, imports, mfa
 from commitments.admin_site import audits_itself
-from commitments.middleware import accepts_files
 from commitments.models import (
     ApiToken,
     AuditEntry,
@@ -38,6 +37,7 @@ from commitments.models import (
     ReportingPeriod,
 )
 from commitments.sessions import end_sessions_of
+from commitments.uploads import accepts_files
 
 User = get_user_model()
 

@@ -12,7 +12,6 @@ import secrets
 from binascii import unhexlify
 
 import segno
-from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -318,31 +317,3 @@ def verify(user, token, *, recovery_only=False):
         if device.verify_token(token):
             return device
     return None
-
-
-class TokenForm(forms.Form):
-    token = forms.CharField(
-        label=_("Code"),
-        max_length=20,
-        help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
-    )
-
-    def __init__(self, *args, recovery_only=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if recovery_only:
-            token = self.fields["token"]
-            token.label = _("Recovery code")
-            token.help_text = _("One of your recovery codes, if you lost your security key.")
-            token.widget.attrs.pop("autofocus", None)
-
-
-class SetupForm(forms.Form):
-    token = forms.CharField(
-        label=_("Code from the app"),
-        max_length=6,
-        help_text=_("The 6-digit code your authenticator app shows now."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
-        ),
-    )

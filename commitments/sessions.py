@@ -6,6 +6,8 @@ whenever the session is saved. Deactivating a user, or an admin's "sign out ever
 deletes the rows; deleting the user deletes them too.
 """
 
+import time
+
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DBStore
@@ -53,3 +55,22 @@ def end_sessions_of(user, *, keep=None):
     if keep:
         sessions = sessions.exclude(session_key=keep)
     return sessions.delete()[0]
+
+
+# Session keys (times as POSIX seconds).
+AUTH_AT = "nadd_auth_at"  # when the password was entered at sign-in
+
+
+SEEN_AT = "nadd_seen_at"  # the last request of this session
+
+
+REAUTH_AT = "nadd_reauth_at"  # the last time the password (or an OTP) was entered
+
+
+ENROLLED = "nadd_enrolled"  # whether the account had a second factor when it signed in
+
+
+def recently_authenticated(request):
+    """Whether the password (or an OTP) was entered within ``REAUTH_MAX_AGE``."""
+    entered = request.session.get(REAUTH_AT)
+    return entered is not None and time.time() - entered <= settings.REAUTH_MAX_AGE

@@ -8,9 +8,9 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_save
 
 from commitments import audit
+from commitments.clients import client_ip
 from commitments.mfa import has_device
-from commitments.middleware import AUTH_AT, ENROLLED, REAUTH_AT, SEEN_AT, client_ip
-from commitments.sessions import end_sessions_of
+from commitments.sessions import AUTH_AT, ENROLLED, REAUTH_AT, SEEN_AT, end_sessions_of
 from commitments.validators import escape_controls, refused_character
 
 logger = logging.getLogger("commitments.auth")

@@ -23,7 +23,6 @@ from django.views.decorators.cache import never_cache
 from commitments import briefs, charts, exports, fragments, history, policy, services
 from commitments.filters import ProgressUpdateFilter
 from commitments.forms import CommentForm, ProgressUpdateForm, ReturnForm, VersionForm
-from commitments.middleware import hit_rate_limit, too_many_requests
 from commitments.models import (
     AuditEntry,
     Country,
@@ -35,6 +34,7 @@ from commitments.models import (
     ReportingPeriod,
 )
 from commitments.pagination import CappedPaginator as Paginator
+from commitments.ratelimits import hit_rate_limit, too_many_requests
 
 PAGE_SIZE = 20
 

@@ -346,24 +346,24 @@ SIGN_IN_LOCKOUTS = [
 ]
 SIGN_IN_LOCK_FIRST = datetime.timedelta(minutes=15)
 SIGN_IN_LOCK_LONGEST = datetime.timedelta(hours=4)
-AXES_HANDLER = "commitments.middleware.SignInLockoutHandler"
+AXES_HANDLER = "commitments.signin.SignInLockoutHandler"
 AXES_LOCKOUT_PARAMETERS = [parameters for parameters, _limit in SIGN_IN_LOCKOUTS]
 # SignInLockoutHandler.get_failures answers 1 while a lock is in force.
 AXES_FAILURE_LIMIT = 1
 AXES_COOLOFF_TIME = datetime.timedelta(hours=24)  # how long failures are remembered
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_CALLABLE = "commitments.middleware.sign_in_locked"
+AXES_LOCKOUT_CALLABLE = "commitments.signin.sign_in_locked"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "token"]
 # The username as typed, control characters escaped: a NUL byte is counted, not a crash.
-AXES_USERNAME_CALLABLE = "commitments.middleware.axes_username"
+AXES_USERNAME_CALLABLE = "commitments.signin.axes_username"
 
 # How many reverse proxies (that append to X-Forwarded-For) stand in front of the app;
 # the client's address for rate limits and lockouts is read accordingly.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
-AXES_CLIENT_IP_CALLABLE = "commitments.middleware.client_ip"
+AXES_CLIENT_IP_CALLABLE = "commitments.clients.client_ip"
 
 # Counters shared by every process (rate limits): the database, never process memory.
 CACHES = {
@@ -404,7 +404,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 # they declare; the first handler refuses the rest before the others keep a byte
 # (commitments/middleware.py: InputHygieneMiddleware, DeclaredUploadHandler).
 FILE_UPLOAD_HANDLERS = [
-    "commitments.middleware.DeclaredUploadHandler",
+    "commitments.uploads.DeclaredUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]

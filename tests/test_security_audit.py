@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from commitments import audit
 from commitments.checks import check_audit_table_rights
-from commitments.middleware import log_denial
+from commitments.denials import log_denial
 from commitments.models import AuditEntry, Comment, ProgressUpdate
 from tests.conftest import PASSWORD
 

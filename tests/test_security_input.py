@@ -523,7 +523,7 @@ def test_file_data_is_counted_as_it_arrives_and_stopped_at_the_limit(rf):
     from django.http.multipartparser import MultiPartParser
     from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
-    from commitments.middleware import DeclaredUploadHandler, UploadRefused
+    from commitments.uploads import DeclaredUploadHandler, UploadRefused
 
     body = encode_multipart(BOUNDARY, multipart_with_a_file(2 * 1024 * 1024))
     stream = io.BytesIO(body)

@@ -28,8 +28,8 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from commitments import mfa
 from commitments.checks import check_security_settings
-from commitments.middleware import REAUTH_AT
 from commitments.models import AuditEntry
+from commitments.sessions import REAUTH_AT
 from tests.conftest import PASSWORD
 from tests.test_security_mfa import code_for, give_device, keep_alive, sign_in, verify
 
