@@ -36,6 +36,7 @@ from commitments.models import (
     ObjectiveSet,
     ProgressUpdate,
     ReportingPeriod,
+    joins_as_written,
 )
 from commitments.pagination import CappedPaginator as Paginator
 
@@ -84,9 +85,6 @@ def dashboard(request):
         # The overview is the same for every reader with the same scope: cached, keyed by
         # the data stamps, and computed only when a fragment has to be drawn.
         "overview": DashboardOverview(request),
-        "stamps": fragments.stamps(request),
-        "scope": ProgressUpdate.objects.reading_scope(request.user),
-        "today": timezone.localdate(),
         "recent": recent_activity(request),
         "awaiting_review": (
             ProgressUpdate.objects.review_queue().count()
@@ -107,7 +105,7 @@ def recent_activity(request, count=10):
     visible = ProgressUpdate.objects.visible_to(request.user)
     return fragments.fill_rows(
         request,
-        visible.newest_first().only("pk").with_row_version()[:count],
+        visible.newest_first().only("pk", "version")[:count],
         "activity-item",
         visible.select_related("objective", "country", "author", "period"),
     )
@@ -126,10 +124,7 @@ class DashboardOverview:
         """The current objective set, its active objectives, the member countries and
         the current period: reference data, kept per reference stamp and day, so that
         after a publication only the matrix itself is read again."""
-        key = (
-            f"dashboard-frame:{fragments.stamps(self.request)['reference']}:{timezone.localdate()}"
-        )
-        return fragments.cache().get_or_set(key, self._read_frame)
+        return fragments.cached("dashboard-frame", self.request, self._read_frame)
 
     @staticmethod
     def _read_frame():
@@ -270,7 +265,7 @@ def objective_list(request):
         Prefetch("objectives", queryset=Objective.objects.order_by("number"))
     )
     # Read only when the cached list (reference data alone) has to be drawn again.
-    context = {"objective_sets": sets, "stamps": fragments.stamps(request)}
+    context = {"objective_sets": sets}
     return render(request, "commitments/objective_list.html", context)
 
 
@@ -291,7 +286,6 @@ def objective_detail(request, pk):
             visible.select_related("country", "period", "author"),
         ),
         "can_write": membership is not None and membership.is_official and objective.is_active,
-        "stamps": fragments.stamps(request),
         # Drawn only when its cached fragment is missing (the template calls it).
         "timeline_chart": functools.partial(objective_timeline_chart, objective),
         "legend": charts.legend,
@@ -301,12 +295,14 @@ def objective_detail(request, pk):
 
 def page_of_rows(request, updates, fragment, full, count_list=None):
     """A page of ``updates`` (in page order) for a template that draws each inside its
-    cached ``fragment`` (``fragments.fill_rows``): ids and row versions are read for the
-    page, rows from ``full`` only where not drawn yet. The count reads no row versions,
-    so an index alone can count the rows; ``count_list`` counts instead when given."""
+    cached ``fragment`` (``fragments.fill_rows``): ids and versions are read for the
+    page, rows from ``full`` only where not drawn yet. The count reads ids only, so an
+    index alone can count the rows; ``count_list`` counts instead when given."""
     light = updates.only("pk")
     page = Paginator(
-        light.with_row_version(), PAGE_SIZE, count_list=light if count_list is None else count_list
+        updates.only("pk", "version"),
+        PAGE_SIZE,
+        count_list=light if count_list is None else count_list,
     ).get_page(request.GET.get("page"))
     page.object_list = fragments.fill_rows(request, page.object_list, fragment, full)
     return page
@@ -375,16 +371,18 @@ def country_detail(request, code):
     updates = ProgressUpdate.objects.visible_to(request.user).filter(country=country)
     membership = access.membership_of(request.user)
     own = membership is not None and membership.can_edit_updates_for(country)
+    needing_action = None
+    if own:
+        with joins_as_written():
+            needing_action = list(
+                ProgressUpdate.objects.needing_action_by(membership).select_related(
+                    "objective", "period", "author"
+                )[:PAGE_SIZE]
+            )
     context = {
         "country": country,
         "own": own,
-        "needing_action": (
-            ProgressUpdate.objects.needing_action_by(membership)
-            .select_related("objective", "period", "author")
-            .planned_as_written()[:PAGE_SIZE]
-            if own
-            else None
-        ),
+        "needing_action": needing_action,
         # Read only when its cached fragment is missing.
         "latest": CountryLatest(country, request.user),
         "page": page_of_rows(
@@ -393,7 +391,6 @@ def country_detail(request, code):
             "update-card-with-objective",
             updates.select_related("objective", "country", "period", "author"),
         ),
-        "stamps": fragments.stamps(request),
         "meetings": country.meetings.order_by("-start_date"),
     }
     return render(request, "commitments/country_detail.html", context)
@@ -458,8 +455,8 @@ def listed_updates(user):
 @require_GET
 def update_list(request):
     access.require_role(request)
-    # The page reads ids and row versions only; rows whose drawing is cached are not
-    # read again (page_of_rows).
+    # The page reads ids and versions only; rows whose drawing is cached are not read
+    # again (page_of_rows).
     updates = ProgressUpdate.objects.visible_to(request.user).newest_first().only("pk")
     filterset = ProgressUpdateFilter(request.GET, queryset=updates, request=request)
     valid = filterset.is_valid()
@@ -481,9 +478,9 @@ def render_update_list(request, filterset, page, status):
     context = {
         "filter": filterset,
         "page": page,
-        # The filters as given: the pages' links keep them, and they key the cached form.
+        # The filters as given: the pages' links keep them; without any, the form is
+        # the cached "update-filters" fragment.
         "query": query.urlencode(),
-        "stamps": fragments.stamps(request),
     }
     return render(request, "commitments/update_list.html", context, status=status)
 
@@ -732,10 +729,10 @@ def update_history(request, pk):
 @require_GET
 def review_queue(request):
     access.require_coordinator(request)
-    queue = (
-        ProgressUpdate.objects.review_queue()
-        .select_related("objective__objective_set", "country", "period", "author")
-        .planned_as_written()
+    queue = ProgressUpdate.objects.review_queue().select_related(
+        "objective__objective_set", "country", "period", "author"
     )
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    with joins_as_written():
+        page.object_list = list(page.object_list)
     return render(request, "commitments/review_queue.html", {"page": page})
