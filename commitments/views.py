@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 from django.db.models import F, Func, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
@@ -555,6 +555,8 @@ def update_create(request, pk):
             form.is_valid()
             form.add_error(None, _("This form was already used. Check the text and save again."))
             status = 409
+        except ValidationError as error:  # the model's own checks: nothing was saved
+            form.add_model_errors(error)
         else:
             messages.success(
                 request, _("Your draft was saved. Submit it for review when it is ready.")
@@ -571,7 +573,7 @@ def update_edit(request, pk):
         return conflict(
             request, update, _("Only drafts and returned updates can be edited."), status=409
         )
-    form = ProgressUpdateForm(request.POST or None, instance=update, objective=update.objective)
+    form = ProgressUpdateForm(request.POST or None, update=update, objective=update.objective)
     current = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -586,10 +588,12 @@ def update_edit(request, pk):
             # Keep what the user typed; the next save is made against the version shown.
             data = request.POST.copy()
             data["version"] = current.version
-            form = ProgressUpdateForm(data, instance=update, objective=update.objective)
+            form = ProgressUpdateForm(data, update=update, objective=update.objective)
             form.is_valid()
         except services.StaleState as error:
             return conflict(request, error.current, error.message)
+        except ValidationError as error:  # the model's own checks: nothing was saved
+            form.add_model_errors(error)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(update)
