@@ -267,8 +267,8 @@ def declared(name):
 
 
 def cache():
-    """Where fragments are kept (this process's memory). Only this module and the
-    template tag read or write it; tests clear it."""
+    """Where fragments are kept (this process's memory). Only this module reads or
+    writes it (the template tag through ``drawn``); tests clear it."""
     return caches[CACHE]
 
 

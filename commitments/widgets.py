@@ -30,7 +30,7 @@ class DrawnOptions:
 
     @staticmethod
     def _line(value, label):
-        value = "" if value is None else str(value)
+        value, label = "" if value is None else str(value), str(label)
         return value, label, option_html(value, label)
 
     def html(self, selected):
