@@ -63,6 +63,24 @@ def read_options(read, empty_label):
     return choices, DrawnOptions([("", empty_label), *choices])
 
 
+def option_list(request, name, read, empty_label):
+    """Functions giving the filter's choices and its options drawn, read once per
+    reference stamp and language (the "filter-options" fragment) when first asked for:
+    a page whose filter form is cached and whose filters are empty reads neither. (A
+    form copies its fields; a function is copied as it is, a list of hundreds of
+    choices would cost more to copy than the rest of the form.)"""
+    options = functools.cache(
+        functools.partial(
+            fragments.cached,
+            "filter-options",
+            request,
+            functools.partial(read_options, read, empty_label),
+            subject=name,
+        )
+    )
+    return (lambda: options()[0]), (lambda: options()[1])
+
+
 class ProgressUpdateFilter(django_filters.FilterSet):
     """The updates list's filters; every value lives in the URL so a view can be shared."""
 
@@ -118,18 +136,14 @@ class ProgressUpdateFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The option lists change with the reference data only: each is read and drawn
-        # once per reference stamp and language, and given to this form's field (its
-        # choices) and select (its options, drawn with the empty choice first, as the
-        # field lists them).
+        # The option lists change with the reference data only: given to this form's
+        # fields (their choices) and selects (their options, drawn with the empty
+        # choice first, as the fields list them) as read once per stamp and language.
         for name, declared in self.filters.items():
             read = declared.extra.get("choices")
             if callable(read):  # read from the database, not a fixed list
-                choices, drawn = fragments.cached(
-                    "filter-options",
-                    self.request,
-                    functools.partial(read_options, read, declared.extra["empty_label"]),
-                    subject=name,
+                choices, drawn = option_list(
+                    self.request, name, read, declared.extra["empty_label"]
                 )
                 declared.extra.update(choices=choices, widget=FastSelect(drawn=drawn))
 

@@ -40,6 +40,7 @@ that never saw a fragment, or was just started, only draws it once more.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.core.cache import caches
@@ -206,11 +207,11 @@ class Fragment:
     parts: tuple[Part, ...]
     timeout: int = DAY
 
-    @property
+    @cached_property
     def has_subject(self):
         return any(part.needs_subject for part in self.parts)
 
-    @property
+    @cached_property
     def is_row(self):
         """Whether it draws one update, keyed by the update's id and version."""
         return ROW in self.parts
@@ -224,7 +225,7 @@ class Fragment:
     def key(self, request, subject=None):
         """The cache key of this fragment for this request (and subject)."""
         self.check_subject(subject is not None)
-        values = (str(part.value(request, subject)) for part in self.parts)
+        values = [str(part.value(request, subject)) for part in self.parts]
         return ":".join(["fragment", self.name, *values])
 
 

@@ -47,8 +47,8 @@ class FastSelect(forms.Select):
     updates list's filters have hundreds of options, which cost more than the rest of
     the page). Values and labels are escaped like any template variable.
 
-    ``drawn``, when given, holds the options of exactly these choices already drawn
-    (``DrawnOptions``): only the selected ones are then drawn afresh."""
+    ``drawn``, when given, is a function giving the options of exactly these choices
+    already drawn (``DrawnOptions``): only the selected ones are then drawn afresh."""
 
     def __init__(self, attrs=None, choices=(), drawn=None):
         super().__init__(attrs, choices)
@@ -65,5 +65,5 @@ class FastSelect(forms.Select):
 
     def options(self, selected):
         """The options' HTML, ``selected`` values marked."""
-        drawn = self.drawn if self.drawn is not None else DrawnOptions(self.choices)
+        drawn = self.drawn() if self.drawn is not None else DrawnOptions(self.choices)
         return drawn.html(selected)
