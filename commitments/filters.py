@@ -1,22 +1,23 @@
+import functools
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Subquery
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fragments, policy
 from commitments.models import Country, Objective, ProgressUpdate, ReportingPeriod
-from commitments.widgets import speed_up_selects
+from commitments.widgets import DrawnOptions, FastSelect
 
 SEARCH_MAX_LENGTH = 200
 
 
 # The option lists are read as plain rows, not model instances: with years of objective
 # sets and hundreds of officials they hold hundreds of options, and building a model per
-# option cost more than the rest of the updates list. Each list is one query, run when
-# the form is validated or drawn.
+# option cost more than the rest of the updates list. Each list is one query, and is read
+# and drawn once per reference stamp and language (the "filter-options" fragment).
 
 
 def objective_choices():
@@ -53,6 +54,30 @@ def author_choices():
     ]
 
 
+def read_options(read, empty_label):
+    """A filter's choices, read with ``read()``, and its options drawn."""
+    choices = read()
+    return choices, DrawnOptions([("", empty_label), *choices])
+
+
+def option_list(request, name, read, empty_label):
+    """Functions giving the filter's choices and its options drawn, read once per
+    reference stamp and language (the "filter-options" fragment) when first asked for:
+    a page whose filter form is cached and whose filters are empty reads neither. (A
+    form copies its fields; a function is copied as it is, a list of hundreds of
+    choices would cost more to copy than the rest of the form.)"""
+    options = functools.cache(
+        functools.partial(
+            fragments.cached,
+            "filter-options",
+            request,
+            functools.partial(read_options, read, empty_label),
+            subject=name,
+        )
+    )
+    return (lambda: options()[0]), (lambda: options()[1])
+
+
 class ProgressUpdateFilter(django_filters.FilterSet):
     """The updates list's filters; every value lives in the URL so a view can be shared."""
 
@@ -62,48 +87,62 @@ class ProgressUpdateFilter(django_filters.FilterSet):
         max_length=SEARCH_MAX_LENGTH,
         widget=forms.TextInput(attrs={"type": "search"}),
     )
+    # Choices given as a function are read from the database: see __init__.
     country = django_filters.ChoiceFilter(
         label=_("Country"),
         method="by_country",
         choices=country_choices,
         empty_label=_("All countries"),
+        widget=FastSelect,
     )
     objective = django_filters.ChoiceFilter(
-        label=_("Objective"), choices=objective_choices, empty_label=_("All objectives")
+        label=_("Objective"),
+        choices=objective_choices,
+        empty_label=_("All objectives"),
+        widget=FastSelect,
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=ProgressUpdate.Status.choices, empty_label=_("Any status")
+        label=_("Status"),
+        choices=ProgressUpdate.Status.choices,
+        empty_label=_("Any status"),
+        widget=FastSelect,
     )
     state = django_filters.ChoiceFilter(
-        label=_("Review state"), choices=ProgressUpdate.State.choices, empty_label=_("Any state")
+        label=_("Review state"),
+        choices=ProgressUpdate.State.choices,
+        empty_label=_("Any state"),
+        widget=FastSelect,
     )
     period = django_filters.ChoiceFilter(
-        label=_("Reporting period"), choices=period_choices, empty_label=_("All periods")
+        label=_("Reporting period"),
+        choices=period_choices,
+        empty_label=_("All periods"),
+        widget=FastSelect,
     )
     author = django_filters.ChoiceFilter(
-        label=_("Author"), method="by_author", choices=author_choices, empty_label=_("Anyone")
+        label=_("Author"),
+        method="by_author",
+        choices=author_choices,
+        empty_label=_("Anyone"),
+        widget=FastSelect,
     )
 
     class Meta:
         model = ProgressUpdate
         fields = ["q", "country", "objective", "status", "state", "period", "author"]
 
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            form = super().form
-            # The option lists change with the reference data only: built once per
-            # reference stamp and language, options drawn once too (FastSelect).
-            stamp = fragments.stamps(self.request)["reference"]
-            language = get_language()
-            speed_up_selects(form)
-            for name, declared in self.filters.items():
-                build = declared.extra.get("choices")
-                if callable(build):  # read from the database, not a fixed list
-                    key = f"filter-options:{name}:{stamp}:{language}"
-                    form.fields[name].choices = fragments.cache().get_or_set(key, build)
-                    form.fields[name].widget.options_key = key
-        return self._form
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The option lists change with the reference data only: given to this form's
+        # fields (their choices) and selects (their options, drawn with the empty
+        # choice first, as the fields list them) as read once per stamp and language.
+        for name, declared in self.filters.items():
+            read = declared.extra.get("choices")
+            if callable(read):  # read from the database, not a fixed list
+                choices, drawn = option_list(
+                    self.request, name, read, declared.extra["empty_label"]
+                )
+                declared.extra.update(choices=choices, widget=FastSelect(drawn=drawn))
 
     def by_country(self, queryset, name, value):
         """The country's updates, by id (a subquery the planner runs first)."""

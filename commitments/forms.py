@@ -10,8 +10,8 @@ from django.utils.translation import ngettext
 from commitments.models import (
     COMMENT_MAX_LENGTH,
     MAX_EVIDENCE_LINKS,
-    NARRATIVE_MAX_LENGTH,
     ProgressUpdate,
+    ReportingPeriod,
 )
 from commitments.validators import clean_text
 
@@ -79,9 +79,44 @@ class EvidenceLinksField(forms.CharField):
             raise ValidationError(errors)
 
 
-class ProgressUpdateForm(forms.ModelForm):
-    """What an official types. Objective, country and author are set by the server."""
+def update_field(name, **kwargs):
+    """The form field for the update's field ``name`` as the model defines it (label,
+    choices, length, initial value), with ``kwargs`` on top."""
+    return ProgressUpdate._meta.get_field(name).formfield(**kwargs)
 
+
+class ProgressUpdateForm(forms.Form):
+    """What an official types: the fields of an update they may set. Objective, country
+    and author are set by the server. The services check the whole update with the
+    model's own ``full_clean()`` before saving it; what that refuses is shown on this
+    form (``add_model_errors``)."""
+
+    period = update_field(
+        "period",
+        queryset=ReportingPeriod.objects.none(),  # this objective's year's: see __init__
+        empty_label=None,
+        help_text=_("The quarter this update reports on."),
+        error_messages={"invalid_choice": _("Choose a reporting period of this objective's year.")},
+    )
+    status = update_field(
+        "status",
+        choices=ProgressUpdate.Status.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose one of the statuses listed.")},
+    )
+    narrative = update_field(
+        "narrative",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_(
+            "What was done in this period, what is planned next, and any obstacle. "
+            "At most 10,000 characters."
+        ),
+    )
+    language = update_field(
+        "language",
+        required=False,
+        help_text=_("The language the narrative is written in. It is shown as written."),
+    )
     evidence_links = EvidenceLinksField(
         label=_("Evidence links"),
         required=False,
@@ -91,58 +126,25 @@ class ProgressUpdateForm(forms.ModelForm):
     # Identifies this form: posting it twice (a double click, a retry) creates one update.
     token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
-    class Meta:
-        model = ProgressUpdate
-        fields = ["period", "status", "narrative", "language", "evidence_links"]
-        widgets = {
-            "status": forms.RadioSelect,
-            "narrative": forms.Textarea(attrs={"rows": 10}),
-        }
-        help_texts = {
-            "narrative": _(
-                "What was done in this period, what is planned next, and any obstacle. "
-                "At most 10,000 characters."
-            ),
-            "period": _("The quarter this update reports on."),
-            "language": _("The language the narrative is written in. It is shown as written."),
-        }
-        error_messages = {
-            "period": {
-                "invalid_choice": _("Choose a reporting period of this objective's year."),
-            },
-            "status": {"invalid_choice": _("Choose one of the statuses listed.")},
-        }
-
-    def __init__(self, *args, objective, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, objective, update=None, initial=None, **kwargs):
+        if update is not None:  # editing: the update's values, then any given
+            values = {name: getattr(update, name) for name in ("status", "narrative")}
+            values |= {
+                "period": update.period_id,
+                "language": update.language,
+                "evidence_links": update.evidence_links,
+            }
+            initial = {**values, **(initial or {})}
+        super().__init__(*args, initial=initial, **kwargs)
         self.objective = objective
         self.fields["period"].queryset = objective.objective_set.periods.order_by("starts_on")
-        self.fields["period"].empty_label = None
-        self.fields["status"].choices = ProgressUpdate.Status.choices
-        self.fields["language"].required = False
-        self.fields["narrative"].max_length = NARRATIVE_MAX_LENGTH
-        self.fields["narrative"].strip = True
-        if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
+        if update is not None:
+            self.fields["version"].initial = update.version
             del self.fields["token"]
         else:
             del self.fields["version"]
             self.fields["token"].initial = uuid.uuid4()
             self.fields["language"].initial = translation.get_language()
-
-    def _get_validation_exclusions(self):
-        # The period field fetched the period from this objective's own periods: the
-        # model's check that it exists would read it again (the model's clean() still
-        # checks it belongs to the objective's year).
-        return super()._get_validation_exclusions() | {"period"}
-
-    def clean(self):
-        cleaned_data = super().clean()
-        # The check constraints a user could break (the status's choices, the narrative's
-        # length) are the fields' own validation above; the others hold values the server
-        # sets. The INSERT or UPDATE checks them all again: no query here for them.
-        self._validate_constraints = False
-        return cleaned_data
 
     def clean_language(self):
         # Left out (an older form, a script): the language the user is working in.
@@ -154,10 +156,12 @@ class ProgressUpdateForm(forms.ModelForm):
             raise ValidationError(_("The form is missing its version; reload the page."))
         return version
 
-    def _post_clean(self):
-        # The model's own checks need objective and country, which the server sets.
-        self.instance.objective = self.objective
-        super()._post_clean()
+    def add_model_errors(self, error):
+        """Show on this form what the model's checks refused (a ValidationError from
+        ``full_clean()``): on the field it names when the form has it, above otherwise."""
+        refused = error.message_dict.items() if hasattr(error, "error_dict") else [(None, error)]
+        for name, messages in refused:
+            self.add_error(name if name in self.fields else None, messages)
 
 
 class VersionForm(forms.Form):

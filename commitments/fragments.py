@@ -1,28 +1,61 @@
-"""Cached fragments of pages, keyed by the data stamps (migration 0017).
+"""Cached fragments of pages: each declared once here, keyed by the data stamps.
 
-A page reads the stamps (one small query) and names them in each ``{% cache %}`` fragment
-it keeps, with the language and whatever else the fragment varies on (never the user's
-session: pages carry a CSRF token and a CSP nonce, which no fragment contains). When the
-data behind a fragment changes, the database changes the stamp, the key changes, and the
-fragment is drawn again: nothing is ever invalidated by hand.
+A fragment is declared in ``FRAGMENTS`` with its name, what its key is made of and how
+long it is kept. Templates draw one with ``{% fragment "name" subject %}…{% endfragment %}``
+(commitments/templatetags/fragments.py), Python keeps data with ``cached`` and finds the
+rows already drawn with ``fill_rows``: all three build the key from the declaration
+(``Fragment.key``), so a template and the code that reads its rows cannot disagree, and
+no key is spelled out anywhere else (tests/test_fragments.py checks that no template uses
+``{% cache %}`` and no module builds a fragment's key by hand).
+
+The key names the data stamps: values PostgreSQL changes whenever what a cached fragment
+shows may have changed (``STAMPED_TABLES``, below). A page reads them once (one small
+query) and a fragment names those it depends on, with the language and whatever else it
+varies on (never the user's session: pages carry a CSRF token and a CSP nonce, which no
+fragment contains). When the data behind a fragment changes, the database changes the
+stamp, the key changes, and the fragment is drawn again: nothing is ever invalidated by
+hand.
 
 A fragment is served to every reader whose request names the same key, so it holds only
-what all of them may read. A row's fragment is keyed by the row, never by the reader: it
-shows nothing that depends on who reads it, and never an update's discussion (comments,
-reasons for returning), which only some readers of a published update may read
-(``policy.may_read_discussion``). Tests draw each row fragment as a coordinator and as
-another country's official and require the same text.
+what all of them may read. A row's fragment is keyed by the row (its id and version),
+never by the reader: it shows nothing that depends on who reads it, and never an update's
+discussion (comments, reasons for returning), which only some readers of a published
+update may read (``policy.may_read_discussion``). Tests draw each row fragment as a
+coordinator and as another country's official and require the same text.
+
+What a row shows, and what moves its key when it changes:
+
+- the update's own fields (state, status, period, narrative, dates): its ``version``,
+  which every write to the row moves (the services count it up; a trigger of migration
+  0020 moves it for any other UPDATE, from the admin, ``QuerySet.update()`` or SQL);
+- the objective (number, title, set's year), the country, the period's name and the
+  author's name: reference data, which moves the ``reference`` stamp, the author's name
+  included (``auth_user`` is stamped on its name columns, whichever path renames
+  someone: the admin, a management command);
+- the language of the page (labels, dates).
 
 The fragments live in each process's memory (the ``fragments`` cache). That is not state
 the application depends on: every read checks the stamps in PostgreSQL first, so a process
 that never saw a fragment, or was just started, only draws it once more.
 """
 
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
 from django.core.cache import caches
-from django.core.cache.utils import make_template_fragment_key
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import get_language
 
+from commitments import policy
+from commitments.models import joins_as_written
+
+CACHE = "fragments"
+DAY = 24 * 60 * 60
+
+REFERENCE = "reference"
+RECORD = "record"
 STAMPS_SQL = "SELECT name, value FROM commitments_data_stamp"
 
 
@@ -34,36 +67,242 @@ def stamps(request=None):
         cursor.execute(STAMPS_SQL)
         values = dict(cursor.fetchall())
     # A database emptied by hand (a test flush) has no rows until the next write bumps them.
-    current = {"reference": values.get("reference", 0), "record": values.get("record", 0)}
+    current = {REFERENCE: values.get(REFERENCE, 0), RECORD: values.get(RECORD, 0)}
     if request is not None:
         request.data_stamps = current
     return current
 
 
+# --- What the stamps follow -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StampedTable:
+    """A table whose writes move a stamp: any INSERT, DELETE or TRUNCATE, and an UPDATE
+    (of ``columns`` only, when given). For ``record``, only a statement that wrote a
+    submitted or published update, before or after the change: drafts come and go
+    without emptying the caches."""
+
+    table: str
+    stamp: str
+    columns: tuple[str, ...] = ()
+
+
+# The tables whose triggers move the stamps: migrations create the triggers from this
+# list (``sync_stamp_triggers``, 0021 first), and tests/test_fragments.py compares it with
+# the triggers in the database, so a change here fails the tests until a new migration
+# runs ``sync_stamp_triggers`` again.
+STAMPED_TABLES = (
+    StampedTable("commitments_objective", REFERENCE),
+    StampedTable("commitments_objectiveset", REFERENCE),
+    StampedTable("commitments_reportingperiod", REFERENCE),
+    StampedTable("commitments_country", REFERENCE),
+    StampedTable("commitments_meeting", REFERENCE),
+    StampedTable("commitments_membership", REFERENCE),
+    # Names, not sign-ins: last_login changes at every sign-in and shows nowhere cached.
+    StampedTable("auth_user", REFERENCE, columns=("username", "first_name", "last_name")),
+    StampedTable("commitments_progressupdate", RECORD),
+)
+
+# The trigger functions (migration 0017): each bump draws a new random value rather than
+# counting up, so after a restore, or a test database flushed and refilled, a stamp never
+# comes back with a value that once described other data. The record stamp's function
+# looks at the statement's old and new rows; TRUNCATE has none and always bumps.
+STAMP_FUNCTIONS = {
+    REFERENCE: "commitments_stamp_reference",
+    RECORD: "commitments_stamp_record_rows",
+}
+RECORD_TRUNCATE_FUNCTION = "commitments_stamp_record"
+
+DROP_STAMP_TRIGGERS = """
+DO $$
+DECLARE found record;
+BEGIN
+    FOR found IN
+        SELECT t.tgname, t.tgrelid::regclass AS tbl FROM pg_trigger t
+        JOIN pg_proc p ON p.oid = t.tgfoid
+        WHERE NOT t.tgisinternal AND p.proname = ANY (%s)
+    LOOP
+        EXECUTE format('DROP TRIGGER %%I ON %%s', found.tgname, found.tbl);
+    END LOOP;
+END $$;
+"""
+
+
+def sync_stamp_triggers(apps, schema_editor):
+    """A migration's step: drop every trigger that moves a stamp, then create one set per
+    entry of ``STAMPED_TABLES`` (one trigger per statement, so a bulk load costs one
+    bump). A table that does not exist yet is left to the migration after the one that
+    creates it."""
+    functions = [*STAMP_FUNCTIONS.values(), RECORD_TRUNCATE_FUNCTION]
+    existing = set(schema_editor.connection.introspection.table_names())
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(DROP_STAMP_TRIGGERS, [functions])
+        for entry in STAMPED_TABLES:
+            if entry.table in existing:
+                cursor.execute(stamp_triggers_sql(entry))
+
+
+def stamp_triggers_sql(entry):
+    """The triggers that make writes to ``entry.table`` move ``entry.stamp``."""
+    table = entry.table
+    if entry.stamp == RECORD:
+        function = STAMP_FUNCTIONS[RECORD]
+        return f"""
+CREATE TRIGGER stamp_record_insert AFTER INSERT ON {table}
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+CREATE TRIGGER stamp_record_update AFTER UPDATE ON {table}
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+CREATE TRIGGER stamp_record_delete AFTER DELETE ON {table}
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+CREATE TRIGGER stamp_record_truncate AFTER TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION {RECORD_TRUNCATE_FUNCTION}();
+"""
+    update = f"UPDATE OF {', '.join(entry.columns)}" if entry.columns else "UPDATE"
+    return f"""
+CREATE TRIGGER stamp_{entry.stamp} AFTER INSERT OR {update} OR DELETE OR TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION {STAMP_FUNCTIONS[entry.stamp]}();
+"""
+
+
+# --- What a key is made of ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a fragment's key: a function of the request and the fragment's subject
+    (the update a row shows, the objective a chart is about, the filter listed)."""
+
+    name: str
+    value: Any
+    needs_subject: bool = False
+
+
+ROW = Part("row", lambda request, update: f"{update.pk}v{update.version}", needs_subject=True)
+SUBJECT = Part("subject", lambda request, subject: getattr(subject, "pk", subject), True)
+REFERENCE_STAMP = Part(REFERENCE, lambda request, subject: stamps(request)[REFERENCE])
+RECORD_STAMP = Part(RECORD, lambda request, subject: stamps(request)[RECORD])
+LANGUAGE = Part("language", lambda request, subject: get_language())
+TODAY = Part("today", lambda request, subject: timezone.localdate().isoformat())
+# Whose unpublished updates the reader sees, and the official's own country (the
+# dashboard offers "Write update" on its missing cells).
+SCOPE = Part("scope", lambda request, subject: policy.unpublished_scope(request.user))
+OWN_COUNTRY = Part(
+    "own-country", lambda request, subject: policy.SiteAbilities(request.user).write_for
+)
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A cached part of a page, or data a page keeps: its name, its key's parts, and how
+    many seconds it is kept (at most: the process's cache may drop it sooner)."""
+
+    name: str
+    parts: tuple[Part, ...]
+    timeout: int = DAY
+
+    @cached_property
+    def has_subject(self):
+        return any(part.needs_subject for part in self.parts)
+
+    @cached_property
+    def is_row(self):
+        """Whether it draws one update, keyed by the update's id and version."""
+        return ROW in self.parts
+
+    def check_subject(self, given):
+        """ValueError unless a subject is given exactly when the key names one."""
+        if given != self.has_subject:
+            takes = "with a subject" if self.has_subject else "without a subject"
+            raise ValueError(f"Fragment {self.name!r} is drawn {takes}.")
+
+    def key(self, request, subject=None):
+        """The cache key of this fragment for this request (and subject)."""
+        self.check_subject(subject is not None)
+        values = [str(part.value(request, subject)) for part in self.parts]
+        return ":".join(["fragment", self.name, *values])
+
+
+# The dashboard's overview: the same for every reader with the same scope and country,
+# drawn again after a publication, a change of reference data, or at midnight.
+OVERVIEW = (REFERENCE_STAMP, RECORD_STAMP, SCOPE, OWN_COUNTRY, TODAY, LANGUAGE)
+# One update as a list draws it: the same for every reader (see above).
+DRAWN_UPDATE = (ROW, REFERENCE_STAMP, LANGUAGE)
+
+FRAGMENTS = {
+    fragment.name: fragment
+    for fragment in (
+        Fragment("dashboard-head", OVERVIEW),
+        Fragment("dashboard-matrix", OVERVIEW),
+        Fragment("dashboard-missing", OVERVIEW),
+        # Data, not HTML: the current objective set, its active objectives, the member
+        # countries and the current period, kept so that after a publication only the
+        # matrix itself is read again.
+        Fragment("dashboard-frame", (REFERENCE_STAMP, TODAY)),
+        Fragment("activity-item", DRAWN_UPDATE),
+        Fragment("update-row", DRAWN_UPDATE),
+        Fragment("update-card", DRAWN_UPDATE),
+        Fragment("update-card-with-objective", DRAWN_UPDATE),
+        # Published updates only, whoever reads them.
+        Fragment("objective-chart", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
+        Fragment("country-latest", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
+        Fragment("objective-list", (REFERENCE_STAMP, LANGUAGE)),
+        # The updates list's filter form as most open it (no filter given).
+        Fragment("update-filters", (REFERENCE_STAMP, LANGUAGE)),
+        # Data: one filter's options (its subject is the filter's name), read and drawn.
+        Fragment("filter-options", (SUBJECT, REFERENCE_STAMP, LANGUAGE)),
+    )
+}
+ROW_FRAGMENTS = [name for name, fragment in FRAGMENTS.items() if fragment.is_row]
+
+
+def declared(name):
+    """The fragment declared under ``name`` (KeyError for one never declared)."""
+    return FRAGMENTS[name]
+
+
 def cache():
-    """Where fragments are kept (this process's memory)."""
-    return caches["fragments"]
+    """Where fragments are kept (this process's memory). Only this module reads or
+    writes it (the template tag through ``drawn``); tests clear it."""
+    return caches[CACHE]
 
 
-def fill_rows(request, rows, fragment, full):
-    """A page's updates, for a template that draws each inside
-    ``{% cache … fragment update.pk update.row_version stamps.reference LANGUAGE_CODE %}``.
+def drawn(fragment, request, draw, subject=None):
+    """The fragment's cached value for this request, or ``draw()`` kept under its key."""
+    key = fragment.key(request, subject)
+    value = cache().get(key)
+    if value is None:
+        value = draw()
+        cache().set(key, value, fragment.timeout)
+    return value
 
-    ``rows`` carry only their id and ``row_version``: cheap to read. Those whose fragment
-    is cached stay so (the template takes the fragment); the others are read again from
+
+def cached(name, request, build, subject=None):
+    """Data kept as the fragment ``name`` declares: ``build()`` once per key."""
+    return drawn(declared(name), request, build, subject)
+
+
+def fill_rows(request, rows, name, full):
+    """A page's updates, for a template that draws each in ``{% fragment name update %}``.
+
+    ``rows`` carry only their id and ``version``: cheap to read. Those whose fragment is
+    cached stay so (the template takes the fragment); the others are read again from
     ``full`` (the same updates with what the drawing shows), drawn and cached. A fragment
     that expires in between is still drawn right: the light object loads its other
     fields when asked, one query each.
     """
+    fragment = declared(name)
+    if not fragment.is_row:
+        raise ValueError(f"Fragment {name!r} does not draw one update.")
     rows = list(rows)
-    vary_on = [stamps(request)["reference"], get_language()]
-    keys = {
-        row.pk: make_template_fragment_key(fragment, [row.pk, row.row_version, *vary_on])
-        for row in rows
-    }
-    cached = cache().get_many(list(keys.values()))
-    missing = [pk for pk, key in keys.items() if key not in cached]
+    keys = {row.pk: fragment.key(request, row) for row in rows}
+    cached_rows = cache().get_many(list(keys.values()))
+    missing = [pk for pk, key in keys.items() if key not in cached_rows]
     fetched = {}
     if missing:
-        fetched = full.planned_as_written().with_row_version().filter(pk__in=missing).in_bulk()
+        with joins_as_written():
+            fetched = full.filter(pk__in=missing).in_bulk()
     return [fetched.get(row.pk, row) for row in rows]

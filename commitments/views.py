@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
 from django.db.models import F, Func, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
@@ -32,6 +33,7 @@ from commitments.models import (
     ObjectiveSet,
     ProgressUpdate,
     ReportingPeriod,
+    joins_as_written,
 )
 from commitments.pagination import CappedPaginator as Paginator
 from commitments.ratelimits import hit_rate_limit, too_many_requests
@@ -84,9 +86,6 @@ def dashboard(request):
         # The overview is the same for every reader with the same scope: cached, keyed by
         # the data stamps, and computed only when a fragment has to be drawn.
         "overview": DashboardOverview(request),
-        "stamps": fragments.stamps(request),
-        "scope": policy.unpublished_scope(user),
-        "today": timezone.localdate(),
         "recent": recent_activity(request),
         "awaiting_review": (
             ProgressUpdate.objects.review_queue().count() if policy.may_review(user) else None
@@ -103,7 +102,7 @@ def recent_activity(request, count=10):
     visible = policy.readable_updates(request.user)
     return fragments.fill_rows(
         request,
-        visible.newest_first().only("pk").with_row_version()[:count],
+        visible.newest_first().only("pk", "version")[:count],
         "activity-item",
         visible.select_related("objective", "country", "author", "period"),
     )
@@ -122,10 +121,7 @@ class DashboardOverview:
         """The current objective set, its active objectives, the member countries and
         the current period: reference data, kept per reference stamp and day, so that
         after a publication only the matrix itself is read again."""
-        key = (
-            f"dashboard-frame:{fragments.stamps(self.request)['reference']}:{timezone.localdate()}"
-        )
-        return fragments.cache().get_or_set(key, self._read_frame)
+        return fragments.cached("dashboard-frame", self.request, self._read_frame)
 
     @staticmethod
     def _read_frame():
@@ -269,7 +265,7 @@ def objective_list(request):
         Prefetch("objectives", queryset=Objective.objects.order_by("number"))
     )
     # Read only when the cached list (reference data alone) has to be drawn again.
-    context = {"objective_sets": sets, "stamps": fragments.stamps(request)}
+    context = {"objective_sets": sets}
     return render(request, "commitments/objective_list.html", context)
 
 
@@ -289,7 +285,6 @@ def objective_detail(request, pk):
             visible.select_related("country", "period", "author"),
         ),
         "can_write": policy.may_write_update_for(request.user, objective),
-        "stamps": fragments.stamps(request),
         # Drawn only when its cached fragment is missing (the template calls it).
         "timeline_chart": functools.partial(objective_timeline_chart, objective),
         "legend": charts.legend,
@@ -299,12 +294,14 @@ def objective_detail(request, pk):
 
 def page_of_rows(request, updates, fragment, full, count_list=None):
     """A page of ``updates`` (in page order) for a template that draws each inside its
-    cached ``fragment`` (``fragments.fill_rows``): ids and row versions are read for the
-    page, rows from ``full`` only where not drawn yet. The count reads no row versions,
-    so an index alone can count the rows; ``count_list`` counts instead when given."""
+    cached ``fragment`` (``fragments.fill_rows``): ids and versions are read for the
+    page, rows from ``full`` only where not drawn yet. The count reads ids only, so an
+    index alone can count the rows; ``count_list`` counts instead when given."""
     light = updates.only("pk")
     page = Paginator(
-        light.with_row_version(), PAGE_SIZE, count_list=light if count_list is None else count_list
+        updates.only("pk", "version"),
+        PAGE_SIZE,
+        count_list=light if count_list is None else count_list,
     ).get_page(request.GET.get("page"))
     page.object_list = fragments.fill_rows(request, page.object_list, fragment, full)
     return page
@@ -372,17 +369,18 @@ def country_detail(request, code):
     country = get_object_or_404(Country, code=code.upper())
     updates = policy.readable_updates(request.user).filter(country=country)
     own = policy.may_act_for(request.user, country)
+    needing_action = None
+    if own:
+        with joins_as_written():
+            needing_action = list(
+                policy.editable_updates(request.user)
+                .returned_first()
+                .select_related("objective", "period", "author")[:PAGE_SIZE]
+            )
     context = {
         "country": country,
         "own": own,
-        "needing_action": (
-            policy.editable_updates(request.user)
-            .returned_first()
-            .select_related("objective", "period", "author")
-            .planned_as_written()[:PAGE_SIZE]
-            if own
-            else None
-        ),
+        "needing_action": needing_action,
         # Read only when its cached fragment is missing.
         "latest": CountryLatest(country, request.user),
         "page": page_of_rows(
@@ -391,7 +389,6 @@ def country_detail(request, code):
             "update-card-with-objective",
             updates.select_related("objective", "country", "period", "author"),
         ),
-        "stamps": fragments.stamps(request),
         "meetings": country.meetings.order_by("-start_date"),
     }
     return render(request, "commitments/country_detail.html", context)
@@ -458,8 +455,8 @@ def listed_updates(user):
 @policy.requires(policy.has_role)
 @policy.methods("GET")
 def update_list(request):
-    # The page reads ids and row versions only; rows whose drawing is cached are not
-    # read again (page_of_rows).
+    # The page reads ids and versions only; rows whose drawing is cached are not read
+    # again (page_of_rows).
     updates = policy.readable_updates(request.user).newest_first().only("pk")
     filterset = ProgressUpdateFilter(request.GET, queryset=updates, request=request)
     valid = filterset.is_valid()
@@ -481,9 +478,9 @@ def render_update_list(request, filterset, page, status):
     context = {
         "filter": filterset,
         "page": page,
-        # The filters as given: the pages' links keep them, and they key the cached form.
+        # The filters as given: the pages' links keep them; without any, the form is
+        # the cached "update-filters" fragment.
         "query": query.urlencode(),
-        "stamps": fragments.stamps(request),
     }
     return render(request, "commitments/update_list.html", context, status=status)
 
@@ -552,6 +549,8 @@ def update_create(request, pk):
             form.is_valid()
             form.add_error(None, _("This form was already used. Check the text and save again."))
             status = 409
+        except ValidationError as error:  # the model's own checks: nothing was saved
+            form.add_model_errors(error)
         else:
             messages.success(
                 request, _("Your draft was saved. Submit it for review when it is ready.")
@@ -569,7 +568,7 @@ def update_edit(request, pk):
         return conflict(
             request, update, _("Only drafts and returned updates can be edited."), status=409
         )
-    form = ProgressUpdateForm(request.POST or None, instance=update, objective=update.objective)
+    form = ProgressUpdateForm(request.POST or None, update=update, objective=update.objective)
     current = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -584,10 +583,12 @@ def update_edit(request, pk):
             # Keep what the user typed; the next save is made against the version shown.
             data = request.POST.copy()
             data["version"] = current.version
-            form = ProgressUpdateForm(data, instance=update, objective=update.objective)
+            form = ProgressUpdateForm(data, update=update, objective=update.objective)
             form.is_valid()
         except services.StaleState as error:
             return conflict(request, error.current, error.message)
+        except ValidationError as error:  # the model's own checks: nothing was saved
+            form.add_model_errors(error)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(update)
@@ -735,10 +736,10 @@ def update_history(request, pk):
 @policy.requires(policy.may_review)
 @policy.methods("GET")
 def review_queue(request):
-    queue = (
-        ProgressUpdate.objects.review_queue()
-        .select_related("objective__objective_set", "country", "period", "author")
-        .planned_as_written()
+    queue = ProgressUpdate.objects.review_queue().select_related(
+        "objective__objective_set", "country", "period", "author"
     )
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    with joins_as_written():
+        page.object_list = list(page.object_list)
     return render(request, "commitments/review_queue.html", {"page": page})

@@ -5,59 +5,65 @@ from django.forms.utils import flatatt
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from commitments import fragments
+
+def option_html(value, label, selected=False):
+    """One ``<option>``, its value and label escaped like any template variable."""
+    value = "" if value is None else str(value)
+    chosen = " selected" if selected else ""
+    return f'<option value="{escape(value)}"{chosen}>{escape(label)}</option>'
+
+
+class DrawnOptions:
+    """A select's options drawn once: each line of HTML with the value and label it
+    shows. Kept with the choices they come from (the updates list's filters keep both
+    per reference stamp and language), so a page draws only its selected options."""
+
+    def __init__(self, choices):
+        self.lines = []  # (value, label, html); value None for a group's tags
+        for value, label in choices:
+            if isinstance(label, (list, tuple)):  # a group: (group label, its options)
+                self.lines.append((None, None, f'<optgroup label="{escape(value)}">'))
+                self.lines.extend(self._line(*choice) for choice in label)
+                self.lines.append((None, None, "</optgroup>"))
+            else:
+                self.lines.append(self._line(value, label))
+
+    @staticmethod
+    def _line(value, label):
+        value, label = "" if value is None else str(value), str(label)
+        return value, label, option_html(value, label)
+
+    def html(self, selected):
+        """The options' HTML with the ``selected`` values (strings) marked."""
+        return "\n".join(
+            option_html(value, label, selected=True) if value in selected else html
+            for value, label, html in self.lines
+        )
 
 
 class FastSelect(forms.Select):
     """A Select rendered in Python: the same HTML as Django's templates give, without
     rendering one template per option or building Django's per-option context (the
     updates list's filters have hundreds of options, which cost more than the rest of
-    the page). Values and labels are escaped like any template variable."""
+    the page). Values and labels are escaped like any template variable.
 
-    # Set to a key that changes with the choices (filters.py): the options are then drawn
-    # once per key, and a selection marks its one option in the cached list.
-    options_key = None
+    ``drawn``, when given, is a function giving the options of exactly these choices
+    already drawn (``DrawnOptions``): only the selected ones are then drawn afresh."""
+
+    def __init__(self, attrs=None, choices=(), drawn=None):
+        super().__init__(attrs, choices)
+        self.drawn = drawn
 
     def render(self, name, value, attrs=None, renderer=None):
         selected = {str(v) for v in self.format_value(value)}
-        if self.options_key is not None:
-            options = fragments.cache().get_or_set(
-                f"{self.options_key}:html", lambda: self.options(set())
-            )
-            for choice in selected:
-                tag = f'<option value="{escape(choice)}">'
-                options = options.replace(tag, f"{tag[:-1]} selected>", 1)
-        else:
-            options = self.options(selected)
         return format_html(
             '<select name="{}"{}>\n{}\n</select>',
             name,
             flatatt(self.build_attrs(self.attrs, attrs)),
-            mark_safe(options),  # noqa: S308 - every piece escaped in options()
+            mark_safe(self.options(selected)),  # noqa: S308 - every piece escaped in option_html
         )
 
     def options(self, selected):
         """The options' HTML, ``selected`` values marked."""
-
-        def option(option_value, label):
-            option_value = "" if option_value is None else str(option_value)
-            chosen = " selected" if option_value in selected else ""
-            return f'<option value="{escape(option_value)}"{chosen}>{escape(label)}</option>'
-
-        lines = []
-        for option_value, label in self.choices:
-            if isinstance(label, (list, tuple)):  # a group: (group label, its options)
-                lines.append(f'<optgroup label="{escape(option_value)}">')
-                lines.extend(option(*choice) for choice in label)
-                lines.append("</optgroup>")
-            else:
-                lines.append(option(option_value, label))
-        return "\n".join(lines)
-
-
-def speed_up_selects(form):
-    """Render the form's plain selects with FastSelect (same attributes and choices)."""
-    for field in form.fields.values():
-        if type(field.widget) is forms.Select:
-            field.widget.__class__ = FastSelect
-    return form
+        drawn = self.drawn() if self.drawn is not None else DrawnOptions(self.choices)
+        return drawn.html(selected)

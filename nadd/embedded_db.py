@@ -2,20 +2,54 @@
 
 pgserver ships PostgreSQL's binaries in a wheel, so a fresh machine needs only Python.
 The data lives in ``.pgdata/`` of the checkout (ignored by git), so a second run finds
-the same database. Every process that uses the server registers its pid; the last one
-to exit stops it.
+the same database. The server is started (or joined) when a process makes its first
+connection (nadd/embedded_postgresql/base.py), not when the settings are read: a process
+that never touches the database never starts one. Every process that uses the server
+registers its pid; the last one to exit stops it.
 """
 
 import json
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ROOT = BASE_DIR / ".pgdata"
 DATA_DIR = ROOT / "data"
 DATABASE_NAME = "nadd"
+USER = "postgres"
+
+_lock = threading.Lock()
+_started = {}  # pid -> the server's URI, once this process has started or joined it
+
+
+def url():
+    """Where the embedded database is, or will be once started: nothing is started."""
+    return f"postgresql://{USER}:@/{DATABASE_NAME}?host={socket_dir()}"
+
+
+def socket_dir():
+    """The folder of the server's socket, as its postmaster.pid says when it has run,
+    otherwise the data folder (pgserver's choice whenever the path is short enough)."""
+    try:
+        lines = (DATA_DIR / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        lines = []
+    if len(lines) > 4 and lines[4].strip():
+        return lines[4].strip()
+    return str(DATA_DIR)
+
+
+def ensure_running():
+    """Start (or join) the server once per process; returns the folder of its socket."""
+    with _lock:
+        if os.getpid() not in _started:
+            _started[os.getpid()] = start()
+        uri = _started[os.getpid()]
+    return parse_qs(urlsplit(uri).query)["host"][0]
 
 
 def _prune_stale_handles():
@@ -63,7 +97,8 @@ def start():
     DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
     _prune_stale_handles()
     server = pgserver.get_server(DATA_DIR)
-    _exit_normally_on_sigterm()
+    if threading.current_thread() is threading.main_thread():
+        _exit_normally_on_sigterm()
     _ensure_database(server)
     return server.get_uri(DATABASE_NAME)
 

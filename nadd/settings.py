@@ -138,21 +138,23 @@ TEMPLATES = [
     },
 ]
 
-# PostgreSQL always: the one DATABASE_URL names, otherwise an embedded server.
+# PostgreSQL always: the one DATABASE_URL names, otherwise an embedded server in .pgdata/,
+# started by its backend at the first connection (reading the settings starts nothing).
+DATABASE_OPTIONS = {"conn_max_age": 60, "conn_health_checks": True, "ssl_require": False}
 if os.environ.get("DATABASE_URL"):
     DATABASE_URL = os.environ["DATABASE_URL"]
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, **DATABASE_OPTIONS)}
+    if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database.")
 else:
     from nadd import embedded_db
 
-    DATABASE_URL = embedded_db.start()
-
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=60, conn_health_checks=True, ssl_require=False
-    )
-}
-if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database.")
+    DATABASE_URL = embedded_db.url()  # where it is, or will be once started
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, engine="nadd.embedded_postgresql", **DATABASE_OPTIONS
+        )
+    }
 DATABASES["default"].setdefault("OPTIONS", {}).update(
     {
         "connect_timeout": 3,

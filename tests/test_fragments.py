@@ -1,18 +1,22 @@
 """Cached fragments: the database's data stamps move with every write that matters (and
 with no other), and a cached page never shows what the data no longer says."""
 
+import ast
+import re
 import uuid
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
+from django.template import TemplateSyntaxError, engines
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments import fragments
-from commitments.models import Country, Objective, ProgressUpdate, ReportingPeriod
+from commitments import fragments, services
+from commitments.models import Country, Objective, ObjectiveSet, ProgressUpdate, ReportingPeriod
 
 pytestmark = pytest.mark.django_db
 
@@ -133,14 +137,32 @@ def test_readers_with_another_scope_or_language_never_share_a_fragment(
 def test_every_cached_fragment_is_keyed_by_what_it_shows():
     # A fragment left out of a stamp would outlive the data it shows.
     source = (settings.BASE_DIR / "templates" / "commitments" / "dashboard.html").read_text()
-    tags = [line.strip() for line in source.splitlines() if "{% cache " in line]
-    assert len(tags) == 4
-    for tag in tags:
-        assert "LANGUAGE_CODE" in tag and 'using="fragments"' in tag, tag
-        if tag.startswith("{% cache 86400 dashboard-"):  # the overview
-            assert "stamps.reference stamps.record scope" in tag, tag
-        else:  # one update's row
-            assert "update.pk update.row_version stamps.reference" in tag, tag
+    names = re.findall(r'{% fragment "([^"]+)"', source)
+    assert names == ["dashboard-head", "dashboard-matrix", "dashboard-missing", "activity-item"]
+    overview = {
+        fragments.REFERENCE_STAMP,
+        fragments.RECORD_STAMP,
+        fragments.SCOPE,
+        fragments.OWN_COUNTRY,
+        fragments.TODAY,
+        fragments.LANGUAGE,
+    }
+    for name in names[:3]:
+        assert overview <= set(fragments.declared(name).parts), name
+    # One update's row: its id and version, the reference data, the language.
+    assert set(fragments.ROW_FRAGMENTS) == {
+        "activity-item",
+        "update-row",
+        "update-card",
+        "update-card-with-objective",
+    }
+    for name in fragments.ROW_FRAGMENTS:
+        parts = set(fragments.declared(name).parts)
+        assert {fragments.ROW, fragments.REFERENCE_STAMP, fragments.LANGUAGE} <= parts, name
+    # Whatever is drawn in words is drawn per language (the frame holds model objects).
+    for name, fragment in fragments.FRAGMENTS.items():
+        if name != "dashboard-frame":
+            assert fragments.LANGUAGE in fragment.parts, name
 
 
 def test_objectives_fixture_is_the_2024_set(objective):
@@ -248,3 +270,212 @@ def test_the_filter_form_is_drawn_for_its_own_filters(login, cast):
     assert summary(carol.get(url)) == ""
     export = carol.get(reverse("update_export_csv"), {"status": "nope"})
     assert export.status_code == 400 and "Status:" in summary(export)
+
+
+# --- Each fragment declared once ----------------------------------------------------------
+
+APPLICATION_CODE = [settings.BASE_DIR / "commitments", settings.BASE_DIR / "nadd"]
+TEMPLATE_FOLDERS = [
+    settings.BASE_DIR / "templates",
+    settings.BASE_DIR / "commitments" / "templates",
+]
+
+
+def hand_built_keys(path):
+    """What in a module reaches the fragment cache or spells a fragment's key itself."""
+    names = set(fragments.FRAGMENTS)
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        where = f"{path.relative_to(settings.BASE_DIR)}:{getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.Name | ast.Attribute) and "make_template_fragment_key" in (
+            getattr(node, "id", None),
+            getattr(node, "attr", None),
+        ):
+            found.append(f"{where} make_template_fragment_key")
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "cache"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "fragments"
+        ):
+            found.append(f"{where} fragments.cache()")
+        if isinstance(node, ast.Subscript) and ast.unparse(node.slice) in (
+            repr(fragments.CACHE),
+            "fragments.CACHE",
+        ):
+            found.append(f"{where} {ast.unparse(node)}")
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(part.value for part in node.values if isinstance(part, ast.Constant))
+            if any(name in text for name in names) or text.startswith("fragment:"):
+                found.append(f"{where} {ast.unparse(node)}")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if node.value.startswith(("fragment:", "template.cache.")):
+                found.append(f"{where} {node.value!r}")
+    return found
+
+
+def test_no_fragment_key_is_built_anywhere_but_in_its_declaration():
+    # Templates name a declared fragment; Python asks fragments.py for the key.
+    for folder in TEMPLATE_FOLDERS:
+        for path in folder.rglob("*.html"):
+            source = path.read_text()
+            assert "{% cache" not in source, path
+            assert not re.search(r"{% load [^%]*\bcache\b", source), path
+    modules = [
+        path
+        for folder in APPLICATION_CODE
+        for path in folder.rglob("*.py")
+        if path != settings.BASE_DIR / "commitments" / "fragments.py"
+        and "migrations" not in path.parts
+    ]
+    assert [found for path in modules for found in hand_built_keys(path)] == []
+
+
+def test_every_template_compiles_so_every_fragment_tag_names_a_declared_fragment():
+    # An undeclared name, or a subject given to a fragment that takes none, fails here.
+    for folder in TEMPLATE_FOLDERS:
+        for path in folder.rglob("*.html"):
+            engines["django"].get_template(str(path.relative_to(folder)))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{% load fragments %}{% fragment "no-such-fragment" %}x{% endfragment %}',
+        '{% load fragments %}{% fragment "update-row" %}x{% endfragment %}',
+        '{% load fragments %}{% fragment "objective-list" objective %}x{% endfragment %}',
+        "{% load fragments %}{% fragment update-row update %}x{% endfragment %}",
+    ],
+)
+def test_a_fragment_tag_that_does_not_match_its_declaration_is_refused(source):
+    engines["django"].from_string(
+        '{% load fragments %}{% fragment "update-row" update %}x{% endfragment %}'
+    )
+    with pytest.raises(TemplateSyntaxError):
+        engines["django"].from_string(source)
+
+
+def light_pages(objective):
+    """A page that draws each declared row fragment, read by the coordinator."""
+    return {
+        "update-row": reverse("update_list"),
+        "activity-item": DASHBOARD,
+        "update-card": objective.get_absolute_url(),
+        "update-card-with-objective": reverse("country_detail", args=["ca"]),
+    }
+
+
+def update_columns_read(queries):
+    """The update table's columns the queries read, beyond ids and versions."""
+    read = set()
+    for query in queries.captured_queries:
+        selected = query["sql"].split(" FROM ", 1)[0]
+        read |= set(re.findall(r'"commitments_progressupdate"\."(\w+)"', selected))
+    return read - {"id", "version"}
+
+
+@pytest.mark.parametrize("name", fragments.ROW_FRAGMENTS)
+def test_a_row_drawn_once_is_not_read_again_on_the_next_request(
+    login, cast, make_update, objective, name
+):
+    # fill_rows and the template build the row's key from the same declaration: the
+    # second reader gets every row from the cache, reading only ids and versions.
+    pages = light_pages(objective)
+    assert name in pages, f"Add a page that draws {name!r} to light_pages."
+    make_update(author=cast.alice, narrative="Kits in every pharmacy.")
+    fragments.cache().clear()
+    carol = login(cast.carol)
+    with CaptureQueriesContext(connection) as cold:
+        first = carol.get(pages[name]).text
+    assert {"status", "narrative", "author_id"} <= update_columns_read(cold)
+    with CaptureQueriesContext(connection) as warm:
+        second = carol.get(pages[name]).text
+    assert update_columns_read(warm) == set()
+    assert "status-on_track" in second
+    assert re.sub(r'value="[^"]+"', "", second) == re.sub(r'value="[^"]+"', "", first)
+
+
+def test_the_stamped_tables_are_the_triggers_in_the_database():
+    # The list in code is what the database does: a table added to the list needs a
+    # migration, a trigger added by hand needs an entry.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname, p.proname, t.tgtype,
+                ARRAY(SELECT a.attname FROM pg_attribute a
+                      WHERE a.attrelid = t.tgrelid AND a.attnum = ANY (t.tgattr))
+            FROM pg_trigger t
+            JOIN pg_class c ON c.oid = t.tgrelid
+            JOIN pg_proc p ON p.oid = t.tgfoid
+            WHERE NOT t.tgisinternal AND p.proname LIKE 'commitments_stamp%%'
+            """
+        )
+        triggers = cursor.fetchall()
+    events = {4: "INSERT", 8: "DELETE", 16: "UPDATE", 32: "TRUNCATE"}
+    found = {}
+    for table, function, kind, columns in triggers:
+        assert kind & 3 == 0, f"{table}: {function} must run after each statement"
+        stamp = fragments.RECORD if "record" in function else fragments.REFERENCE
+        seen = found.setdefault((table, stamp), {"events": set(), "columns": set()})
+        seen["events"] |= {name for bit, name in events.items() if kind & bit}
+        if kind & 16:
+            seen["columns"] |= set(columns)
+    assert found == {
+        (entry.table, entry.stamp): {
+            "events": {"INSERT", "UPDATE", "DELETE", "TRUNCATE"},
+            "columns": set(entry.columns),
+        }
+        for entry in fragments.STAMPED_TABLES
+    }
+
+
+def test_what_a_rows_drawing_shows_besides_the_update_moves_the_reference_stamp():
+    # Objective (number, title, set's year), country, period and the author's name.
+    stamped = {entry.table: entry for entry in fragments.STAMPED_TABLES}
+    for model in (Objective, ObjectiveSet, Country, ReportingPeriod, get_user_model()):
+        entry = stamped[model._meta.db_table]
+        assert entry.stamp == fragments.REFERENCE, model
+    names = stamped[get_user_model()._meta.db_table].columns
+    assert {"username", "first_name", "last_name"} <= set(names)
+
+
+def test_every_write_to_an_update_moves_its_version_once(cast, make_update):
+    update = make_update(author=cast.alice, state="draft")
+    assert update.version == 1
+
+    def version():
+        update.refresh_from_db()
+        return update.version
+
+    ProgressUpdate.objects.filter(pk=update.pk).update(status="completed")  # no save()
+    assert version() == 2
+    update.narrative = "Saved without the services."
+    update.save()
+    assert version() == 3
+    # The services move it themselves: the trigger adds nothing.
+    services.submit_update(actor=cast.alice, update=update, loaded_version=3)
+    assert version() == 4
+    # A stale form is refused after a write by any path.
+    ProgressUpdate.objects.filter(pk=update.pk).update(narrative="Changed behind the form.")
+    with pytest.raises(services.StaleState):
+        services.publish_update(actor=cast.carol, update=update, loaded_version=4)
+
+
+def test_a_name_changed_in_the_admin_shows_at_once_in_the_rows(login, cast, make_update):
+    from tests.test_security_fuzz import form_data
+
+    make_update(author=cast.alice)
+    carol = Client()
+    carol.force_login(cast.carol)
+    url = reverse("update_list")
+    assert "<td>Alice</td>" in carol.get(url).text  # drawn and cached
+    admin = login(cast.dave)
+    change = reverse("admin:auth_user_change", args=[cast.alice.pk])
+    fields, choices = form_data(admin.get(change).text)
+    # An empty text input has no value (the parser reads "on", a checkbox's default).
+    data = {
+        name: "" if value == ["on"] and name not in choices else value
+        for name, value in fields.items()
+    }
+    assert admin.post(change, {**data, "first_name": "Alicia"}).status_code == 302
+    assert "<td>Alicia</td>" in carol.get(url).text

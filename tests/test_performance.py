@@ -217,7 +217,7 @@ def test_submitting_an_update_has_a_fixed_cost(client, cast, objective, q1):
 def test_list_queries_skip_the_join_order_search_only_outside_a_transaction(
     reference_data, cast, make_update
 ):
-    from commitments.models import ProgressUpdate
+    from commitments.models import ProgressUpdate, joins_as_written
 
     update = make_update(author=cast.alice)
     listed = ProgressUpdate.objects.select_related("objective", "country", "author", "period")
@@ -229,25 +229,25 @@ def test_list_queries_skip_the_join_order_search_only_outside_a_transaction(
         return result
 
     with connection.execute_wrapper(spy):
-        # Outside a transaction the setting rides in the query's own message...
-        assert list(listed.planned_as_written()) == [update]
-        # ...and holds for that query only.
+        # Outside a transaction the setting rides in each query's own message...
+        with joins_as_written():
+            assert list(listed.all()) == [update]
+            assert list(listed.filter(pk=update.pk)[:1]) == [update]
+        # ...and holds for that query only; after the block queries go as they are.
         with connection.cursor() as cursor:
             cursor.execute("SHOW join_collapse_limit")
             assert cursor.fetchone() == ("8",)
-        # Slices and other clones keep it; a plain queryset never has it.
-        assert list(listed.planned_as_written().filter(pk=update.pk)[:1]) == [update]
-        assert list(listed) == [update]
+        assert list(listed.all()) == [update]
     assert [sql.startswith("SET LOCAL join_collapse_limit = 1; SELECT") for sql in sent] == [
         True,  # planned as written
+        True,  # another query of the block
         False,  # SHOW
-        True,  # a clone of it
-        False,  # the plain queryset
+        False,  # outside the block
     ]
     # Inside a transaction a SET LOCAL would outlast the query: the query goes as it is.
     sent.clear()
-    with transaction.atomic(), connection.execute_wrapper(spy):
-        assert list(listed.planned_as_written()) == [update]
+    with transaction.atomic(), connection.execute_wrapper(spy), joins_as_written():
+        assert list(listed.all()) == [update]
     assert not sent[0].startswith("SET LOCAL")
 
 

@@ -34,7 +34,7 @@ def plan_of(sql, allow_sort=False, as_written=False):
         cursor.execute("SET LOCAL enable_seqscan = off")
         if not allow_sort:
             cursor.execute("SET LOCAL enable_sort = off")
-        if as_written:  # as list pages run in production (planned_as_written)
+        if as_written:  # as list pages run in production (joins_as_written)
             cursor.execute("SET LOCAL join_collapse_limit = 1")
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
         return cursor.fetchone()[0][0]["Plan"]

@@ -130,13 +130,18 @@ def test_s24_no_template_or_code_marks_user_data_safe():
 
 
 def test_s24_fast_select_escapes_its_options():
-    from commitments.widgets import FastSelect
+    from commitments.widgets import DrawnOptions, FastSelect
 
     widget = FastSelect(choices=[('"><script>x</script>', "<img src=x onerror=alert(1)>")])
     html = widget.render('q"><b', '"><script>x</script>', attrs={"id": 'i"d'})
     assert "<script>" not in html and "<img" not in html and '"><b' not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert " selected>" in html
+    # Options drawn ahead (the filters' lists), a group's label included.
+    drawn = DrawnOptions([('"><optgroup>', [("<v>", "<img src=x>")])])
+    html = FastSelect(drawn=lambda: drawn).render("q", "<v>")
+    assert "<img" not in html and '"><optgroup>' not in html and "<v>" not in html
+    assert '<option value="&lt;v&gt;" selected>&lt;img src=x&gt;</option>' in html
 
 
 @pytest.mark.parametrize(

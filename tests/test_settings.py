@@ -49,6 +49,47 @@ def test_a_database_url_that_is_not_postgresql_is_refused():
     assert "must name a PostgreSQL database" in result.stderr
 
 
+# Imports the settings and loads every app with the embedded server's start replaced by a
+# failure: reading the settings must not start (or even import) the server.
+IMPORT_SETTINGS = """
+import sys
+from unittest import mock
+from nadd import embedded_db
+with mock.patch.object(embedded_db, "start", side_effect=SystemExit("started")):
+    import django
+    django.setup()
+    from django.conf import settings
+    print(settings.DATABASES["default"]["ENGINE"], "pgserver" in sys.modules)
+"""
+
+
+def test_importing_the_settings_starts_no_database():
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_ENV"}}
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_SETTINGS],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "nadd.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["nadd.embedded_postgresql", "False"]
+
+
+def test_the_embedded_server_is_reached_where_the_settings_say(db):
+    from django.db import connection
+
+    from nadd import embedded_db
+
+    if "DATABASE_URL" in os.environ:
+        pytest.skip("a server named by DATABASE_URL")
+    assert connection.settings_dict["ENGINE"] == "nadd.embedded_postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW unix_socket_directories")
+        assert cursor.fetchone()[0] == embedded_db.socket_dir() == embedded_db.ensure_running()
+
+
 def test_the_test_database_is_postgresql(db):
     from django.db import connection
 

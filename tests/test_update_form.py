@@ -1,6 +1,7 @@
 """An official writes and edits their own country's update; nobody else can."""
 
 import pytest
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.urls import reverse
 
 from commitments.models import AuditEntry, ObjectiveSet, ProgressUpdate, ReportingPeriod
@@ -151,6 +152,34 @@ def test_bad_input_gets_a_clear_message_keeps_the_text_and_saves_nothing(
     if "narrative" not in overrides:
         assert "Typed with care" in response.text
     assert ProgressUpdate.objects.count() == 0
+    assert AuditEntry.objects.count() == 0
+
+
+def test_what_the_models_own_checks_refuse_is_shown_on_the_form_and_nothing_is_saved(
+    login, cast, make_update, objective, q1, monkeypatch
+):
+    # The form checks what it shows; the services check the whole update with the
+    # model's full_clean() before saving. A rule only the model has is still a message.
+    def refuse(update):
+        raise ValidationError(
+            {"narrative": "The model refuses this text.", NON_FIELD_ERRORS: "Refused whole."}
+        )
+
+    draft = make_update(author=cast.alice, state="draft", narrative="Kept as it was.")
+    monkeypatch.setattr(ProgressUpdate, "clean", refuse)
+    client = login(cast.alice)
+    created = client.post(create_url(objective), form_data(q1, narrative="Typed with care"))
+    edited = client.post(
+        reverse("update_edit", args=[draft.pk]), form_data(q1, narrative="New text", version=1)
+    )
+    for response in (created, edited):
+        assert response.status_code == 200
+        assert "The model refuses this text." in response.text
+        assert "Refused whole." in response.text
+    assert "Typed with care" in created.text and "New text" in edited.text
+    assert ProgressUpdate.objects.get() == draft
+    draft.refresh_from_db()
+    assert (draft.narrative, draft.version) == ("Kept as it was.", 1)
     assert AuditEntry.objects.count() == 0
 
 
