@@ -35,13 +35,13 @@ class Action(models.TextChoices):
     UPDATE_PUBLISHED = "update.published", _("Published")
     UPDATE_RETURNED = "update.returned", _("Returned for changes")
     UPDATE_COMMENTED = "update.commented", _("Commented")
-    # Signing in (commitments/signals.py, commitments/account_views.py).
+    # Signing in (commitments/signals.py, commitments/views/accounts.py).
     AUTH_LOGIN = "auth.login", _("Signed in")
     AUTH_LOGIN_FAILED = "auth.login_failed", _("Sign-in failed")
     AUTH_OTP_VERIFIED = "auth.otp_verified", _("Second sign-in step passed")
     AUTH_OTP_FAILED = "auth.otp_failed", _("Second sign-in step failed")
     AUTH_PASSWORD_CHANGED = "auth.password_changed", _("Password changed by its owner")
-    # The account's second factor, changed by its owner (commitments/account_views.py)
+    # The account's second factor, changed by its owner (commitments/views/accounts.py)
     # or reset by an administrator (commitments/admin.py).
     MFA_ENROLLED = "mfa.enrolled", _("Two-factor sign-in set up")
     MFA_APP_ADDED = "mfa.app_added", _("Authenticator app added")

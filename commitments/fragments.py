@@ -49,7 +49,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from commitments import policy
-from commitments.models import joins_as_written
+from commitments.planning import joins_as_written
 
 CACHE = "fragments"
 DAY = 24 * 60 * 60

@@ -3,6 +3,8 @@
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
+from commitments import fragments
+
 COUNT_CAP = 1000
 
 
@@ -29,3 +31,21 @@ class CappedPaginator(Paginator):
         found = self.count_list[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)
+
+
+PAGE_SIZE = 20  # rows a list page shows
+
+
+def page_of_rows(request, updates, fragment, full, count_list=None):
+    """A page of ``updates`` (in page order) for a template that draws each inside its
+    cached ``fragment`` (``fragments.fill_rows``): ids and versions are read for the
+    page, rows from ``full`` only where not drawn yet. The count reads ids only, so an
+    index alone can count the rows; ``count_list`` counts instead when given."""
+    light = updates.only("pk")
+    page = CappedPaginator(
+        updates.only("pk", "version"),
+        PAGE_SIZE,
+        count_list=light if count_list is None else count_list,
+    ).get_page(request.GET.get("page"))
+    page.object_list = fragments.fill_rows(request, page.object_list, fragment, full)
+    return page

@@ -240,7 +240,7 @@ def must_use_security_key(user):
 def unpublished_scope(user):
     """Whose unpublished updates this user may read: ``ALL_COUNTRIES``, one country's id,
     or None for no update at all. The value the dashboard's SQL statement takes
-    (``ProgressUpdateQuerySet.published_matrix``) and the key of what a page caches per
+    (``matrix.published``) and the key of what a page caches per
     reader."""
     role = role_of(user)
     if role is None:

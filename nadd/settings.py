@@ -385,7 +385,7 @@ CACHES = {
 }
 # Limits counted by code rather than per request, by name -> (requests, seconds, per "user"
 # or "ip"). A view's own cap on POSTs is declared on the view (@policy.rate_limit in
-# commitments/views.py and account_views.py: update_create, mfa_verify, reauth); an entry
+# commitments/views/ and its accounts.py: update_create, mfa_verify, reauth); an entry
 # here under the same name replaces its numbers for a deployment (settings_bench does).
 RATE_LIMITS = {
     # Not routes: failed sign-ins from one address (an IPv6 /64) by browsers without a device

@@ -4,8 +4,9 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
-from commitments import account_views, policy, views
+from commitments import policy
 from commitments.policy import declare
+from commitments.views import accounts, security_keys, site
 
 # Views we route to but did not write are declared here, where they are routed
 # (commitments.policy: what each view requires; ours are declared where defined).
@@ -17,22 +18,22 @@ webauthn_patterns = (
     [
         path(
             "registration/begin/",
-            account_views.BeginKeyRegistration.as_view(),
+            security_keys.BeginKeyRegistration.as_view(),
             name="credential-registration-begin",
         ),
         path(
             "registration/complete/",
-            account_views.CompleteKeyRegistration.as_view(),
+            security_keys.CompleteKeyRegistration.as_view(),
             name="credential-registration-complete",
         ),
         path(
             "authentication/begin/",
-            account_views.BeginKeyAuthentication.as_view(),
+            security_keys.BeginKeyAuthentication.as_view(),
             name="credential-authentication-begin",
         ),
         path(
             "authentication/complete/",
-            account_views.CompleteKeyAuthentication.as_view(),
+            security_keys.CompleteKeyAuthentication.as_view(),
             name="credential-authentication-complete",
         ),
         path(
@@ -68,7 +69,7 @@ def admin_urls():
 
 
 urlpatterns = [
-    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path(
         "accounts/logout/",
         declare(
@@ -81,7 +82,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password/",
-        account_views.PasswordChangeView.as_view(),
+        accounts.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -89,21 +90,21 @@ urlpatterns = [
         declare(auth_views.PasswordChangeDoneView.as_view(), methods=("GET", "HEAD")),
         name="password_change_done",
     ),
-    path("accounts/reauth/", account_views.reauth, name="reauth"),
-    path("accounts/mfa/setup/", account_views.mfa_setup, name="mfa_setup"),
-    path("accounts/mfa/verify/", account_views.mfa_verify, name="mfa_verify"),
+    path("accounts/reauth/", accounts.reauth, name="reauth"),
+    path("accounts/mfa/setup/", accounts.mfa_setup, name="mfa_setup"),
+    path("accounts/mfa/verify/", accounts.mfa_verify, name="mfa_verify"),
     path(
         "accounts/mfa/recovery-codes/",
-        account_views.mfa_recovery_codes,
+        accounts.mfa_recovery_codes,
         name="mfa_recovery_codes",
     ),
     path(
         "accounts/mfa/security-keys/<int:pk>/remove/",
-        account_views.mfa_security_key_remove,
+        security_keys.mfa_security_key_remove,
         name="mfa_security_key_remove",
     ),
     path("accounts/mfa/webauthn/", include(webauthn_patterns)),
-    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("i18n/setlang/", site.set_language, name="set_language"),
     # One sign-in form for everyone (length limits, throttling, then the OTP step).
     path(
         "admin/login/",

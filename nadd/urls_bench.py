@@ -12,7 +12,8 @@ from django.db import connection
 from django.http import HttpResponse
 from django.urls import path
 
-from commitments import fragments, policy, views
+from commitments import fragments, policy
+from commitments.views import overview
 from nadd.urls import urlpatterns as app_urlpatterns
 
 
@@ -31,7 +32,7 @@ def dashboard_cold(request):
     # a publication leaves valid (reference data, other updates' rows) stays cached.
     stamps = fragments.stamps(request)
     request.data_stamps = {**stamps, "record": secrets.randbits(63)}
-    return views.dashboard(request)
+    return overview.dashboard(request)
 
 
 class QueryCountMiddleware:

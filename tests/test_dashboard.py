@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from commitments import matrix
 from commitments.models import Objective, ReportingPeriod
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(login, cast, make_upd
 
 @pytest.mark.parametrize("seed", range(5))
 def test_the_one_query_matrix_agrees_with_the_reference_matrix(cast, make_update, seed):
-    """published_matrix (one SQL statement) against matrix (the ORM's correlated
+    """matrix.published (one SQL statement) against matrix (the ORM's correlated
     subqueries): same newest published update and same "reported" flag in every cell, for
     every reader, over a random history of states, periods and times."""
     import random
@@ -118,9 +119,7 @@ def test_the_one_query_matrix_agrees_with_the_reference_matrix(cast, make_update
         expected = ProgressUpdate.objects.published().matrix(
             objectives, countries, period, reported=visible.reported()
         )
-        got = ProgressUpdate.objects.published_matrix(
-            objectives, countries, period, policy.unpublished_scope(reader)
-        )
+        got = matrix.published(objectives, countries, period, policy.unpublished_scope(reader))
         assert [
             (o, [(c, u and (u.pk, u.status, u.period.name), r) for c, u, r in row])
             for o, row in got

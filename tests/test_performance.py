@@ -217,7 +217,8 @@ def test_submitting_an_update_has_a_fixed_cost(client, cast, objective, q1):
 def test_list_queries_skip_the_join_order_search_only_outside_a_transaction(
     reference_data, cast, make_update
 ):
-    from commitments.models import ProgressUpdate, joins_as_written
+    from commitments.models import ProgressUpdate
+    from commitments.planning import joins_as_written
 
     update = make_update(author=cast.alice)
     listed = ProgressUpdate.objects.select_related("objective", "country", "author", "period")

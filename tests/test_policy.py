@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from commitments import policy
-from commitments.models import Country, ProgressUpdate
+from commitments import matrix, policy
+from commitments.models import Country
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "commitments" / "policy.py"
@@ -37,9 +37,9 @@ DISPLAY_USES = {
     ("commitments/denials.py", "log_denial"): "log",
     # Pages come in the language saved on the membership, and the switch saves it there.
     ("commitments/middleware.py", "UserLanguageMiddleware.__call__"): "language",
-    ("commitments/views.py", "set_language"): "language",
+    ("commitments/views/site.py", "set_language"): "language",
     # A membership's own validation: an official's row names a country, no other does.
-    ("commitments/models.py", "Membership.clean"): "data",
+    ("commitments/models/people.py", "Membership.clean"): "data",
     # The demo and load-test accounts: the administrators get Django's staff rights.
     ("commitments/management/commands/load_demo.py", "Command.create_accounts"): "data",
     ("commitments/management/commands/generate_load_data.py", "Command.create_users"): "data",
@@ -310,7 +310,7 @@ def test_the_matrix_reads_the_policys_scope(cast):
     assert policy.unpublished_scope(cast.carol) is policy.ALL_COUNTRIES
     assert policy.unpublished_scope(cast.dave) is policy.ALL_COUNTRIES
     assert policy.unpublished_scope(cast.nora) is None
-    assert ProgressUpdate.objects.published_matrix([], [canada], None, None) == []
+    assert matrix.published([], [canada], None, None) == []
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from pypdf import PdfReader
 
 from commitments import fragments, policy, reminders, services
 from commitments.models import ApiToken, AuditEntry, Comment, Meeting, ProgressUpdate
-from commitments.views import detail_context
+from commitments.views.updates import detail_context
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

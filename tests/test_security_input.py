@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from commitments import policy, views
+from commitments import policy
 from commitments.models import AuditEntry, ProgressUpdate
+from commitments.views import updates
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -356,7 +357,7 @@ def test_s27_writing_updates_is_rate_limited_per_user_in_the_database(
 def test_s27_the_real_limit_is_sixty_an_hour():
     from nadd import settings  # the module: this file's fixture lifts the limit for fuzzing
 
-    assert policy.declaration_of(views.update_create).rate_limit == policy.RateLimit(
+    assert policy.declaration_of(updates.update_create).rate_limit == policy.RateLimit(
         "update_create", 60, 3600, per="user"
     )
     assert "update_create" not in settings.RATE_LIMITS

@@ -14,8 +14,9 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from commitments import account_views, mfa, policy
+from commitments import mfa, policy
 from commitments.models import AuditEntry, Membership, ProgressUpdate
+from commitments.views import accounts, security_keys
 from tests.conftest import PASSWORD
 from tests.test_permissions import names_declared
 
@@ -134,7 +135,7 @@ def test_s11_wrong_codes_are_throttled_by_the_device(client, cast, frozen):
 
 
 def test_s11_otp_attempts_are_rate_limited_per_user(client, cast, frozen, settings):
-    for view in (account_views.mfa_verify, account_views.CompleteKeyAuthentication):
+    for view in (accounts.mfa_verify, security_keys.CompleteKeyAuthentication):
         assert policy.declaration_of(view).rate_limit == policy.RateLimit(
             "mfa_verify", 96, 24 * 60 * 60, per="user"
         )

@@ -1,0 +1,58 @@
+"""The nouns of the dialogue, by subject: reference data (countries, meetings, objective sets,
+objectives, periods), people (roles, feed keys), progress updates and their discussions, the
+audit log and the reminders sent. Import them from here."""
+
+from commitments.mfa import RecoveryCode, RecoveryCodeDevice
+from commitments.models.audit import AuditEntry, AuditEntryQuerySet
+from commitments.models.people import ApiToken, Membership
+from commitments.models.reference import (
+    Country,
+    CountryQuerySet,
+    Meeting,
+    Objective,
+    ObjectiveSet,
+    ObjectiveSetQuerySet,
+    ReportingPeriod,
+    ReportingPeriodQuerySet,
+    Translated,
+)
+from commitments.models.reminders import ReminderLog
+from commitments.models.updates import (
+    ALL_COUNTRIES,
+    COMMENT_MAX_LENGTH,
+    MAX_EVIDENCE_LINKS,
+    NARRATIVE_MAX_LENGTH,
+    Comment,
+    ProgressUpdate,
+    ProgressUpdateManager,
+    ProgressUpdateQuerySet,
+)
+from commitments.sessions import UserSession
+
+__all__ = [
+    "ALL_COUNTRIES",
+    "COMMENT_MAX_LENGTH",
+    "MAX_EVIDENCE_LINKS",
+    "NARRATIVE_MAX_LENGTH",
+    "ApiToken",
+    "AuditEntry",
+    "AuditEntryQuerySet",
+    "Comment",
+    "Country",
+    "CountryQuerySet",
+    "Meeting",
+    "Membership",
+    "Objective",
+    "ObjectiveSet",
+    "ObjectiveSetQuerySet",
+    "ProgressUpdate",
+    "ProgressUpdateManager",
+    "ProgressUpdateQuerySet",
+    "RecoveryCode",
+    "RecoveryCodeDevice",
+    "ReminderLog",
+    "ReportingPeriod",
+    "ReportingPeriodQuerySet",
+    "Translated",
+    "UserSession",
+]

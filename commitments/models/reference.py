@@ -1,0 +1,315 @@
+"""Reference data: countries, meetings, objective sets, objectives and reporting periods,
+in English with Spanish and French versions."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+
+class Translated:
+    """Reference data in English with Spanish and French versions (``<field>_es``,
+    ``<field>_fr``); ``localized`` picks the active language's, falling back to English."""
+
+    def localized(self, field):
+        return self.in_active_language(
+            getattr(self, field), getattr(self, f"{field}_es"), getattr(self, f"{field}_fr")
+        )
+
+    @staticmethod
+    def in_active_language(english, spanish, french):
+        """The active language's version of a text, English when it has none (also for
+        rows read as plain values, such as the filters' option lists)."""
+        language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+        return {"es": spanish, "fr": french}.get(language) or english
+
+
+class CountryQuerySet(models.QuerySet):
+    def members(self):
+        """The countries whose officials report progress (not invited partners)."""
+        return self.filter(membership=Country.Membership.MEMBER)
+
+
+class Country(Translated, models.Model):
+    class Membership(models.TextChoices):
+        MEMBER = "member", _("Member")
+        PARTNER = "partner", _("Partner")
+
+    code = models.CharField(
+        _("ISO code"),
+        max_length=2,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", _("Use the two-letter ISO code in capitals."))],
+        help_text=_("ISO 3166-1 alpha-2, for example MX."),
+    )
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_es = models.CharField(_("name in Spanish"), max_length=100, blank=True)
+    name_fr = models.CharField(_("name in French"), max_length=100, blank=True)
+    membership = models.CharField(
+        _("membership"), max_length=10, choices=Membership, default=Membership.MEMBER
+    )
+
+    objects = CountryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["membership", "name"]
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[A-Z]{2}$"), name="country_code_iso"),
+            models.CheckConstraint(
+                condition=Q(membership__in=["member", "partner"]), name="country_membership_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.local_name
+
+    def get_absolute_url(self):
+        return reverse("country_detail", args=[self.code.lower()])
+
+    @property
+    def local_name(self):
+        return self.localized("name")
+
+
+class Meeting(Translated, models.Model):
+    class Kind(models.TextChoices):
+        DIALOGUE = "nadd", _("North American Drug Dialogue")
+        HEALTH_SUMMIT = "health_summit", _("NADD Public Health Summit")
+        LEADERS_SUMMIT = "leaders_summit", _("North American Leaders' Summit")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    ordinal = models.PositiveSmallIntegerField(
+        _("ordinal"), null=True, blank=True, help_text=_("7 for the 7th NADD; empty otherwise.")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    name_es = models.CharField(_("name in Spanish"), max_length=200, blank=True)
+    name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
+
+    class DatePrecision(models.TextChoices):
+        DAY = "day", _("Exact dates")
+        MONTH = "month", _("Month only")
+
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    date_precision = models.CharField(
+        _("date precision"),
+        max_length=10,
+        choices=DatePrecision,
+        default=DatePrecision.DAY,
+        help_text=_("Month only when the public record gives just the month."),
+    )
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    place_es = models.CharField(_("place in Spanish"), max_length=200, blank=True)
+    place_fr = models.CharField(_("place in French"), max_length=200, blank=True)
+    participants = models.ManyToManyField(
+        Country, verbose_name=_("participating countries"), related_name="meetings", blank=True
+    )
+    summary = models.TextField(_("summary"), blank=True, max_length=5000)
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="meeting_ends_after_start"
+            ),
+            models.UniqueConstraint(fields=["kind", "ordinal"], name="meeting_kind_ordinal_unique"),
+        ]
+
+    def __str__(self):
+        return self.local_name
+
+    def get_absolute_url(self):
+        return reverse("meeting_detail", args=[self.pk])
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("A meeting cannot end before it starts.")})
+
+    @property
+    def local_name(self):
+        return self.localized("name")
+
+    @property
+    def local_place(self):
+        return self.localized("place")
+
+
+class ObjectiveSetQuerySet(models.QuerySet):
+    def newest_active(self):
+        """Sets with active objectives, newest first."""
+        return self.filter(objectives__is_active=True).order_by("-year")
+
+    def current(self):
+        """The newest set that still has active objectives, or None."""
+        return self.newest_active().select_related("adopted_at").first()
+
+
+class ObjectiveSet(models.Model):
+    """The objectives adopted at one dialogue for one year, reviewed at the next."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    adopted_at = models.ForeignKey(
+        Meeting,
+        verbose_name=_("adopted at"),
+        on_delete=models.PROTECT,
+        related_name="objective_sets_adopted",
+    )
+    reviewed_at = models.ForeignKey(
+        Meeting,
+        verbose_name=_("reviewed at"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="objective_sets_reviewed",
+    )
+
+    objects = ObjectiveSetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("objective set")
+        verbose_name_plural = _("objective sets")
+
+    def __str__(self):
+        return _("Objectives for %(year)s") % {"year": self.year}
+
+
+class Objective(Translated, models.Model):
+    class Theme(models.TextChoices):
+        SYNTHETIC_DRUGS = "synthetic_drugs", _("Current and emerging synthetic drugs")
+        PUBLIC_HEALTH = "public_health", _("Drug demand and public health")
+        TRAFFICKING = "trafficking", _("Modes and methods of drug trafficking")
+        ILLICIT_FINANCE = "illicit_finance", _("Illicit finance")
+        FIREARMS = "firearms", _("Firearms and drug trafficking")
+        PARTNERSHIPS = "partnerships", _("International partnerships")
+
+    objective_set = models.ForeignKey(
+        ObjectiveSet,
+        verbose_name=_("objective set"),
+        on_delete=models.PROTECT,
+        related_name="objectives",
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("short title"), max_length=120)
+    title_es = models.CharField(_("short title in Spanish"), max_length=120, blank=True)
+    title_fr = models.CharField(_("short title in French"), max_length=120, blank=True)
+    text = models.TextField(_("full text"), max_length=2000)
+    text_es = models.TextField(_("full text in Spanish"), max_length=2000, blank=True)
+    text_fr = models.TextField(_("full text in French"), max_length=2000, blank=True)
+    translations_official = models.BooleanField(
+        _("official translations"),
+        default=False,
+        help_text=_(
+            "Tick when the Spanish and French texts are the governments' official versions; "
+            "until then pages mark them as unofficial translations."
+        ),
+    )
+    theme = models.CharField(_("theme"), max_length=30, choices=Theme)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Retired objectives take no new updates.")
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        ordering = ["objective_set__year", "number"]
+        verbose_name = _("objective")
+        verbose_name_plural = _("objectives")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["objective_set", "number"], name="objective_number_unique_in_set"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="objective_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.local_title}"
+
+    def get_absolute_url(self):
+        return reverse("objective_detail", args=[self.pk])
+
+    @property
+    def local_title(self):
+        return self.localized("title")
+
+    @property
+    def local_text(self):
+        return self.localized("text")
+
+    @property
+    def text_is_unofficial_translation(self):
+        """True when the text shown is a translation not yet confirmed as official."""
+        return not self.translations_official and self.local_text != self.text
+
+
+class ReportingPeriodQuerySet(models.QuerySet):
+    def current_for(self, objective_set, today=None):
+        """The period of the set that contains today; before the set, its first; after, its last."""
+        if objective_set is None:
+            return None
+        today = today or timezone.localdate()
+        # One query: the period containing today, else the latest past one, else the first.
+        past = Q(ends_on__lt=today)
+        return (
+            self.filter(objective_set=objective_set)
+            .annotate(
+                rank=models.Case(
+                    models.When(starts_on__lte=today, ends_on__gte=today, then=0),
+                    models.When(past, then=1),
+                    default=2,
+                )
+            )
+            .order_by(
+                "rank",
+                models.Case(models.When(past, then=F("ends_on"))).desc(nulls_last=True),
+                "starts_on",
+            )
+            .first()
+        )
+
+
+class ReportingPeriod(models.Model):
+    objective_set = models.ForeignKey(
+        ObjectiveSet,
+        verbose_name=_("objective set"),
+        on_delete=models.PROTECT,
+        related_name="periods",
+    )
+    name = models.CharField(_("name"), max_length=40, help_text=_("For example 2024 Q1."))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    deadline = models.DateField(_("deadline for updates"))
+
+    objects = ReportingPeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on"]
+        verbose_name = _("reporting period")
+        verbose_name_plural = _("reporting periods")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["objective_set", "name"], name="period_name_unique_in_set"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="period_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__gte=F("starts_on")), name="period_deadline_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("A period cannot end before it starts.")})
+        if self.starts_on and self.deadline and self.deadline < self.starts_on:
+            raise ValidationError({"deadline": _("The deadline cannot precede the period.")})

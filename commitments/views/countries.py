@@ -1,0 +1,66 @@
+"""The countries: their list, and each one's page with its reports and what needs its action."""
+
+from django.db.models import F, Func, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, render
+
+from commitments import policy
+from commitments.matrix import CountryLatest
+from commitments.models import Country, Membership, ProgressUpdate
+from commitments.pagination import PAGE_SIZE, page_of_rows
+from commitments.planning import joins_as_written
+
+
+@policy.requires(policy.has_role)
+@policy.methods("GET")
+def country_list(request):
+    # Subqueries, not joins: joining officials and updates would multiply the rows. The
+    # date of the newest published update is one index probe per country, where a count
+    # of a country's updates read every one of them (65 ms at a million) and counted
+    # drafts its reader may not see.
+    countries = Country.objects.annotate(
+        official_count=count_of(Membership.objects.filter(country=OuterRef("pk"))),
+        latest_published=Subquery(  # one probe of upd_cty_published per country
+            ProgressUpdate.objects.published()
+            .filter(country=OuterRef("pk"))
+            .newest_first()
+            .values("created_at")[:1]
+        ),
+    )
+    return render(request, "commitments/country_list.html", {"countries": countries})
+
+
+def count_of(queryset):
+    """A correlated ``COUNT(*)`` subquery."""
+    return Coalesce(Subquery(queryset.order_by().values(n=Func(F("pk"), function="COUNT"))[:1]), 0)
+
+
+@policy.requires(policy.has_role)
+@policy.methods("GET")
+def country_detail(request, code):
+    country = get_object_or_404(Country, code=code.upper())
+    updates = policy.readable_updates(request.user).filter(country=country)
+    own = policy.may_act_for(request.user, country)
+    needing_action = None
+    if own:
+        with joins_as_written():
+            needing_action = list(
+                policy.editable_updates(request.user)
+                .returned_first()
+                .select_related("objective", "period", "author")[:PAGE_SIZE]
+            )
+    context = {
+        "country": country,
+        "own": own,
+        "needing_action": needing_action,
+        # Read only when its cached fragment is missing.
+        "latest": CountryLatest(country, request.user),
+        "page": page_of_rows(
+            request,
+            updates.newest_first(),
+            "update-card-with-objective",
+            updates.select_related("objective", "country", "period", "author"),
+        ),
+        "meetings": country.meetings.order_by("-start_date"),
+    }
+    return render(request, "commitments/country_detail.html", context)

@@ -1,0 +1,81 @@
+"""The objectives: their list by year, and each one's page with every country's reports."""
+
+import functools
+
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.shortcuts import get_object_or_404, render
+
+from commitments import charts, policy
+from commitments.models import (
+    Country,
+    Objective,
+    ObjectiveSet,
+    ProgressUpdate,
+)
+from commitments.pagination import page_of_rows
+
+
+@policy.requires(policy.has_role)
+@policy.methods("GET")
+def objective_list(request):
+    sets = ObjectiveSet.objects.select_related("adopted_at", "reviewed_at").prefetch_related(
+        Prefetch("objectives", queryset=Objective.objects.order_by("number"))
+    )
+    # Read only when the cached list (reference data alone) has to be drawn again.
+    context = {"objective_sets": sets}
+    return render(request, "commitments/objective_list.html", context)
+
+
+@policy.requires(policy.has_role)
+@policy.methods("GET")
+def objective_detail(request, pk):
+    objective = get_object_or_404(
+        Objective.objects.select_related("objective_set__adopted_at"), pk=pk
+    )
+    visible = policy.readable_updates(request.user).filter(objective=objective)
+    context = {
+        "objective": objective,
+        "page": page_of_rows(
+            request,
+            visible.newest_first(),
+            "update-card",
+            visible.select_related("country", "period", "author"),
+        ),
+        "can_write": policy.may_write_update_for(request.user, objective),
+        # Drawn only when its cached fragment is missing (the template calls it).
+        "timeline_chart": functools.partial(objective_timeline_chart, objective),
+        "legend": charts.legend,
+    }
+    return render(request, "commitments/objective_detail.html", context)
+
+
+def objective_timeline_chart(objective):
+    """Each member country's published status in each reporting period of the objective's set.
+
+    Two queries whatever the history: the countries, then the periods, each annotated with
+    every country's newest published status (one index probe per cell).
+    """
+    countries = list(Country.objects.members())
+    published = ProgressUpdate.objects.published().filter(objective=objective)
+    # Sorted here, not in SQL: a sort node over the subqueries would read as a sort over
+    # the update table in the query plans, and there are only a handful of periods.
+    periods = sorted(
+        objective.objective_set.periods.order_by().annotate(
+            **{
+                f"status_{country.pk}": Subquery(
+                    published.filter(country=country, period=OuterRef("pk"))
+                    .newest_first()
+                    .values("status")[:1]
+                )
+                for country in countries
+            }
+        ),
+        key=lambda period: period.starts_on,
+    )
+    statuses = {
+        (country.pk, period.pk): getattr(period, f"status_{country.pk}")
+        for period in periods
+        for country in countries
+        if getattr(period, f"status_{country.pk}")
+    }
+    return charts.status_timeline(countries, periods, statuses)

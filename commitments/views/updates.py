@@ -1,0 +1,316 @@
+"""Progress updates: the list and its exports, each update's page, writing and editing,
+the workflow's steps, the discussion and the history."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from commitments import exports, history, policy, services
+from commitments.filters import ProgressUpdateFilter
+from commitments.forms import CommentForm, ProgressUpdateForm, ReturnForm, VersionForm
+from commitments.models import (
+    AuditEntry,
+    ProgressUpdate,
+    ReportingPeriod,
+)
+from commitments.pagination import PAGE_SIZE, page_of_rows
+from commitments.pagination import CappedPaginator as Paginator
+
+
+def listed_updates(user):
+    """The updates this user may read, newest first, with what a list row shows."""
+    return (
+        policy.readable_updates(user)
+        .newest_first()
+        .select_related("objective__objective_set", "country", "period", "author")
+    )
+
+
+@policy.requires(policy.has_role)
+@policy.methods("GET")
+def update_list(request):
+    # The page reads ids and versions only; rows whose drawing is cached are not read
+    # again (page_of_rows).
+    updates = policy.readable_updates(request.user).newest_first().only("pk")
+    filterset = ProgressUpdateFilter(request.GET, queryset=updates, request=request)
+    valid = filterset.is_valid()
+    results = filterset.qs if valid else updates.none()
+    searching = valid and filterset.form.cleaned_data.get("q")
+    page = page_of_rows(
+        request,
+        results,
+        "update-row",
+        listed_updates(request.user),
+        count_list=results.order_by() if searching else None,
+    )
+    return render_update_list(request, filterset, page, status=200 if valid else 400)
+
+
+def render_update_list(request, filterset, page, status):
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        # The filters as given: the pages' links keep them; without any, the form is
+        # the cached "update-filters" fragment.
+        "query": query.urlencode(),
+    }
+    return render(request, "commitments/update_list.html", context, status=status)
+
+
+@policy.requires(policy.has_role)
+@policy.methods("GET")
+def update_export(request, fmt):
+    """The filtered updates list as a file, under the same filters and access rules."""
+    updates = listed_updates(request.user)
+    filterset = ProgressUpdateFilter(request.GET, queryset=updates, request=request)
+    if not filterset.is_valid():
+        page = Paginator(updates.none(), PAGE_SIZE).get_page(1)
+        return render_update_list(request, filterset, page, status=400)
+    filename = f"nadd-updates-{timezone.now():%Y%m%d-%H%M}"
+    if fmt == "csv":
+        return exports.csv_response(filterset.qs, filename)
+    return exports.xlsx_response(filterset.qs, filename)
+
+
+@policy.requires(policy.has_role)
+@policy.methods("GET")
+def update_detail(request, pk):
+    update = policy.get_update(request, pk)
+    return render(request, "commitments/update_detail.html", detail_context(request, update))
+
+
+def detail_context(request, update, **forms):
+    """What the update page shows, and which actions it offers this user."""
+    actions = policy.actions_on(request.user, update)
+    return {
+        "update": update,
+        "actions": actions,
+        # The discussion (comments, reasons for returning) and the history that records
+        # it are not read at all for a reader outside the conversation.
+        "comments": update.comments.select_related("author") if actions.read_discussion else (),
+        "return_form": forms.get("return_form") or ReturnForm(initial={"version": update.version}),
+        "comment_form": forms.get("comment_form") or CommentForm(),
+    }
+
+
+@policy.rate_limit("update_create", 60, 60 * 60, per="user")
+@policy.requires(policy.may_write_updates)
+@policy.methods("GET", "POST")
+def update_create(request, pk):
+    objective = policy.get_objective_to_write_for(request, pk)
+    membership = request.user.membership  # an official's (required above), read already
+    initial = {}
+    if request.method == "GET":  # a posted form names its period
+        initial["period"] = ReportingPeriod.objects.current_for(objective.objective_set)
+    form = ProgressUpdateForm(request.POST or None, objective=objective, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            update = services.create_update(
+                actor=request.user,
+                membership=membership,
+                objective=objective,
+                token=form.cleaned_data["token"],
+                **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
+            )
+        except services.ReusedForm:
+            # Keep the typed text, with a fresh token for the next attempt.
+            data = request.POST.copy()
+            data["token"] = str(uuid.uuid4())
+            form = ProgressUpdateForm(data, objective=objective)
+            form.is_valid()
+            form.add_error(None, _("This form was already used. Check the text and save again."))
+            status = 409
+        except ValidationError as error:  # the model's own checks: nothing was saved
+            form.add_model_errors(error)
+        else:
+            messages.success(
+                request, _("Your draft was saved. Submit it for review when it is ready.")
+            )
+            return redirect(update)
+    context = {"form": form, "objective": objective, "country": membership.country}
+    return render(request, "commitments/update_form.html", context, status=status)
+
+
+@policy.requires(policy.may_write_updates)
+@policy.methods("GET", "POST")
+def update_edit(request, pk):
+    update = policy.get_update_to_edit(request, pk)
+    if update.state not in ProgressUpdate.EDITABLE_STATES:
+        return conflict(
+            request, update, _("Only drafts and returned updates can be edited."), status=409
+        )
+    form = ProgressUpdateForm(request.POST or None, update=update, objective=update.objective)
+    current = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_update(
+                actor=request.user,
+                update=update,
+                loaded_version=form.cleaned_data["version"],
+                **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
+            )
+        except services.EditConflict as error:
+            current = error.current
+            # Keep what the user typed; the next save is made against the version shown.
+            data = request.POST.copy()
+            data["version"] = current.version
+            form = ProgressUpdateForm(data, update=update, objective=update.objective)
+            form.is_valid()
+        except services.StaleState as error:
+            return conflict(request, error.current, error.message)
+        except ValidationError as error:  # the model's own checks: nothing was saved
+            form.add_model_errors(error)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect(update)
+    context = {
+        "form": form,
+        "objective": update.objective,
+        "country": update.country,
+        "update": update,
+        "conflict": current,
+    }
+    return render(request, "commitments/update_form.html", context, status=409 if current else 200)
+
+
+def conflict(request, update, message, status=409):
+    """The action no longer fits the update: say why and link back to its current state."""
+    return render(
+        request,
+        "commitments/update_conflict.html",
+        {"update": update, "message": message},
+        status=status,
+    )
+
+
+def transition_view(action, success_message, rule=None):
+    """A POST-only view moving an update along its workflow with ``action``; ``rule``
+    refuses (403) a reader of the update who may not act on it, before the form is read."""
+
+    @policy.methods("POST")
+    def view(request, pk):
+        update = policy.get_update(request, pk, rule)
+        form = VersionForm(request.POST)
+        if not form.is_valid():
+            return conflict(request, update, _("The form was incomplete; reload the page."), 400)
+        try:
+            action(actor=request.user, update=update, loaded_version=form.cleaned_data["version"])
+        except services.StaleState as error:
+            return conflict(request, error.current, error.message)
+        messages.success(request, success_message)
+        return redirect(update)
+
+    return view
+
+
+# An official acts for their own country only: another country's update, readable once
+# published, is refused when fetched (policy.may_submit, policy.may_withdraw).
+update_submit = policy.requires(policy.may_write_updates)(
+    transition_view(
+        services.submit_update,
+        _lazy("Submitted for review. A coordinator will publish or return it."),
+        policy.may_submit,
+    )
+)
+
+
+update_withdraw = policy.requires(policy.may_write_updates)(
+    transition_view(
+        services.withdraw_update,
+        _lazy("The update was withdrawn. It stays in the history."),
+        policy.may_withdraw,
+    )
+)
+
+
+# Any coordinator reviews any update they read: the role is the whole rule.
+update_publish = policy.coordinators_may_post(
+    policy.requires(policy.may_review)(
+        transition_view(
+            services.publish_update,
+            _lazy("Published: every signed-in user can now read this update."),
+        )
+    )
+)
+
+
+@policy.coordinators_may_post
+@policy.requires(policy.may_review)
+@policy.methods("POST")
+def update_return(request, pk):
+    update = policy.get_update(request, pk)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "commitments/update_detail.html",
+            detail_context(request, update, return_form=form),
+            status=400,
+        )
+    try:
+        services.return_update(
+            actor=request.user,
+            update=update,
+            loaded_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.StaleState as error:
+        return conflict(request, error.current, error.message)
+    messages.success(request, _("The update was returned to its country with your reason."))
+    return redirect(update)
+
+
+@policy.coordinators_may_post
+@policy.requires(policy.has_role)
+@policy.methods("POST")
+def update_comment(request, pk):
+    update = policy.get_update(request, pk, policy.may_comment)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "commitments/update_detail.html",
+            detail_context(request, update, comment_form=form),
+            status=400,
+        )
+    try:
+        services.add_comment(
+            actor=request.user,
+            update=update,
+            body=form.cleaned_data["body"],
+            token=form.cleaned_data["token"],
+        )
+    except services.ReusedForm:
+        # Keep the typed text, with a fresh token for the next attempt.
+        data = request.POST.copy()
+        data["token"] = str(uuid.uuid4())
+        form = CommentForm(data)
+        form.is_valid()
+        form.add_error(
+            None, _("This comment form was already used. Check the text and send it again.")
+        )
+        return render(
+            request,
+            "commitments/update_detail.html",
+            detail_context(request, update, comment_form=form),
+            status=409,
+        )
+    messages.success(request, _("Your comment was added."))
+    return redirect(f"{update.get_absolute_url()}#comments")
+
+
+@policy.requires(policy.has_role)
+@policy.methods("GET")
+def update_history(request, pk):
+    update = policy.get_update(request, pk, policy.may_read_history)
+    entries = AuditEntry.objects.for_object(update).select_related("actor").reverse()
+    context = {"update": update, "entries": [(entry, history.describe(entry)) for entry in entries]}
+    return render(request, "commitments/update_history.html", context)
