@@ -77,10 +77,10 @@ test: install system-deps messages browser-deps
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
-# Performance and reliability drivers (QUALITY.md 2 and 1.F) on their own embedded
-# PostgreSQL in .pgdata/bench/, never the development data. See README, "Performance".
+# Performance and reliability drivers, on their own embedded PostgreSQL in .pgdata/bench/,
+# never the development data. See docs/performance.md and docs/operations.md.
 bench: install
-	-$(call debian_package,command -v wrk >/dev/null 2>&1,wrk,Throughput (P9) is measured with wrk; the rest of the bench runs without it.)
+	-$(call debian_package,command -v wrk >/dev/null 2>&1,wrk,Throughput under load is measured with wrk; the rest of the bench runs without it.)
 	env -u PYENV_VERSION -u PYENV_DIR $(PY) -m tests.bench.run
 
 reliability: install

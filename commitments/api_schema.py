@@ -3,7 +3,7 @@ how each is read from an object) and each endpoint (its path, parameters and sha
 
 The views serialise with these declarations and the OpenAPI description is generated from
 them, so the description cannot drift from what the feed sends: a field added here appears
-in both, and the contract test (tests/test_api.py) checks every answer against it.
+in both, and the contract test (tests/api/test_feed.py) checks every answer against it.
 """
 
 from collections.abc import Callable

@@ -11,7 +11,7 @@ declared here, with a label in each language of the site:
 
 ``record`` refuses an action that is not declared (ValueError), so a new action cannot be
 written without being named and labelled here first; ``label`` is what every page that
-shows an entry says about its action. tests/test_audit_actions.py checks that nothing else
+shows an entry says about its action. tests/audit/test_declared_actions.py checks that nothing else
 creates audit entries and that every label is translated.
 """
 

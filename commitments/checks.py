@@ -25,7 +25,7 @@ def check_security_settings(app_configs, **kwargs):
         warnings.append(
             Warning(
                 "The application connects to PostgreSQL as the superuser 'postgres'.",
-                hint="Connect as a role that owns nothing; see grant_app_role in the README.",
+                hint="Connect as a role that owns nothing (grant_app_role, docs/deployment.md).",
                 id="commitments.W001",
             )
         )
@@ -70,7 +70,7 @@ def check_audit_table_rights(app_configs, **kwargs):
 
     hint = (
         "Run migrations as an owner role and the application as another role, given its "
-        "rights by `python manage.py grant_app_role <role>` (README, Deployment)."
+        "rights by `python manage.py grant_app_role <role>` (docs/deployment.md)."
     )
     try:
         with connection.cursor() as cursor:

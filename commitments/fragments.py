@@ -5,8 +5,8 @@ long it is kept. Templates draw one with ``{% fragment "name" subject %}…{% en
 (commitments/templatetags/fragments.py), Python keeps data with ``cached`` and finds the
 rows already drawn with ``fill_rows``: all three build the key from the declaration
 (``Fragment.key``), so a template and the code that reads its rows cannot disagree, and
-no key is spelled out anywhere else (tests/test_fragments.py checks that no template uses
-``{% cache %}`` and no module builds a fragment's key by hand).
+no key is spelled out anywhere else (tests/performance/test_cached_fragments.py checks that
+no template uses ``{% cache %}`` and no module builds a fragment's key by hand).
 
 The key names the data stamps: values PostgreSQL changes whenever what a cached fragment
 shows may have changed (``STAMPED_TABLES``, below). A page reads them once (one small
@@ -89,7 +89,8 @@ class StampedTable:
 
 
 # The tables whose triggers move the stamps: migrations create the triggers from this
-# list (``sync_stamp_triggers``, 0021 first), and tests/test_fragments.py compares it with
+# list (``sync_stamp_triggers``, 0021 first), and tests/performance/test_cached_fragments.py
+# compares it with
 # the triggers in the database, so a change here fails the tests until a new migration
 # runs ``sync_stamp_triggers`` again.
 STAMPED_TABLES = (

@@ -1,9 +1,9 @@
 """The benchmark's URLconf: the application plus its denominators, mounted only here.
 
-``/bench/trivial`` is the authenticated trivial view of QUALITY.md 2.1 (session and
-user, nothing else); ``/bench/anon`` the anonymous one, for the auth floor (P5);
-``/bench/dashboard-cold`` the dashboard as the first reader after a publication gets it,
-its overview drawn again (P1; the dashboard as served is P8).
+``/bench/trivial`` is the signed-in trivial view every ratio is measured against (session
+and user, nothing else; docs/performance.md); ``/bench/anon`` the anonymous one, for the
+cost of signing in; ``/bench/dashboard-cold`` the dashboard as the first reader after a
+publication gets it, its overview drawn again (the dashboard as served is measured too).
 """
 
 import secrets

@@ -8,7 +8,14 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 
-from commitments.models import Country, Membership, Objective, ProgressUpdate, ReportingPeriod
+from commitments.models import (
+    Country,
+    Meeting,
+    Membership,
+    Objective,
+    ProgressUpdate,
+    ReportingPeriod,
+)
 
 PASSWORD = "a-long-test-password-for-everyone"
 
@@ -84,6 +91,22 @@ def make_update(cast, objective, q1):
         return ProgressUpdate.objects.create(**values)
 
     return make
+
+
+@pytest.fixture
+def sample(cast, make_update):
+    """Ids for every URL of the sweep (tests/support/urls.py): a published update and a
+    draft by alice, objective 1 of 2024, the 7th NADD, Canada."""
+    update = make_update(author=cast.alice)
+    draft = make_update(author=cast.alice, state="draft")
+    return {
+        "pk": update.pk,
+        "update_pk": update.pk,
+        "draft_pk": draft.pk,
+        "objective_pk": update.objective_id,
+        "meeting_pk": Meeting.objects.get(ordinal=7).pk,
+        "code": "ca",
+    }
 
 
 @pytest.fixture

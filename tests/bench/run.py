@@ -297,8 +297,9 @@ def verdicts(results, sizes):
         f"- P4 update submission ratio <= {P4}: {posts:.2f} ({mark(posts <= P4)})",
         f"- P5 auth floor (signed-in / anonymous trivial) <= {P5}: {auth_floor:.2f} "
         f"({mark(auth_floor <= P5)})",
-        "- P6 query budgets: pinned by tests/test_performance.py (see the queries column)",
-        "- P7 index use: pinned by tests/test_query_plans.py",
+        "- P6 query budgets: pinned by tests/performance/test_query_budgets.py "
+        "(see the queries column)",
+        "- P7 index use: pinned by tests/performance/test_query_plans.py",
         f"- P8 (stretch) fragment-cached dashboard ratio <= {P8}: {cached:.2f} "
         f"({mark(cached <= P8)})",
         f"- P9 wrk p99 <= {P9_FACTOR} x sequential median, no errors: "

@@ -2,7 +2,7 @@
 
 NUL bytes, control characters, bidi overrides, huge numbers, very long strings and
 non-ASCII digits go into every URL pattern (the resolver is walked, as in
-tests/test_permissions.py), every query parameter of the lists and of the admin's
+tests/access/test_url_answers.py), every query parameter of the lists and of the admin's
 changelists (filters, search, ordering, date hierarchy, pagination), and every field of
 every form, the application's and the admin's add and change forms, as every role. The
 answer is a page, a redirect, a 400, 403, 404, 405 or 429 with a form error: never a 500,
@@ -12,7 +12,6 @@ character.
 
 import datetime
 import re
-from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
@@ -39,7 +38,8 @@ from commitments.models import (
     ReportingPeriod,
 )
 from tests.conftest import PASSWORD
-from tests.test_permissions import ROLES, declared_rate_limits, iter_patterns
+from tests.support.forms import main_form_data
+from tests.support.urls import ROLES, declared_rate_limits, iter_patterns
 
 HOSTILE = [
     "\x00",
@@ -399,69 +399,6 @@ def test_hostile_values_in_every_field_of_every_form_never_fail_as_any_role(
 # --- every add and change form of the admin ---------------------------------------------------
 
 
-class FormFields(HTMLParser):
-    """What a browser would submit for the largest POST form of a page."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms, self.current, self.select, self.textarea = [], None, None, None
-        self.choices = set()  # names of selects, checkboxes and radio buttons
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and (attrs.get("method") or "").lower() == "post":
-            self.current = {}
-            self.forms.append((attrs.get("id"), self.current))
-        elif self.current is None or "name" not in attrs and tag != "option":
-            return
-        elif tag == "input":
-            kind = attrs.get("type", "text")
-            if kind in {"submit", "button", "image", "file", "reset"}:
-                return
-            if kind in {"checkbox", "radio"}:
-                self.choices.add(attrs["name"])
-                if "checked" not in attrs:
-                    return
-            self.current.setdefault(attrs["name"], []).append(attrs.get("value", "on"))
-        elif tag == "textarea":
-            self.textarea = attrs["name"]
-            self.current.setdefault(self.textarea, []).append("")
-        elif tag == "select":
-            self.choices.add(attrs["name"])
-            self.select = {"name": attrs["name"], "multiple": "multiple" in attrs, "first": None}
-            self.current.setdefault(attrs["name"], [])
-        elif tag == "option" and self.select is not None:
-            value = attrs.get("value", "")
-            if self.select["first"] is None:
-                self.select["first"] = value
-            if "selected" in attrs:
-                self.current[self.select["name"]].append(value)
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.current = None
-        elif tag == "textarea":
-            self.textarea = None
-        elif tag == "select" and self.select is not None:
-            values = self.current[self.select["name"]]
-            if not values and not self.select["multiple"] and self.select["first"] is not None:
-                values.append(self.select["first"])
-            self.select = None
-
-    def handle_data(self, data):
-        if self.textarea is not None and self.current is not None:
-            values = self.current[self.textarea]
-            values[-1] += data.removeprefix("\n") if not values[-1] else data
-
-
-def form_data(html):
-    """The fields of the page's main form, and the names among them that are choices."""
-    parser = FormFields()
-    parser.feed(html)
-    forms = [fields for form_id, fields in parser.forms if form_id != "logout-form"]
-    return max(forms, key=len), parser.choices
-
-
 ADMIN_TEXT = ["a\x00b", "9" * 30]
 FORMSET_COUNTS = ("-TOTAL_FORMS", "-INITIAL_FORMS", "-MIN_NUM_FORMS", "-MAX_NUM_FORMS")
 
@@ -494,7 +431,7 @@ def test_hostile_values_in_every_field_of_every_admin_form_never_fail_as_any_rol
     for url, model in admin_forms(cast, world):
         page = client.get(url)
         assert page.status_code == 200, url
-        baseline, choices = form_data(page.text)
+        baseline, choices = main_form_data(page.text)
         # Inline rows repeat the same fields: the first row of each is enough; the
         # empty row an inline copies from is not read.
         fields = [
@@ -513,7 +450,7 @@ def test_hostile_values_in_every_field_of_every_admin_form_never_fail_as_any_rol
                 response = client.post(url, {**baseline, field: value})
                 check(failures, response, f"{url} {field}={shown(value)}")
                 if response.status_code in {301, 302}:
-                    baseline, _ = form_data(client.get(url).text)  # a new version to edit
+                    baseline, _ = main_form_data(client.get(url).text)  # a new version to edit
                 elif rows_of(watched) != before:
                     failures.append(f"saved on refusal: {url} {field}={shown(value)}")
     # Everyone else is sent to sign in or refused, and nothing changes.

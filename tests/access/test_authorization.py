@@ -1,6 +1,6 @@
 """Authorization beyond the URL sweep: roles × actions with database effects, forged fields,
-coordinators read-only, denials logged (QUALITY S18-S23). The sweep itself (S17) is
-tests/test_permissions.py."""
+coordinators read-only, denials logged. The sweep itself is
+tests/access/test_url_answers.py."""
 
 import logging
 import re
@@ -20,11 +20,9 @@ from commitments.models import (
     Objective,
     ProgressUpdate,
 )
-from tests import test_permissions
-from tests.test_permissions import MATRIX, names_declared, url_for
+from tests.support.urls import MATRIX, names_declared, url_for
 
-ROOT = Path(__file__).resolve().parent.parent
-sample = test_permissions.sample  # the sweep's fixture: one update by alice, sample ids
+ROOT = Path(__file__).resolve().parents[2]
 # The views a coordinator may send a non-GET request to, as they declare it.
 COORDINATOR_WRITE_ALLOWLIST = names_declared(lambda declared: declared.coordinators_may_post)
 
@@ -45,7 +43,7 @@ def form_data(period_pk, **extra):
     return {"period": period_pk, "status": "on_track", "narrative": "Checked.", **extra}
 
 
-# --- S18: role × action, status and database effect ---------------------------------------
+# --- role × action, status and database effect ---------------------------------------
 
 ACTIONS = ["create", "edit_own_country", "edit_objective_in_admin"]
 # role -> action -> (status, changed?)
@@ -61,7 +59,7 @@ POLICY = {
 
 @pytest.mark.parametrize("action", ["create", "edit_own_country"])
 @pytest.mark.parametrize("role", sorted(POLICY))
-def test_s18_role_action_matrix(client, cast, sample, q1, role, action):
+def test_role_action_matrix(client, cast, sample, q1, role, action):
     client.force_login(getattr(cast, role))
     before = snapshot()
     if action == "create":
@@ -78,7 +76,7 @@ def test_s18_role_action_matrix(client, cast, sample, q1, role, action):
 
 
 @pytest.mark.parametrize(("role", "allowed"), [("dave", True), ("carol", False), ("alice", False)])
-def test_s18_only_admins_edit_objectives(client, cast, role, allowed, objective):
+def test_only_admins_edit_objectives(client, cast, role, allowed, objective):
     client.force_login(getattr(cast, role))
     response = client.post(
         f"/admin/commitments/objective/{objective.pk}/change/",
@@ -97,7 +95,7 @@ def test_s18_only_admins_edit_objectives(client, cast, role, allowed, objective)
     assert response.status_code in ({302} if allowed else {302, 403})
 
 
-# --- S19/S21: forged fields ------------------------------------------------------------------
+# --- forged fields ------------------------------------------------------------------
 
 FORGED = {
     "country": None,  # filled with Canada's id
@@ -116,7 +114,7 @@ FORGED = {
 
 
 @pytest.mark.parametrize("country", ["CA", "nonexistent"])
-def test_s19_a_forged_country_is_ignored_and_no_canadian_row_appears(
+def test_a_forged_country_is_ignored_and_no_canadian_row_appears(
     client, cast, objective, q1, country
 ):
     canada = Country.objects.get(code="CA")
@@ -142,7 +140,7 @@ def test_s19_a_forged_country_is_ignored_and_no_canadian_row_appears(
     assert not cast.bob.is_staff and cast.bob.membership.role == "official"
 
 
-def test_s21_extra_keys_on_the_edit_form_are_ignored(client, cast, make_update, q1):
+def test_extra_keys_on_the_edit_form_are_ignored(client, cast, make_update, q1):
     update = make_update(author=cast.alice, state=ProgressUpdate.State.DRAFT)
     client.force_login(cast.alice)
     forged = {**FORGED, "country": str(Country.objects.get(code="MX").pk)}
@@ -164,7 +162,7 @@ def test_s21_extra_keys_on_the_edit_form_are_ignored(client, cast, make_update, 
     assert not cast.alice.is_staff and not cast.alice.is_superuser
 
 
-def test_s21_extra_keys_on_the_password_form_change_nothing_else(client, cast):
+def test_extra_keys_on_the_password_form_change_nothing_else(client, cast):
     client.force_login(cast.alice)
     response = client.post(
         reverse("password_change"),
@@ -188,7 +186,7 @@ def test_s21_extra_keys_on_the_password_form_change_nothing_else(client, cast):
     assert cast.alice.membership.role == "official"
 
 
-def test_s21_model_forms_list_their_fields_explicitly():
+def test_model_forms_list_their_fields_explicitly():
     offenders = []
     for path in (ROOT / "commitments").rglob("*.py"):
         if "migrations" in path.parts:
@@ -204,12 +202,12 @@ def test_s21_model_forms_list_their_fields_explicitly():
     assert offenders == []
 
 
-# --- S20: another country's update by id ------------------------------------------------------
+# --- another country's update by id ------------------------------------------------------
 
 
 @pytest.mark.parametrize("which", ["pk", "draft_pk"])  # a published update and a draft
 @pytest.mark.parametrize("suffix", ["edit/", "delete/", "history/"])
-def test_s20_another_countrys_update_answers_404(client, cast, sample, suffix, which, q1):
+def test_another_countrys_update_answers_404(client, cast, sample, suffix, which, q1):
     client.force_login(cast.bob)
     before = snapshot()
     path = f"/updates/{sample[which]}/{suffix}"
@@ -221,7 +219,7 @@ def test_s20_another_countrys_update_answers_404(client, cast, sample, suffix, w
     assert snapshot() == before
 
 
-def test_s20_the_history_of_an_update_is_its_own_countrys_and_the_reviewers(client, cast, sample):
+def test_the_history_of_an_update_is_its_own_countrys_and_the_reviewers(client, cast, sample):
     path = f"/updates/{sample['pk']}/history/"
     for user, status in [(cast.alice, 200), (cast.carol, 200), (cast.dave, 200), (cast.bob, 404)]:
         client.force_login(user)
@@ -290,10 +288,10 @@ def test_each_workflow_view_refuses_an_official_it_is_not_for_before_reading_the
     assert (snapshot(), Comment.objects.count()) == before
 
 
-# --- S22: coordinators read and review only ----------------------------------------------------
+# --- coordinators read and review only ----------------------------------------------------
 
 
-def test_s22_every_non_get_request_of_a_coordinator_is_refused(client, cast, sample, q1):
+def test_every_non_get_request_of_a_coordinator_is_refused(client, cast, sample, q1):
     client.force_login(cast.carol)
     before = snapshot()
     refused = []
@@ -306,14 +304,14 @@ def test_s22_every_non_get_request_of_a_coordinator_is_refused(client, cast, sam
     assert snapshot() == before
 
 
-def test_s22_the_allowlist_is_reviews_and_the_coordinators_own_account(client, cast):
+def test_the_allowlist_is_reviews_and_the_coordinators_own_account(client, cast):
     assert COORDINATOR_WRITE_ALLOWLIST >= {"update_publish", "update_return", "update_comment"}
     assert not COORDINATOR_WRITE_ALLOWLIST & {"update_create", "update_edit"}
     client.force_login(cast.carol)
     assert client.post(reverse("logout")).status_code == 302
 
 
-def test_s22_a_role_change_takes_effect_on_the_next_request(client, cast, objective, q1):
+def test_a_role_change_takes_effect_on_the_next_request(client, cast, objective, q1):
     client.force_login(cast.alice)
     url = reverse("update_create", args=[objective.pk])
     assert client.get(url).status_code == 200
@@ -322,14 +320,14 @@ def test_s22_a_role_change_takes_effect_on_the_next_request(client, cast, object
     assert not ProgressUpdate.objects.exists()
 
 
-# --- S23: denials are logged once, with the request id ---------------------------------------
+# --- denials are logged once, with the request id ---------------------------------------
 
 
 def denials(caplog):
     return [r for r in caplog.records if r.name == "commitments.access"]
 
 
-def test_s23_a_403_is_logged_once_with_who_what_and_the_request_id(
+def test_a_403_is_logged_once_with_who_what_and_the_request_id(
     client, cast, sample, caplog, settings
 ):
     settings.TRUSTED_PROXY_COUNT = 1  # the proxy's X-Request-ID is the request's id
@@ -354,7 +352,7 @@ def test_s23_a_403_is_logged_once_with_who_what_and_the_request_id(
     assert "request_id=req-12345678" in record.getMessage()
 
 
-def test_s23_an_out_of_scope_404_is_logged_with_the_country(client, cast, sample, caplog):
+def test_an_out_of_scope_404_is_logged_with_the_country(client, cast, sample, caplog):
     caplog.set_level(logging.WARNING, logger="commitments.access")
     client.force_login(cast.bob)
     response = client.get(url_for("update_edit", sample))
@@ -369,7 +367,7 @@ def test_s23_an_out_of_scope_404_is_logged_with_the_country(client, cast, sample
     assert record.denial["request_id"] == response["X-Request-ID"]
 
 
-def test_s23_a_refused_coordinator_post_is_logged(client, cast, sample, caplog):
+def test_a_refused_coordinator_post_is_logged(client, cast, sample, caplog):
     caplog.set_level(logging.WARNING, logger="commitments.access")
     client.force_login(cast.carol)
     client.post(url_for("update_edit", sample), {})
@@ -377,7 +375,7 @@ def test_s23_a_refused_coordinator_post_is_logged(client, cast, sample, caplog):
     assert (record.denial["route"], record.denial["role"]) == ("update_edit", "coordinator")
 
 
-def test_s23_a_forged_request_id_is_replaced(cast):
+def test_a_forged_request_id_is_replaced(cast):
     response = Client().get(reverse("login"), HTTP_X_REQUEST_ID="bad id\r\nX-Evil: 1")
     assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
 
@@ -394,7 +392,7 @@ def test_a_clients_own_request_id_never_reaches_the_logs(client, cast, sample, c
     assert "req-12345678" not in record.getMessage()
 
 
-def test_s20_no_history_link_for_another_countrys_officials(client, cast, sample):
+def test_no_history_link_for_another_countrys_officials(client, cast, sample):
     client.force_login(cast.bob)
     page = client.get(reverse("update_detail", args=[sample["pk"]]))
     assert page.status_code == 200

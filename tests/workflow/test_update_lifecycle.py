@@ -221,7 +221,7 @@ def test_who_sees_each_state(client, cast, make_update, objective, state, who):
     allowed = who in READERS[state]
     assert client.get(update.get_absolute_url()).status_code == (200 if allowed else 404)
     # The history holds earlier drafts and review comments: never another country's
-    # officials', even once published (QUALITY S20).
+    # officials', even once published.
     history_allowed = allowed and who not in {"bob", "uma"}
     history = client.get(reverse("update_history", args=[update.pk]))
     assert history.status_code == (200 if history_allowed else 404)

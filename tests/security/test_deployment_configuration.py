@@ -1,4 +1,4 @@
-"""Production configuration, headers, cookies, error pages and exposure (QUALITY S1-S7, S16)."""
+"""Production configuration, headers, cookies, error pages and exposure."""
 
 import os
 import re
@@ -17,11 +17,9 @@ from django.urls import reverse
 
 from commitments.models import AuditEntry, ProgressUpdate
 from commitments.request_id import RequestIDLogFilter
-from tests import test_permissions
-from tests.test_permissions import MATRIX, url_for
+from tests.support.urls import MATRIX, url_for
 
-ROOT = Path(__file__).resolve().parent.parent
-sample = test_permissions.sample  # the permission sweep's fixture: one update, sample ids
+ROOT = Path(__file__).resolve().parents[2]
 CHECK_ROLE = "nadd_check"  # a non-superuser role, as production must use
 
 
@@ -75,19 +73,19 @@ def run_deploy_check(env):
     )
 
 
-def test_s1_deploy_check_passes_with_the_production_environment():
+def test_deploy_check_passes_with_the_production_environment():
     result = run_deploy_check(production_env(app_role_database_url()))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)" in result.stdout
 
 
-def test_s1_the_deploy_check_fails_when_production_runs_as_the_postgres_superuser():
+def test_the_deploy_check_fails_when_production_runs_as_the_postgres_superuser():
     result = run_deploy_check(production_env(django_settings.DATABASE_URL))
     assert result.returncode != 0
     assert "commitments.W001" in result.stdout + result.stderr
 
 
-def test_s1_the_deploy_check_fails_until_the_proxy_count_is_set():
+def test_the_deploy_check_fails_until_the_proxy_count_is_set():
     # Unset behind a proxy, every client would share the proxy's address for sign-in limits.
     env = production_env(app_role_database_url())
     del env["TRUSTED_PROXY_COUNT"]
@@ -98,7 +96,7 @@ def test_s1_the_deploy_check_fails_until_the_proxy_count_is_set():
     assert run_deploy_check(env).returncode == 0
 
 
-def test_s1_secrets_can_come_from_files(tmp_path):
+def test_secrets_can_come_from_files(tmp_path):
     key_file = tmp_path / "secret_key"
     key_file.write_text(secrets.token_urlsafe(50) + "\n")
     env = production_env(app_role_database_url())
@@ -108,13 +106,13 @@ def test_s1_secrets_can_come_from_files(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_s1_no_secret_in_the_repository():
+def test_no_secret_in_the_repository():
     text = (ROOT / "nadd" / "settings.py").read_text()
     assert re.search(r"SECRET_KEY\s*=\s*os\.environ", text)
     assert "dev-only-insecure-key" in text  # the only literal key, refused in production
 
 
-# --- S2/S4/S5: headers and cookies over a response matrix --------------------------------
+# --- headers and cookies over a response matrix --------------------------------
 
 
 @pytest.fixture
@@ -162,7 +160,7 @@ def boom(settings):
 
 
 @pytest.mark.parametrize("role", ["anonymous", "bob", "carol", "dave"])
-def test_s2_every_kind_of_response_carries_the_security_headers(
+def test_every_kind_of_response_carries_the_security_headers(
     production, boom, cast, make_update, role
 ):
     update = make_update()
@@ -183,13 +181,13 @@ def test_s2_every_kind_of_response_carries_the_security_headers(
             assert response.status_code == expected, label
         assert_security_headers(response, html="text/html" in response.get("Content-Type", ""))
         if role != "anonymous" and label != "static":
-            # S5: nothing a signed-in user sees may be kept in a cache.
+            # nothing a signed-in user sees may be kept in a cache.
             assert "no-store" in response["Cache-Control"], label
     if role != "anonymous":
         assert client.get("/updates/").status_code == 200
 
 
-def test_s4_cookies_are_host_prefixed_secure_and_httponly(production, cast):
+def test_cookies_are_host_prefixed_secure_and_httponly(production, cast):
     from tests.conftest import PASSWORD
 
     client = https_client()
@@ -213,7 +211,7 @@ def test_s4_cookies_are_host_prefixed_secure_and_httponly(production, cast):
     assert sum(len(morsel.OutputString()) for morsel in client.cookies.values()) < 4096
 
 
-def test_s4_the_language_cookie_is_host_prefixed_too(production, cast):
+def test_the_language_cookie_is_host_prefixed_too(production, cast):
     client = https_client()
     client.force_login(cast.alice)
     response = client.post(reverse("set_language"), {"language": "es", "next": "/"})
@@ -228,19 +226,19 @@ def test_s4_the_language_cookie_is_host_prefixed_too(production, cast):
     assert not cookie["domain"]
 
 
-def test_s5_signed_in_responses_are_never_cached_anonymous_static_may_be(production, cast):
+def test_signed_in_responses_are_never_cached_anonymous_static_may_be(production, cast):
     client = https_client()
     client.force_login(cast.alice)
     for name in ["dashboard", "update_list", "password_change", "mfa_recovery_codes"]:
         assert "no-store" in client.get(reverse(name))["Cache-Control"], name
 
 
-# --- S6: error pages --------------------------------------------------------------------
+# --- error pages --------------------------------------------------------------------
 
 LEAKS = ["Traceback", "django", "Django", "psycopg", "SELECT ", "settings.py", "Python", "/work/"]
 
 
-def test_s6_a_crash_shows_the_generic_page_and_logs_the_request_id(production, boom, caplog):
+def test_a_crash_shows_the_generic_page_and_logs_the_request_id(production, boom, caplog):
     response = https_client().get("/boom/")
     assert response.status_code == 500
     assert "Something went wrong" in response.text
@@ -253,7 +251,7 @@ def test_s6_a_crash_shows_the_generic_page_and_logs_the_request_id(production, b
     assert errors[0].request_id == request_id
 
 
-def test_s6_not_found_and_bad_host_reveal_nothing(production, cast):
+def test_not_found_and_bad_host_reveal_nothing(production, cast):
     client = https_client()
     client.force_login(cast.bob)
     missing = client.get("/updates/999999/")
@@ -267,11 +265,11 @@ def test_s6_not_found_and_bad_host_reveal_nothing(production, cast):
         assert "Server" not in response
 
 
-# --- S7: methods and probes --------------------------------------------------------------
+# --- methods and probes --------------------------------------------------------------
 
 
 @pytest.mark.parametrize("method", ["trace", "put", "delete", "patch", "options"])
-def test_s7_other_methods_answer_405_on_every_route(client, cast, sample, method):
+def test_other_methods_answer_405_on_every_route(client, cast, sample, method):
     counts = (ProgressUpdate.objects.count(), AuditEntry.objects.count())
     for role in [None, cast.alice, cast.carol]:
         if role:
@@ -283,14 +281,14 @@ def test_s7_other_methods_answer_405_on_every_route(client, cast, sample, method
     assert (ProgressUpdate.objects.count(), AuditEntry.objects.count()) == counts
 
 
-def test_s7_the_allow_header_lists_what_each_view_accepts(client, cast):
+def test_the_allow_header_lists_what_each_view_accepts(client, cast):
     assert client.put(reverse("healthz"))["Allow"] == "GET"
     assert client.delete(reverse("login"))["Allow"] == "GET, HEAD, POST"
     client.force_login(cast.alice)
     assert client.trace(reverse("update_list"))["Allow"] == "GET"
 
 
-def test_s7_no_get_changes_state(client, cast, sample):
+def test_no_get_changes_state(client, cast, sample):
     counts = lambda: (  # noqa: E731
         ProgressUpdate.objects.count(),
         AuditEntry.objects.count(),
@@ -308,24 +306,24 @@ def test_s7_no_get_changes_state(client, cast, sample):
 @pytest.mark.parametrize(
     "path", ["/.git/HEAD", "/static/../settings.py", "/__debug__/", "/media/", "/.env", "/nadd/"]
 )
-def test_s7_probes_find_nothing(production, cast, path):
+def test_probes_find_nothing(production, cast, path):
     client = https_client()
     client.force_login(cast.alice)
     assert client.get(path).status_code == 404
 
 
-def test_s7_no_debug_toolbar_in_installed_apps(settings):
+def test_no_debug_toolbar_in_installed_apps(settings):
     assert not any("debug_toolbar" in app for app in settings.INSTALLED_APPS)
 
 
-# --- S16: no default accounts -------------------------------------------------------------
+# --- no default accounts -------------------------------------------------------------
 
 
-def test_s16_migrations_create_no_account(db):
+def test_migrations_create_no_account(db):
     assert not get_user_model().objects.exists()
 
 
-def test_s16_demo_accounts_are_refused_in_production(settings, db):
+def test_demo_accounts_are_refused_in_production(settings, db):
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="never created in production"):
         call_command("load_demo")

@@ -19,7 +19,7 @@ from commitments.models import AuditEntry, Objective, ProgressUpdate
 
 pytestmark = pytest.mark.django_db
 
-CODE = Path(__file__).resolve().parent.parent / "commitments"
+CODE = Path(__file__).resolve().parents[2] / "commitments"
 ENTRY_POINT = CODE / "audit.py"
 # The one other writer, and why: the benchmark's generator puts millions of entries in by
 # COPY (an INSERT each through audit.record would take hours), with audit.Action names.

@@ -1,4 +1,4 @@
-"""The dashboard's and the lists' queries use indexes on the update table (QUALITY.md P7).
+"""The dashboard's and the lists' queries use indexes on the update table.
 
 A few thousand generated updates, analysed, with sequential scans and sorts priced out
 of the planner's reach: where an index serves the filter *and* the order, the plan has no Seq

@@ -1,26 +1,31 @@
-"""Two-factor sign-in for every role, and re-authentication before sensitive changes
-(QUALITY S11, S15)."""
+"""Two-factor sign-in for every role, and re-authentication before sensitive changes."""
 
 import datetime
 import functools
 import re
-from binascii import unhexlify
 
 import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from commitments import mfa, policy
 from commitments.models import AuditEntry, Membership, ProgressUpdate
 from commitments.views import accounts, security_keys
 from tests.conftest import PASSWORD
-from tests.test_permissions import names_declared
+from tests.support.two_factor import (
+    START,
+    code_for,
+    give_device,
+    keep_alive,
+    sign_in,
+    verified_login,
+    verify,
+)
+from tests.support.urls import names_declared
 
-START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 ROLES = ["alice", "bob", "uma", "carol", "dave", "nora"]
 
 
@@ -35,39 +40,11 @@ def frozen():
         yield traveller
 
 
-def code_for(key):
-    return str(TOTP(unhexlify(key.encode())).token()).zfill(6)
-
-
-def give_device(user):
-    key = mfa.new_totp_key()
-    device = mfa.set_totp_device(user, key, last_t=-1)
-    return device, key
-
-
-def verified_login(client, user):
-    """A session that passed both steps (what force_login gives when MFA is off)."""
-    device, key = give_device(user)
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return key
-
-
-def sign_in(client, username, password=PASSWORD):
-    return client.post(reverse("login"), {"username": username, "password": password})
-
-
-def verify(client, token, next_url="/"):
-    return client.post(reverse("mfa_verify"), {"token": token, "next": next_url})
-
-
-# --- S11: a password alone reaches nothing -------------------------------------------------
+# --- a password alone reaches nothing -------------------------------------------------
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_s11_a_password_only_session_is_sent_to_the_otp_step(client, cast, make_update, role):
+def test_a_password_only_session_is_sent_to_the_otp_step(client, cast, make_update, role):
     user = getattr(cast, role)
     update = make_update()
     client.force_login(user)
@@ -97,7 +74,7 @@ def test_s11_a_password_only_session_is_sent_to_the_otp_step(client, cast, make_
     assert ProgressUpdate.objects.count() == before
 
 
-def test_s11_sign_in_then_code_then_the_dashboard(client, cast, frozen):
+def test_sign_in_then_code_then_the_dashboard(client, cast, frozen):
     _, key = give_device(cast.alice)
     response = sign_in(client, "alice")
     assert response.status_code == 302
@@ -110,7 +87,7 @@ def test_s11_sign_in_then_code_then_the_dashboard(client, cast, frozen):
     assert AuditEntry.objects.filter(action="auth.otp_verified", actor=cast.alice).exists()
 
 
-def test_s11_a_totp_code_is_refused_the_second_time(cast, frozen):
+def test_a_totp_code_is_refused_the_second_time(cast, frozen):
     _, key = give_device(cast.alice)
     code = code_for(key)
     first = Client()
@@ -124,7 +101,7 @@ def test_s11_a_totp_code_is_refused_the_second_time(cast, frozen):
     assert second.get(reverse("dashboard")).status_code == 302
 
 
-def test_s11_wrong_codes_are_throttled_by_the_device(client, cast, frozen):
+def test_wrong_codes_are_throttled_by_the_device(client, cast, frozen):
     _, key = give_device(cast.alice)
     sign_in(client, "alice")
     assert verify(client, "000000" if code_for(key) != "000000" else "111111").status_code == 200
@@ -134,7 +111,7 @@ def test_s11_wrong_codes_are_throttled_by_the_device(client, cast, frozen):
     assert verify(client, code_for(key)).status_code == 302
 
 
-def test_s11_otp_attempts_are_rate_limited_per_user(client, cast, frozen, settings):
+def test_otp_attempts_are_rate_limited_per_user(client, cast, frozen, settings):
     for view in (accounts.mfa_verify, security_keys.CompleteKeyAuthentication):
         assert policy.declaration_of(view).rate_limit == policy.RateLimit(
             "mfa_verify", 96, 24 * 60 * 60, per="user"
@@ -151,7 +128,7 @@ def test_s11_otp_attempts_are_rate_limited_per_user(client, cast, frozen, settin
     assert not client.session.get(DEVICE_ID_SESSION_KEY)
 
 
-def test_s11_set_up_shows_a_qr_code_and_recovery_codes_once(client, cast, frozen):
+def test_set_up_shows_a_qr_code_and_recovery_codes_once(client, cast, frozen):
     client.force_login(cast.bob)
     page = client.get(reverse("mfa_setup"))
     assert page.status_code == 200
@@ -179,7 +156,7 @@ def test_s11_set_up_shows_a_qr_code_and_recovery_codes_once(client, cast, frozen
     assert verify(again, code_for(key)).status_code == 200
 
 
-def test_s11_recovery_codes_are_single_use(cast, frozen):
+def test_recovery_codes_are_single_use(cast, frozen):
     give_device(cast.carol)
     codes = mfa.replace_recovery_codes(cast.carol)
     first = Client()
@@ -196,7 +173,7 @@ def test_s11_recovery_codes_are_single_use(cast, frozen):
     assert verify(second, codes[1]).status_code == 302
 
 
-def test_s11_mfa_is_off_in_development_and_tests_by_default():
+def test_mfa_is_off_in_development_and_tests_by_default():
     from django.conf import settings
 
     assert settings.PRODUCTION is False
@@ -206,16 +183,10 @@ def test_s11_mfa_is_off_in_development_and_tests_by_default():
     assert module.REQUIRE_MFA is False
 
 
-# --- S15: re-authentication -----------------------------------------------------------------
+# --- re-authentication -----------------------------------------------------------------
 
 
-def keep_alive(client, traveller, minutes):
-    for _ in range(minutes // 10):
-        traveller.shift(datetime.timedelta(minutes=10))
-        assert client.get(reverse("password_change")).status_code == 200
-
-
-def test_s15_replacing_the_app_needs_the_password_again_after_30_minutes(client, cast, frozen):
+def test_replacing_the_app_needs_the_password_again_after_30_minutes(client, cast, frozen):
     verified_login(client, cast.alice)
     assert client.get(reverse("mfa_setup")).status_code == 200
     keep_alive(client, frozen, 40)
@@ -234,7 +205,7 @@ def test_s15_replacing_the_app_needs_the_password_again_after_30_minutes(client,
     assert client.get(reverse("mfa_setup")).status_code == 200
 
 
-def test_s15_role_and_country_changes_in_the_admin_need_a_recent_password(client, cast, frozen):
+def test_role_and_country_changes_in_the_admin_need_a_recent_password(client, cast, frozen):
     verified_login(client, cast.dave)
     keep_alive(client, frozen, 40)
     membership = cast.alice.membership
@@ -250,7 +221,7 @@ def test_s15_role_and_country_changes_in_the_admin_need_a_recent_password(client
 
 
 @pytest.mark.parametrize("target", ["https://evil.example.com/", "//evil.example.com/x"])
-def test_s11_the_next_address_never_leaves_the_site(client, cast, frozen, target):
+def test_the_next_address_never_leaves_the_site(client, cast, frozen, target):
     _, key = give_device(cast.alice)
     sign_in(client, "alice")
     response = verify(client, code_for(key), next_url=target)

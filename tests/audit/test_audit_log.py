@@ -1,5 +1,5 @@
 """The audit trail: sign-ins recorded without secrets, and rows the database will not let
-anyone change or delete (QUALITY S29)."""
+anyone change or delete."""
 
 import io
 import logging
@@ -25,7 +25,7 @@ def sign_in(username, password):
     return Client().post(reverse("login"), {"username": username, "password": password})
 
 
-def test_s29_sign_in_success_and_failure_are_recorded_without_secrets(cast, caplog):
+def test_sign_in_success_and_failure_are_recorded_without_secrets(cast, caplog):
     caplog.set_level(logging.INFO, logger="commitments.auth")
     assert sign_in("alice", PASSWORD).status_code == 302
     assert sign_in("alice", "a wrong password for alice").status_code == 200
@@ -46,13 +46,13 @@ def test_s29_sign_in_success_and_failure_are_recorded_without_secrets(cast, capl
     assert all(len(e.changes["request_id"]) == 32 for e in AuditEntry.objects.all())
 
 
-def test_s29_force_login_and_page_views_write_no_sign_in_entry(client, cast):
+def test_force_login_and_page_views_write_no_sign_in_entry(client, cast):
     client.force_login(cast.alice)
     client.get(reverse("dashboard"))
     assert not AuditEntry.objects.filter(action__startswith="auth.").exists()
 
 
-def test_s29_cr_lf_in_a_username_cannot_forge_log_lines(cast, caplog):
+def test_cr_lf_in_a_username_cannot_forge_log_lines(cast, caplog):
     caplog.set_level(logging.INFO, logger="commitments.auth")
     forged = "mallory\r\n2026-01-01 INFO commitments.auth login user_id=1"
     sign_in(forged, "whatever it is, it is wrong")
@@ -76,7 +76,7 @@ def log_output():
     handler.setStream(previous)
 
 
-def test_s29_cr_lf_in_a_path_cannot_forge_a_log_line(login, cast, log_output):
+def test_cr_lf_in_a_path_cannot_forge_a_log_line(login, cast, log_output):
     login(cast.alice).get("/countries/ca%0d%0a" + quote(FORGED) + "/")
     # A view's denial log, given such a path (were it to reach one).
     request = RequestFactory().get("/updates/1/%0d%0a" + quote(FORGED))
@@ -90,7 +90,7 @@ def test_s29_cr_lf_in_a_path_cannot_forge_a_log_line(login, cast, log_output):
     assert "ca\\r\\n2026-01-01 00:00:00,000 WARNING" in log_output.getvalue()
 
 
-def test_s29_a_traceback_is_one_line_too(log_output):
+def test_a_traceback_is_one_line_too(log_output):
     try:
         raise ValueError("bad value\r\n" + FORGED)
     except ValueError:
@@ -100,7 +100,7 @@ def test_s29_a_traceback_is_one_line_too(log_output):
     assert "ValueError: bad value\\r\\n2026-01-01" in line
 
 
-def test_s29_password_and_mfa_changes_are_recorded(client, cast):
+def test_password_and_mfa_changes_are_recorded(client, cast):
     client.force_login(cast.alice)
     client.post(
         reverse("password_change"),
@@ -122,7 +122,7 @@ def test_s29_password_and_mfa_changes_are_recorded(client, cast):
         "DELETE FROM commitments_auditentry",
     ],
 )
-def test_s29_the_database_refuses_to_change_or_delete_audit_rows(make_update, statement):
+def test_the_database_refuses_to_change_or_delete_audit_rows(make_update, statement):
     update = make_update()
     audit.record(actor=update.author, action="update.created", target=update)
     with pytest.raises(DatabaseError, match="append-only"):
@@ -131,7 +131,7 @@ def test_s29_the_database_refuses_to_change_or_delete_audit_rows(make_update, st
     assert AuditEntry.objects.get().action == "update.created"
 
 
-def test_s29_bulk_queryset_paths_are_refused_too(make_update):
+def test_bulk_queryset_paths_are_refused_too(make_update):
     update = make_update()
     audit.record(actor=update.author, action="update.created", target=update)
     with pytest.raises(DatabaseError), transaction.atomic():
@@ -139,9 +139,7 @@ def test_s29_bulk_queryset_paths_are_refused_too(make_update):
     assert AuditEntry.objects.count() == 1
 
 
-def test_s29_every_audit_entry_names_the_request_that_made_it(
-    client, cast, objective, q1, settings
-):
+def test_every_audit_entry_names_the_request_that_made_it(client, cast, objective, q1, settings):
     settings.TRUSTED_PROXY_COUNT = 1  # the proxy's X-Request-ID is the request's id
     client.force_login(cast.alice)
     response = client.post(

@@ -3,7 +3,7 @@
 These tests fail when a rule is written a second time elsewhere: a module reading a
 membership or comparing roles to decide, a template testing a role, a view requirement
 kept outside the view, the models asking the policy. The rules themselves are tested by
-the permission matrix (tests/test_permissions.py), the workflow and the security tests.
+the permission matrix (tests/access/test_url_answers.py), the workflow and the security tests.
 """
 
 import ast
@@ -15,7 +15,7 @@ import pytest
 from commitments import matrix, policy
 from commitments.models import Country
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "commitments" / "policy.py"
 
 # Names that read a membership or a role, or declare what a view requires: policy.py's.
@@ -164,7 +164,7 @@ def test_the_middlewares_keep_no_list_of_url_names():
     """What a view requires is read from the view (its declaration): the middlewares name
     a URL only to send someone there (``reverse``), and read the route's name only to log
     a refusal."""
-    from tests.test_permissions import iter_views
+    from tests.support.urls import iter_views
 
     url_names = {name.rpartition(":")[2] for _, name, _ in iter_views() if name}
     url_names |= {name for _, name, _ in iter_views() if name}

@@ -83,7 +83,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(login, cast, make_upd
         for author in [cast.alice, cast.bob, cast.uma]:
             make_update(author=author, objective=objective)
     assert count_queries(client) == few
-    # session, user and membership, then at most 8 of the page's own (QUALITY.md P6)
+    # session, user and membership, then at most 8 of the page's own
     assert few <= 11
 
 

@@ -190,7 +190,7 @@ def test_a_failure_midway_saves_nothing(cast, monkeypatch):
 @pytest.mark.parametrize("who", ["alice", "carol", "nora"])
 def test_only_admins_import(login, cast, who):
     response = post(login(getattr(cast, who)), GOOD)
-    if who == "carol":  # a coordinator's non-GET request is refused outright (QUALITY S22)
+    if who == "carol":  # a coordinator's non-GET request is refused outright
         assert response.status_code == 403
     else:
         assert response.status_code == 302

@@ -7,162 +7,25 @@ admin's or the public allowlist) fails the suite.
 import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import get_resolver, reverse
 
 from commitments import policy
-from commitments.models import Meeting, Membership, ProgressUpdate
+from commitments.models import Membership, ProgressUpdate
+from tests.support.urls import (
+    DECIDED_NAMESPACES,
+    KEY_ENDPOINTS,
+    MATRIX,
+    PUBLIC,
+    ROLES,
+    declared_rate_limits,
+    iter_patterns,
+    iter_views,
+    names_declared,
+    url_for,
+)
 
-ROLES = ["anonymous", "alice", "bob", "carol", "dave", "nora"]
 # alice: official of Canada, who wrote the sample update; bob: official of Mexico;
 # carol: coordinator; dave: admin; nora: signed in, no role.
-
-
-def answers(anonymous, alice, bob, carol, dave, nora):
-    """Expected status codes, in the order of ROLES."""
-    return dict(zip(ROLES, [anonymous, alice, bob, carol, dave, nora], strict=True))
-
-
-READ = answers(302, 200, 200, 200, 200, 403)
-POST_ONLY = answers(302, 405, 405, 405, 405, 405)
-
-# url name -> expected GET status per role. The sample update is a published update of
-# Canada; edit and history use a Canadian draft, which Mexico's bob may not even see.
-MATRIX = {
-    "dashboard": READ,
-    "objective_list": READ,
-    "objective_detail": READ,
-    "country_list": READ,
-    "country_detail": READ,
-    "meeting_list": READ,
-    "meeting_detail": READ,
-    "meeting_brief": READ,
-    "meeting_brief_pdf": READ,
-    "update_list": READ,
-    "update_export_csv": READ,
-    "update_export_xlsx": READ,
-    "update_detail": READ,
-    "update_create": answers(302, 200, 200, 403, 403, 403),
-    "update_edit": answers(302, 200, 404, 403, 403, 403),
-    "update_history": answers(302, 200, 404, 200, 200, 403),
-    "review_queue": answers(302, 403, 403, 200, 403, 403),
-    # Workflow actions answer POST only; who may do what is in tests/test_workflow.py.
-    "update_submit": POST_ONLY,
-    "update_withdraw": POST_ONLY,
-    "update_publish": POST_ONLY,
-    "update_return": POST_ONLY,
-    "update_comment": POST_ONLY,
-    # The JSON feed answers machines: 401 instead of a redirect to the sign-in page.
-    "api_updates": answers(401, 200, 200, 200, 200, 403),
-    "api_objectives": answers(401, 200, 200, 200, 200, 403),
-    "api_countries": answers(401, 200, 200, 200, 200, 403),
-    "api_openapi": answers(401, 200, 200, 200, 200, 403),
-    "healthz": answers(200, 200, 200, 200, 200, 200),
-    "livez": answers(200, 200, 200, 200, 200, 200),
-    "login": answers(200, 200, 200, 200, 200, 200),
-    "logout": answers(302, 405, 405, 405, 405, 405),
-    "password_change": answers(302, 200, 200, 200, 200, 200),
-    "password_change_done": answers(302, 200, 200, 200, 200, 200),
-    "set_language": answers(405, 405, 405, 405, 405, 405),  # POST only
-    # Account security pages (tests/test_security_mfa.py): every signed-in account has them.
-    "reauth": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
-    "mfa_setup": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
-    # Without an authenticator app yet, the second step sends to the set-up page.
-    "mfa_verify": dict.fromkeys(ROLES, 302),
-    "mfa_recovery_codes": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
-    # Removing a security key: only one's own (tests/test_security_keys.py); none here.
-    "mfa_security_key_remove": answers(302, 404, 404, 404, 404, 404),
-    # django-otp-webauthn's JSON endpoints (security keys) answer POST only, and the
-    # catalogue of its script's messages every signed-in account.
-    "otp_webauthn:credential-registration-begin": POST_ONLY,
-    "otp_webauthn:credential-registration-complete": POST_ONLY,
-    "otp_webauthn:credential-authentication-begin": POST_ONLY,
-    "otp_webauthn:credential-authentication-complete": POST_ONLY,
-    "otp_webauthn:js-i18n-catalog": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
-    # The admin's own sign-in page sends everyone to the one sign-in form.
-    "admin_login": dict.fromkeys(ROLES, 302),
-}
-
-# Reachable without signing in; everything else must send an anonymous visitor to sign in.
-PUBLIC = {"login", "healthz", "livez", "admin_login"}
-
-
-def iter_patterns(resolver=None, prefix="", namespace=None):
-    """Yield (route, name, namespace) for every concrete pattern of the URLconf."""
-    resolver = resolver or get_resolver()
-    for pattern in resolver.url_patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            yield from iter_patterns(pattern, route, pattern.namespace or namespace)
-        elif isinstance(pattern, URLPattern):
-            yield route, pattern.name, namespace
-
-
-def iter_views(resolver=None, prefix="", namespace=None):
-    """Yield (route, name with its namespace or None, view) for every concrete pattern."""
-    resolver = resolver or get_resolver()
-    for pattern in resolver.url_patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            inner = pattern.namespace or namespace
-            if pattern.namespace and namespace:
-                inner = f"{namespace}:{pattern.namespace}"
-            yield from iter_views(pattern, route, inner)
-        elif isinstance(pattern, URLPattern):
-            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
-            yield route, name, pattern.callback
-
-
-def names_declared(test):
-    """The URL names (ours and the admin's) whose view's declaration passes ``test``."""
-    return {name for _, name, view in iter_views() if name and test(policy.declaration_of(view))}
-
-
-def declared_rate_limits():
-    """Every rate limit a routed view declares, by name."""
-    return {
-        limit.name: limit
-        for _, _, view in iter_views()
-        if (limit := policy.declaration_of(view).rate_limit) is not None
-    }
-
-
-@pytest.fixture
-def sample(cast, make_update):
-    update = make_update(author=cast.alice)
-    draft = make_update(author=cast.alice, state="draft")
-    return {
-        "pk": update.pk,
-        "update_pk": update.pk,
-        "draft_pk": draft.pk,
-        "objective_pk": update.objective_id,
-        "meeting_pk": Meeting.objects.get(ordinal=7).pk,
-        "code": "ca",
-    }
-
-
-def url_for(name, sample):
-    kwargs = {
-        "objective_detail": {"pk": sample["objective_pk"]},
-        "update_create": {"pk": sample["objective_pk"]},
-        "update_detail": {"pk": sample["update_pk"]},
-        "update_edit": {"pk": sample["draft_pk"]},
-        "update_history": {"pk": sample["draft_pk"]},
-        "update_submit": {"pk": sample["draft_pk"]},
-        "update_withdraw": {"pk": sample["draft_pk"]},
-        "update_publish": {"pk": sample["draft_pk"]},
-        "update_return": {"pk": sample["draft_pk"]},
-        "update_comment": {"pk": sample["draft_pk"]},
-        "meeting_detail": {"pk": sample["meeting_pk"]},
-        "meeting_brief": {"pk": sample["meeting_pk"]},
-        "meeting_brief_pdf": {"pk": sample["meeting_pk"]},
-        "country_detail": {"code": sample["code"]},
-        "mfa_security_key_remove": {"pk": 999_999},
-    }.get(name, {})
-    return reverse(name, kwargs=kwargs)
-
-
-# Namespaces whose URLs are ours to decide (the admin's are swept below).
-DECIDED_NAMESPACES = {None, "otp_webauthn"}
 
 
 def test_every_url_has_a_decision():
@@ -299,14 +162,6 @@ def test_a_method_a_view_does_not_declare_is_refused(client, cast, sample, name)
     methods = policy.declaration_of(get_resolver().resolve(url_for(name, sample)).func).methods
     for method in {"GET", "POST"} - set(methods):
         assert getattr(client, method.lower())(url_for(name, sample)).status_code == 405, method
-
-
-KEY_ENDPOINTS = {
-    "otp_webauthn:credential-registration-begin",
-    "otp_webauthn:credential-registration-complete",
-    "otp_webauthn:credential-authentication-begin",
-    "otp_webauthn:credential-authentication-complete",
-}
 
 
 def test_the_exceptions_to_the_default_are_decided_one_by_one():

@@ -1,4 +1,4 @@
-"""Reliability settings, proven against the database itself (QUALITY.md 1.F).
+"""Reliability settings, proven against the database itself.
 
 The process-level checks (a crash, a restart, the database down, backup and restore,
 two app instances, the soak) need real servers: ``make reliability`` and ``make soak``.
@@ -22,7 +22,7 @@ def show(name):
 
 @pytest.mark.parametrize("name", ["fsync", "synchronous_commit", "full_page_writes"])
 def test_a_reported_commit_survives_a_crash(name):
-    # R4: with these on, a commit acknowledged to the user is on disk.
+    # with these on, a commit acknowledged to the user is on disk.
     assert show(name) == "on"
 
 
@@ -40,7 +40,7 @@ def test_queries_are_never_jit_compiled():
 
 
 def test_a_runaway_statement_is_cut_off_with_an_error():
-    # R7: the same mechanism as the 30 s setting, with a limit short enough for a test.
+    # the same mechanism as the 30 s setting, with a limit short enough for a test.
     with pytest.raises(OperationalError, match="statement timeout"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL statement_timeout = '50ms'")

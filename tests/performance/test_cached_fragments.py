@@ -462,7 +462,7 @@ def test_every_write_to_an_update_moves_its_version_once(cast, make_update):
 
 
 def test_a_name_changed_in_the_admin_shows_at_once_in_the_rows(login, cast, make_update):
-    from tests.test_security_fuzz import form_data
+    from tests.support.forms import main_form_data as form_data
 
     make_update(author=cast.alice)
     carol = Client()

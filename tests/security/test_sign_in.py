@@ -1,4 +1,4 @@
-"""Passwords, sign-in throttling, enumeration, sessions and timeouts (QUALITY S8-S10, S12-S14)."""
+"""Passwords, sign-in throttling, enumeration, sessions and timeouts."""
 
 import datetime
 import re
@@ -27,7 +27,6 @@ from hypothesis import strategies as st
 from commitments.models import AuditEntry
 from commitments.sessions import SessionStore, UserSession
 from commitments.validators import CONTEXT_WORDS, _squash
-from tests import test_permissions
 from tests.conftest import PASSWORD
 
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
@@ -55,7 +54,7 @@ def is_acceptable(password):
     )
 
 
-# --- S8: password policy -------------------------------------------------------------------
+# --- password policy -------------------------------------------------------------------
 
 
 @hypothesis_settings(max_examples=60, deadline=None)
@@ -77,7 +76,7 @@ def is_acceptable(password):
 @example("Hello world! Hello world!")
 @example("correct horse battery staple correct horse battery staple")
 @example("aabbaabbaabbaabbx")
-def test_s8_password_policy_property(password):
+def test_password_policy_property(password):
     try:
         validate_password(password)
     except ValidationError:
@@ -89,7 +88,7 @@ def test_s8_password_policy_property(password):
 
 @hypothesis_settings(max_examples=30, deadline=None)
 @given(st.text(min_size=15, max_size=200))
-def test_s8_passwords_are_never_truncated_or_case_folded(password):
+def test_passwords_are_never_truncated_or_case_folded(password):
     encoded = make_password(password, hasher="md5")
     assert check_password(password, encoded)
     assert not check_password(password[:-1], encoded)
@@ -97,7 +96,7 @@ def test_s8_passwords_are_never_truncated_or_case_folded(password):
         assert not check_password(password.swapcase(), encoded)
 
 
-def test_s8_long_passwords_of_any_composition_are_accepted():
+def test_long_passwords_of_any_composition_are_accepted():
     for password in [
         "😀 lemon tree by the river 😀",
         "ábcdéfghíjklmnó",
@@ -193,19 +192,19 @@ def test_a_new_password_too_long_to_sign_in_with_is_refused(client, cast):
     assert cast.alice.check_password(PASSWORD)
 
 
-def test_s8_a_common_password_of_fifteen_characters_is_refused():
+def test_a_common_password_of_fifteen_characters_is_refused():
     common = next(p for p in sorted(COMMON) if len(p) >= 15 and is_acceptable(p + "!") is True)
     with pytest.raises(ValidationError):
         validate_password(common)
 
 
-def test_s8_the_context_word_message_is_translatable_and_helpful():
+def test_the_context_word_message_is_translatable_and_helpful():
     with pytest.raises(ValidationError) as error:
         validate_password("Welcome to Canada, friends!!")
     assert "canada" in error.value.messages[0]
 
 
-# --- S9: throttling ------------------------------------------------------------------------
+# --- throttling ------------------------------------------------------------------------
 
 OFFICE = "203.0.113.10"  # one government office behind one NAT
 ELSEWHERE = "198.51.100.20"
@@ -225,7 +224,7 @@ def minutes(response):
     return int(response["Retry-After"]) / 60
 
 
-def test_s9_the_sign_in_limits_are_the_documented_ones():
+def test_the_sign_in_limits_are_the_documented_ones():
     assert django_settings.SIGN_IN_LOCKOUTS == [
         (["ip_address", "username"], 5),
         (["username"], 20),
@@ -238,7 +237,7 @@ def test_s9_the_sign_in_limits_are_the_documented_ones():
     assert "login" not in django_settings.RATE_LIMITS  # successful sign-ins are never capped
 
 
-def test_s9_five_hundred_officials_signing_in_from_one_address_within_an_hour_all_get_in(db):
+def test_five_hundred_officials_signing_in_from_one_address_within_an_hour_all_get_in(db):
     encoded = make_password(PASSWORD)
     get_user_model().objects.bulk_create(
         get_user_model()(username=f"official{n:03}", password=encoded) for n in range(500)
@@ -252,7 +251,7 @@ def test_s9_five_hundred_officials_signing_in_from_one_address_within_an_hour_al
             traveller.shift(datetime.timedelta(seconds=7))  # 500 sign-ins in 58 minutes
 
 
-def test_s9_guessing_one_password_from_one_address_locks_that_address_out_of_that_account(cast):
+def test_guessing_one_password_from_one_address_locks_that_address_out_of_that_account(cast):
     with time_machine.travel(START, tick=False) as traveller:
         attacker = browser()
         for _ in range(4):
@@ -277,7 +276,7 @@ def test_s9_guessing_one_password_from_one_address_locks_that_address_out_of_tha
         assert sign_in(browser(), "alice", PASSWORD).status_code == 302
 
 
-def test_s9_each_failure_after_a_lock_locks_again_for_longer_up_to_four_hours(cast):
+def test_each_failure_after_a_lock_locks_again_for_longer_up_to_four_hours(cast):
     waits = []
     with time_machine.travel(START, tick=False) as traveller:
         attacker = browser()
@@ -290,7 +289,7 @@ def test_s9_each_failure_after_a_lock_locks_again_for_longer_up_to_four_hours(ca
     assert waits == [15] * 5 + [30] * 5 + [60] * 5 + [120] * 5 + [240] * 6
 
 
-def test_s9_failures_are_remembered_for_a_day_after_the_last_one(cast):
+def test_failures_are_remembered_for_a_day_after_the_last_one(cast):
     with time_machine.travel(START, tick=False) as traveller:
         for _ in range(4):
             assert sign_in(browser(), "alice", WRONG).status_code == 200
@@ -303,7 +302,7 @@ def test_s9_failures_are_remembered_for_a_day_after_the_last_one(cast):
             assert sign_in(browser(), "bob", WRONG).status_code == 200
 
 
-def test_s9_guessing_one_password_from_many_addresses_locks_the_account_everywhere(cast):
+def test_guessing_one_password_from_many_addresses_locks_the_account_everywhere(cast):
     with time_machine.travel(START, tick=False) as traveller:
         for n in range(19):
             assert sign_in(browser(f"192.0.2.{n + 1}"), "alice", WRONG).status_code == 200
@@ -314,9 +313,7 @@ def test_s9_guessing_one_password_from_many_addresses_locks_the_account_everywhe
         assert sign_in(browser(ELSEWHERE), "alice", PASSWORD).status_code == 302
 
 
-def test_s9_password_spraying_from_one_address_is_refused_while_known_browsers_sign_in(
-    cast, settings
-):
+def test_password_spraying_from_one_address_is_refused_while_known_browsers_sign_in(cast, settings):
     limit = settings.RATE_LIMITS["login_failures_hour"][0]
     with time_machine.travel(START, tick=False) as traveller:
         alices_browser = browser()
@@ -348,7 +345,7 @@ def test_s9_password_spraying_from_one_address_is_refused_while_known_browsers_s
         assert sign_in(browser(), "bob", PASSWORD).status_code == 302
 
 
-def test_s9_the_device_cookie_names_no_account_and_scripts_cannot_read_it(cast, settings):
+def test_the_device_cookie_names_no_account_and_scripts_cannot_read_it(cast, settings):
     client = browser()
     response = sign_in(client, "alice", PASSWORD)
     cookie = response.cookies[settings.SIGN_IN_DEVICE_COOKIE_NAME]
@@ -357,7 +354,7 @@ def test_s9_the_device_cookie_names_no_account_and_scripts_cannot_read_it(cast, 
     assert cookie["max-age"] == 90 * 24 * 60 * 60
 
 
-def test_s9_a_spraying_address_also_has_a_daily_allowance(cast, settings):
+def test_a_spraying_address_also_has_a_daily_allowance(cast, settings):
     settings.RATE_LIMITS = {
         **settings.RATE_LIMITS,
         "login_failures_hour": (3, 3600, "ip"),
@@ -376,7 +373,7 @@ def test_s9_a_spraying_address_also_has_a_daily_allowance(cast, settings):
         assert sign_in(browser(), "bob", PASSWORD).status_code == 302
 
 
-def test_s9_an_ipv6_sprayer_cannot_escape_by_changing_address_within_its_network(cast, settings):
+def test_an_ipv6_sprayer_cannot_escape_by_changing_address_within_its_network(cast, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login_failures_hour": (3, 3600, "ip")}
     with time_machine.travel(START, tick=False):
         for n in range(3):
@@ -397,7 +394,7 @@ WRONG = "Please enter a correct username and password"
     ],
     ids=["user-agent", "x-forwarded-for", "accept"],
 )
-def test_s9_control_characters_in_headers_never_spare_a_failed_sign_in(cast, forged, settings):
+def test_control_characters_in_headers_never_spare_a_failed_sign_in(cast, forged, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     with time_machine.travel(START, tick=False):
         for _ in range(10):
@@ -415,9 +412,7 @@ def test_s9_control_characters_in_headers_never_spare_a_failed_sign_in(cast, for
 @pytest.mark.parametrize(
     "username", ["alice\x00", "\x00", "ali\x01ce", "alice\r\nforged", "\u202ealice"]
 )
-def test_s9_a_username_with_control_characters_is_a_counted_failed_sign_in(
-    cast, username, settings
-):
+def test_a_username_with_control_characters_is_a_counted_failed_sign_in(cast, username, settings):
     limit = dict((tuple(p), n) for p, n in settings.SIGN_IN_LOCKOUTS)[("ip_address", "username")]
     with time_machine.travel(START, tick=False):
         for _ in range(limit - 1):
@@ -432,13 +427,13 @@ def test_s9_a_username_with_control_characters_is_a_counted_failed_sign_in(
     assert entry.target_repr == attempt.username and entry.target_id == ""
 
 
-def test_s9_a_password_with_control_characters_is_a_wrong_password(cast):
+def test_a_password_with_control_characters_is_a_wrong_password(cast):
     response = sign_in(Client(), "alice", "\x00\x01" + PASSWORD)
     assert WRONG in response.text
     assert AccessAttempt.objects.get().username == "alice"
 
 
-# --- S10: enumeration ----------------------------------------------------------------------
+# --- enumeration ----------------------------------------------------------------------
 
 
 def normalized(response, username):
@@ -446,14 +441,14 @@ def normalized(response, username):
     return text.replace(username, "USERNAME")
 
 
-def test_s10_unknown_and_known_usernames_get_the_same_answer(cast):
+def test_unknown_and_known_usernames_get_the_same_answer(cast):
     known = sign_in(Client(), "alice", "not her password at all")
     unknown = sign_in(Client(), "nosuchuser", "not her password at all")
     assert known.status_code == unknown.status_code == 200
     assert normalized(known, "alice") == normalized(unknown, "nosuchuser")
 
 
-def test_s10_the_password_is_hashed_for_unknown_users_too(cast):
+def test_the_password_is_hashed_for_unknown_users_too(cast):
     # Equal work is what makes the timings equal: one hash either way.
     with mock.patch.object(MD5PasswordHasher, "encode", autospec=True) as encode:
         encode.side_effect = lambda self, password, salt: f"md5${salt}$x"
@@ -464,10 +459,10 @@ def test_s10_the_password_is_hashed_for_unknown_users_too(cast):
     assert known == unknown == 1
 
 
-# --- S12: session fixation and logout ---------------------------------------------------------
+# --- session fixation and logout ---------------------------------------------------------
 
 
-def test_s12_sign_in_rotates_the_session_and_the_old_key_is_dead(cast):
+def test_sign_in_rotates_the_session_and_the_old_key_is_dead(cast):
     client = Client()
     planted = SessionStore()
     planted["planted"] = True
@@ -483,7 +478,7 @@ def test_s12_sign_in_rotates_the_session_and_the_old_key_is_dead(cast):
     assert UserSession.objects.get(session_key=new_key).user == cast.alice
 
 
-def test_s12_logout_is_post_only_and_deletes_the_session_row(cast):
+def test_logout_is_post_only_and_deletes_the_session_row(cast):
     client = Client()
     sign_in(client, "alice", PASSWORD)
     key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
@@ -499,10 +494,10 @@ def test_s12_logout_is_post_only_and_deletes_the_session_row(cast):
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
-# --- S13: idle and absolute timeouts --------------------------------------------------------
+# --- idle and absolute timeouts --------------------------------------------------------
 
 
-def test_s13_thirty_minutes_idle_ends_the_session(client, cast):
+def test_thirty_minutes_idle_ends_the_session(client, cast):
     with time_machine.travel(START, tick=False) as traveller:
         client.force_login(cast.alice)
         traveller.shift(datetime.timedelta(minutes=29))
@@ -513,7 +508,7 @@ def test_s13_thirty_minutes_idle_ends_the_session(client, cast):
         assert not UserSession.objects.filter(user=cast.alice).exists()
 
 
-def test_s13_twelve_hours_after_sign_in_the_session_ends_despite_activity(client, cast):
+def test_twelve_hours_after_sign_in_the_session_ends_despite_activity(client, cast):
     with time_machine.travel(START, tick=False) as traveller:
         client.force_login(cast.alice)
         for _ in range(12 * 6):
@@ -524,15 +519,15 @@ def test_s13_twelve_hours_after_sign_in_the_session_ends_despite_activity(client
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
-def test_s13_the_values_are_the_documented_ones():
+def test_the_values_are_the_documented_ones():
     assert django_settings.SESSION_IDLE_TIMEOUT == 30 * 60
     assert django_settings.SESSION_ABSOLUTE_TIMEOUT == 12 * 60 * 60
 
 
-# --- S14: ending sessions on account changes ------------------------------------------------
+# --- ending sessions on account changes ------------------------------------------------
 
 
-def test_s14_deactivation_ends_every_session_now(cast):
+def test_deactivation_ends_every_session_now(cast):
     first, second = Client(), Client()
     first.force_login(cast.alice)
     second.force_login(cast.alice)
@@ -543,7 +538,7 @@ def test_s14_deactivation_ends_every_session_now(cast):
     assert first.get(reverse("dashboard")).status_code == 302
 
 
-def test_s14_a_password_change_ends_the_other_sessions_and_keeps_this_one(cast):
+def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(cast):
     mine, other = Client(), Client()
     mine.force_login(cast.alice)
     other.force_login(cast.alice)
@@ -561,7 +556,7 @@ def test_s14_a_password_change_ends_the_other_sessions_and_keeps_this_one(cast):
     assert UserSession.objects.filter(user=cast.alice).count() == 1
 
 
-def test_s14_an_admin_can_sign_a_user_out_everywhere(cast):
+def test_an_admin_can_sign_a_user_out_everywhere(cast):
     victim = Client()
     victim.force_login(cast.alice)
     admin = Client()
@@ -575,7 +570,7 @@ def test_s14_an_admin_can_sign_a_user_out_everywhere(cast):
     assert victim.get(reverse("dashboard")).status_code == 302
 
 
-def test_s9_behind_a_proxy_failures_count_for_the_client_not_the_proxy(client, cast, settings):
+def test_behind_a_proxy_failures_count_for_the_client_not_the_proxy(client, cast, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login_failures_hour": (2, 3600, "ip")}
     proxy = {"REMOTE_ADDR": "10.9.9.9"}
@@ -591,14 +586,14 @@ def test_s9_behind_a_proxy_failures_count_for_the_client_not_the_proxy(client, c
         assert other.status_code == 302
 
 
-def test_s9_a_forwarded_header_that_is_not_an_address_is_ignored(client, cast, settings):
+def test_a_forwarded_header_that_is_not_an_address_is_ignored(client, cast, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     response = sign_in(client, "alice", "wrong", HTTP_X_FORWARDED_FOR="<script>, not-an-ip")
     assert response.status_code == 200
 
 
-def test_s12_every_signed_in_page_has_the_sign_out_control(client, cast, sample):
-    from tests.test_permissions import MATRIX, url_for
+def test_every_signed_in_page_has_the_sign_out_control(client, cast, sample):
+    from tests.support.urls import MATRIX, url_for
 
     client.force_login(cast.carol)
     checked = 0
@@ -608,6 +603,3 @@ def test_s12_every_signed_in_page_has_the_sign_out_control(client, cast, sample)
             assert 'action="/accounts/logout/"' in response.text, name
             checked += 1
     assert checked >= 10
-
-
-sample = test_permissions.sample  # the sweep's fixture: one update, sample ids

@@ -1,4 +1,4 @@
-"""Exports (QUALITY S28): formula-shaped text stays text in every cell, whatever separator
+"""Exports: formula-shaped text stays text in every cell, whatever separator
 the spreadsheet splits on, numbers stay numbers, rows stored with control characters
 still export, and downloads are attachments behind the access rules."""
 
@@ -52,7 +52,7 @@ def export_xlsx(client):
 @given(trigger=st.sampled_from([t for t in FORMULA_TRIGGERS if t != "\0"]), rest=text)
 @example(trigger="=", rest="progress;=cmd|' /C calc'!A0")
 @example(trigger="+", rest="1\n-2,@SUM(A1)\t=1|+1")
-def test_s28_no_exported_cell_starts_a_formula_whatever_the_separator(
+def test_no_exported_cell_starts_a_formula_whatever_the_separator(
     login, cast, make_update, trigger, rest
 ):
     ProgressUpdate.objects.all().delete()
@@ -73,7 +73,7 @@ def test_s28_no_exported_cell_starts_a_formula_whatever_the_separator(
 
 
 @pytest.mark.parametrize("separator", SEPARATORS)
-def test_s28_a_formula_after_a_separator_or_a_line_break_is_neutralised(
+def test_a_formula_after_a_separator_or_a_line_break_is_neutralised(
     login, cast, make_update, separator
 ):
     narrative = f"progress{separator}=cmd|' /C calc'!A0\n+1+1\r\n @SUM(A1){separator} -2"
@@ -87,7 +87,7 @@ def test_s28_a_formula_after_a_separator_or_a_line_break_is_neutralised(
     assert row[9] == f"progress{separator}'=cmd|' /C calc'!A0\n'+1+1\r\n '@SUM(A1){separator} '-2"
 
 
-def test_s28_every_text_cell_is_quoted_and_numbers_are_not(login, cast, make_update):
+def test_every_text_cell_is_quoted_and_numbers_are_not(login, cast, make_update):
     update = make_update(author=cast.alice, narrative="Plain words")
     body = export_csv(login(cast.carol))
     line = body.splitlines()[1]
@@ -95,7 +95,7 @@ def test_s28_every_text_cell_is_quoted_and_numbers_are_not(login, cast, make_upd
     assert '"Plain words"' in line
 
 
-def test_s28_the_workbook_keeps_numbers_as_numbers_and_text_as_text(login, cast, make_update):
+def test_the_workbook_keeps_numbers_as_numbers_and_text_as_text(login, cast, make_update):
     # A spreadsheet that trims leading spaces would read " =1+1" as a formula too.
     update = make_update(author=cast.alice, narrative=" =1+1")
     sheet = export_xlsx(login(cast.carol))
@@ -107,7 +107,7 @@ def test_s28_the_workbook_keeps_numbers_as_numbers_and_text_as_text(login, cast,
 
 
 @pytest.mark.parametrize("character", ["\x01", "\x08", "\x0b", "\x1b", "\x7f", "\x9b"])
-def test_s28_rows_stored_with_control_characters_still_export(login, cast, make_update, character):
+def test_rows_stored_with_control_characters_still_export(login, cast, make_update, character):
     # Written straight to the database, as rows stored before the forms refused them.
     make_update(author=cast.alice, narrative=f"Progress{character} made")
     client = login(cast.carol)
@@ -117,7 +117,7 @@ def test_s28_rows_stored_with_control_characters_still_export(login, cast, make_
     assert row[9] == "Progress\ufffd made"
 
 
-def test_s28_downloads_are_attachments_and_refused_to_outsiders(client, cast):
+def test_downloads_are_attachments_and_refused_to_outsiders(client, cast):
     for name in ["update_export_csv", "update_export_xlsx"]:
         assert client.get(reverse(name)).status_code == 302
     client.force_login(cast.alice)

@@ -29,8 +29,8 @@ from commitments.models import (
     ReminderLog,
 )
 from commitments.sessions import UserSession
-from tests.admin_forms import form_data
-from tests.test_security_mfa import verified_login
+from tests.support.forms import form_data
+from tests.support.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 

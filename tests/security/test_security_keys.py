@@ -31,7 +31,7 @@ from commitments.checks import check_security_settings
 from commitments.models import AuditEntry
 from commitments.sessions import REAUTH_AT
 from tests.conftest import PASSWORD
-from tests.test_security_mfa import code_for, give_device, keep_alive, sign_in, verify
+from tests.support.two_factor import code_for, give_device, keep_alive, sign_in, verify
 
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 ORIGIN = "http://testserver"
@@ -619,7 +619,7 @@ def test_the_deploy_check_warns_when_no_role_must_use_a_key(settings):
 
 def test_the_admin_reset_removes_keys_and_the_user_list_counts_them(client, cast, frozen):
     give_key(cast.alice)
-    from tests.test_security_mfa import verified_login
+    from tests.support.two_factor import verified_login
 
     verified_login(client, cast.dave)
     listing = client.get("/admin/auth/user/")
@@ -635,7 +635,7 @@ def test_the_admin_reset_removes_keys_and_the_user_list_counts_them(client, cast
 
 
 def test_the_admin_has_no_page_to_add_or_edit_keys(client, cast, frozen):
-    from tests.test_security_mfa import verified_login
+    from tests.support.two_factor import verified_login
 
     verified_login(client, cast.dave)
     assert client.get("/admin/django_otp_webauthn/webauthncredential/").status_code == 404

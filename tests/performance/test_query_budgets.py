@@ -1,4 +1,4 @@
-"""Query budgets per page (QUALITY.md P6) and index use (P7), pinned without timing.
+"""Query budgets per page and index use, pinned without timing.
 
 Every page costs the same number of queries with 2 rows of data as with 50: no query
 per row. Beyond the 3 every signed-in page pays (session, user, membership with its
@@ -205,7 +205,7 @@ def test_submitting_an_update_has_a_fixed_cost(client, cast, objective, q1):
             )
         assert response.status_code == 302
         counts.append(len(queries))
-    # Session, user, membership; the rate limit (S27, one upsert on a shared counter
+    # Session, user, membership; the rate limit (one upsert on a shared counter
     # row); objective; the period the form names; INSERT and audit INSERT with the
     # savepoint around them. The database checks the constraints in the INSERT: neither
     # the form nor the service asks it first. (The first request also caches the
@@ -253,7 +253,7 @@ def test_list_queries_skip_the_join_order_search_only_outside_a_transaction(
 
 
 def test_the_benchmarks_cold_dashboard_draws_the_overview_again(client, cast, settings):
-    # make bench's P1 row: the dashboard as the first reader after a publication sees it.
+    # make bench's dashboard row: the dashboard as the first reader after a publication sees it.
     settings.ROOT_URLCONF = "nadd.urls_bench"
     client.force_login(cast.carol)
     served = client.get(reverse("dashboard"))

@@ -1,5 +1,5 @@
 """Input and output: XSS corpus, CSRF, fuzzing every form, request limits and the update
-rate limit (QUALITY S24-S27)."""
+rate limit."""
 
 import os
 import re
@@ -21,7 +21,7 @@ from commitments.models import AuditEntry, ProgressUpdate
 from commitments.views import updates
 from tests.conftest import PASSWORD
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -53,7 +53,7 @@ def counts():
     ).count()
 
 
-# --- S24: output escaping ------------------------------------------------------------------
+# --- output escaping ------------------------------------------------------------------
 
 
 def pages_showing(update):
@@ -67,7 +67,7 @@ def pages_showing(update):
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_s24_script_and_sql_shaped_narratives_render_as_text(login, cast, objective, q1, payload):
+def test_script_and_sql_shaped_narratives_render_as_text(login, cast, objective, q1, payload):
     client = login(cast.alice)
     narrative = f"Before {payload} after"
     response = client.post(
@@ -88,7 +88,7 @@ def test_s24_script_and_sql_shaped_narratives_render_as_text(login, cast, object
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_s24_filters_echo_input_as_text(login, cast, payload):
+def test_filters_echo_input_as_text(login, cast, payload):
     client = login(cast.carol)
     response = client.get(reverse("update_list"), {"q": payload, "author": payload})
     assert response.status_code in {200, 400}
@@ -102,7 +102,7 @@ def test_s24_filters_echo_input_as_text(login, cast, payload):
     tag=st.from_regex(r"\Axss[a-z]{1,8}\Z"),
     attribute=st.text(alphabet=st.characters(blacklist_categories=["Cs", "Cc"]), max_size=30),
 )
-def test_s24_any_text_around_a_tag_is_escaped(cast, make_update, login, before, tag, attribute):
+def test_any_text_around_a_tag_is_escaped(cast, make_update, login, before, tag, attribute):
     narrative = f'{before}<{tag} x="{attribute}">'.strip() or "x"
     update = make_update(narrative=f"{narrative} end")
     text = login(cast.carol).get(update.get_absolute_url()).text
@@ -111,11 +111,11 @@ def test_s24_any_text_around_a_tag_is_escaped(cast, make_update, login, before, 
 
 
 # FastSelect escapes every value and label it is given before joining them (its one
-# mark_safe wraps only escaped pieces); test_s24_fast_select_escapes_its_options proves it.
+# mark_safe wraps only escaped pieces); test_fast_select_escapes_its_options proves it.
 SAFE_HTML_BUILDERS = {"commitments/widgets.py"}
 
 
-def test_s24_no_template_or_code_marks_user_data_safe():
+def test_no_template_or_code_marks_user_data_safe():
     pattern = re.compile(r"\|\s*safe\b|mark_safe|format_html|autoescape\s+off|SafeString")
     offenders = []
     for folder in ["templates", "commitments", "nadd"]:
@@ -130,7 +130,7 @@ def test_s24_no_template_or_code_marks_user_data_safe():
     assert offenders == []
 
 
-def test_s24_fast_select_escapes_its_options():
+def test_fast_select_escapes_its_options():
     from commitments.widgets import DrawnOptions, FastSelect
 
     widget = FastSelect(choices=[('"><script>x</script>', "<img src=x onerror=alert(1)>")])
@@ -148,7 +148,7 @@ def test_s24_fast_select_escapes_its_options():
 @pytest.mark.parametrize(
     "link", ["javascript:alert(1)", "data:text/html,<script>1</script>", "vbscript:x", "//e.org"]
 )
-def test_s24_evidence_links_are_http_or_https_only(login, cast, objective, q1, link):
+def test_evidence_links_are_http_or_https_only(login, cast, objective, q1, link):
     response = login(cast.alice).post(
         reverse("update_create", args=[objective.pk]),
         {"period": q1.pk, "status": "on_track", "narrative": "n", "evidence_links": link},
@@ -157,13 +157,13 @@ def test_s24_evidence_links_are_http_or_https_only(login, cast, objective, q1, l
     assert not ProgressUpdate.objects.exists()
 
 
-def test_s24_the_content_security_policy_forbids_inline_script(client):
+def test_the_content_security_policy_forbids_inline_script(client):
     csp = client.get(reverse("login"))["Content-Security-Policy"]
     script = re.search(r"script-src ([^;]+)", csp).group(1)
     assert script.strip() == "'self'"
 
 
-# --- S25: CSRF -------------------------------------------------------------------------------
+# --- CSRF -------------------------------------------------------------------------------
 
 
 def csrf_client(user):
@@ -174,7 +174,7 @@ def csrf_client(user):
     return client, token
 
 
-def test_s25_posts_without_a_valid_token_or_from_a_foreign_origin_are_refused(cast, objective, q1):
+def test_posts_without_a_valid_token_or_from_a_foreign_origin_are_refused(cast, objective, q1):
     client, token = csrf_client(cast.alice)
     _, other_token = csrf_client(cast.bob)
     url = reverse("update_create", args=[objective.pk])
@@ -194,7 +194,7 @@ def test_s25_posts_without_a_valid_token_or_from_a_foreign_origin_are_refused(ca
     assert ok.status_code == 302
 
 
-def test_s25_trusted_origins_must_be_exact():
+def test_trusted_origins_must_be_exact():
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYENV")}
     env["CSRF_TRUSTED_ORIGINS"] = "https://*.example.org"
     result = subprocess.run(
@@ -209,7 +209,7 @@ def test_s25_trusted_origins_must_be_exact():
     assert "CSRF_TRUSTED_ORIGINS must list exact origins" in result.stderr
 
 
-# --- S26: fuzzing every form -------------------------------------------------------------------
+# --- fuzzing every form -------------------------------------------------------------------
 
 UPDATE_FIELDS = ["period", "status", "narrative", "evidence_links", "version"]
 values = st.one_of(
@@ -228,9 +228,7 @@ bodies = st.dictionaries(
 @given(body=bodies)
 @example(body={"period": "1", "status": "on_track", "narrative": "\x00"})
 @example(body={"period": "99999999999999999999", "status": "on_track", "narrative": "x"})
-def test_s26_the_update_form_never_fails_and_saves_only_valid_input(
-    login, cast, objective, q1, body
-):
+def test_the_update_form_never_fails_and_saves_only_valid_input(login, cast, objective, q1, body):
     client = login(cast.alice)
     before = counts()
     response = client.post(reverse("update_create", args=[objective.pk]), body)
@@ -250,9 +248,7 @@ def test_s26_the_update_form_never_fails_and_saves_only_valid_input(
 
 @fuzz
 @given(body=bodies)
-def test_s26_the_edit_form_never_fails_and_changes_nothing_on_rejection(
-    login, cast, make_update, body
-):
+def test_the_edit_form_never_fails_and_changes_nothing_on_rejection(login, cast, make_update, body):
     update = make_update(author=cast.alice)
     response = login(cast.alice).post(reverse("update_edit", args=[update.pk]), body)
     assert response.status_code in {200, 302, 409}
@@ -269,7 +265,7 @@ def test_s26_the_edit_form_never_fails_and_changes_nothing_on_rejection(
         max_size=6,
     )
 )
-def test_s26_the_filters_never_fail(login, cast, query):
+def test_the_filters_never_fail(login, cast, query):
     response = login(cast.carol).get(reverse("update_list"), query)
     assert response.status_code in {200, 400}
 
@@ -278,14 +274,14 @@ def test_s26_the_filters_never_fail(login, cast, query):
 @given(username=values, password=values)
 @example(username="alice\x00", password=PASSWORD)
 @example(username="a" * 5000, password="b" * 5000)
-def test_s26_the_sign_in_form_never_fails(cast, username, password):
+def test_the_sign_in_form_never_fails(cast, username, password):
     response = Client().post(reverse("login"), {"username": username, "password": password})
     assert response.status_code in {200, 429}
 
 
 @fuzz
 @given(old=values, new1=values, new2=values)
-def test_s26_the_password_form_never_fails(login, cast, old, new1, new2):
+def test_the_password_form_never_fails(login, cast, old, new1, new2):
     response = login(cast.alice).post(
         reverse("password_change"),
         {"old_password": old, "new_password1": new1, "new_password2": new2},
@@ -295,17 +291,17 @@ def test_s26_the_password_form_never_fails(login, cast, old, new1, new2):
 
 @fuzz
 @given(token=values)
-def test_s26_the_otp_forms_never_fail(login, cast, token, settings):
+def test_the_otp_forms_never_fail(login, cast, token, settings):
     settings.REQUIRE_MFA = True
     client = login(cast.bob)
     assert client.post(reverse("mfa_setup"), {"token": token}).status_code == 200
     assert client.post(reverse("reauth"), {"password": token}).status_code in {200, 429}
 
 
-# --- S27: resource limits ----------------------------------------------------------------------
+# --- resource limits ----------------------------------------------------------------------
 
 
-def test_s27_a_body_over_the_limit_is_refused(login, cast, objective, q1, settings):
+def test_a_body_over_the_limit_is_refused(login, cast, objective, q1, settings):
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 2_621_440
     response = login(cast.alice).post(
         reverse("update_create", args=[objective.pk]),
@@ -315,7 +311,7 @@ def test_s27_a_body_over_the_limit_is_refused(login, cast, objective, q1, settin
     assert not ProgressUpdate.objects.exists()
 
 
-def test_s27_more_than_a_thousand_fields_are_refused(login, cast, objective, q1):
+def test_more_than_a_thousand_fields_are_refused(login, cast, objective, q1):
     data = {f"f{n}": "x" for n in range(1001)}
     data.update(period=q1.pk, status="on_track", narrative="n")
     response = login(cast.alice).post(reverse("update_create", args=[objective.pk]), data)
@@ -323,7 +319,7 @@ def test_s27_more_than_a_thousand_fields_are_refused(login, cast, objective, q1)
     assert not ProgressUpdate.objects.exists()
 
 
-def test_s27_text_fields_have_documented_caps(login, cast, objective, q1):
+def test_text_fields_have_documented_caps(login, cast, objective, q1):
     client = login(cast.alice)
     url = reverse("update_create", args=[objective.pk])
     response = client.post(url, {"period": q1.pk, "status": "on_track", "narrative": "x" * 10_001})
@@ -332,7 +328,7 @@ def test_s27_text_fields_have_documented_caps(login, cast, objective, q1):
     assert response.status_code == 400
 
 
-def test_s27_writing_updates_is_rate_limited_per_user_in_the_database(
+def test_writing_updates_is_rate_limited_per_user_in_the_database(
     login, cast, objective, q1, settings
 ):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "update_create": (3, 3600, "user")}
@@ -354,7 +350,7 @@ def test_s27_writing_updates_is_rate_limited_per_user_in_the_database(
     assert rows[1][0].startswith(f"update_create:user:{cast.alice.pk}:")
 
 
-def test_s27_the_real_limit_is_sixty_an_hour():
+def test_the_real_limit_is_sixty_an_hour():
     from nadd import settings  # the module: this file's fixture lifts the limit for fuzzing
 
     assert policy.declaration_of(updates.update_create).rate_limit == policy.RateLimit(
@@ -463,7 +459,7 @@ def test_the_admin_forms_refuse_control_characters_and_save_nothing(
 
 
 def form_fields(html):
-    from tests.test_security_fuzz import form_data
+    from tests.support.forms import main_form_data as form_data
 
     return form_data(html)[0]
 
