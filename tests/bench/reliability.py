@@ -1,4 +1,5 @@
-"""``make reliability`` and ``make soak``: QUALITY.md 1.F checks that need real processes.
+"""``make reliability`` and ``make soak``: the reliability checks (docs/operations.md) that
+need real processes.
 
 Runs on its own embedded PostgreSQL in ``.pgdata/reliability/`` (it stops and restarts
 that server, so never the benchmark's or the development one), with gunicorn as in

@@ -1,4 +1,4 @@
-"""``make bench``: the measurement protocol of QUALITY.md 2.1 at 10,000 and 1,000,000 updates.
+"""``make bench``: the measurement protocol of docs/performance.md at 10,000 and 1,000,000 updates.
 
 For each size: a fresh copy of the cached generated dataset, gunicorn as in production
 (2 sync workers, DEBUG off, persistent connections with health checks), two warm-up hits
@@ -28,7 +28,7 @@ PORT = 8311
 RUN_DATABASE = "bench_run"
 RESULTS = db.ROOT / "results"
 
-# Targets from QUALITY.md 2.3, checked against the table at the end.
+# The targets of docs/performance.md, checked against the table at the end.
 P1, P2, P3, P4, P5, P8, P9_FACTOR, P10_BYTES = 4.5, 1.25, 3.5, 3.0, 4.0, 2.0, 10, 50_000
 
 
