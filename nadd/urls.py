@@ -8,6 +8,9 @@ from commitments import policy
 from commitments.policy import declare
 from commitments.views import accounts, security_keys, site
 
+# The error page: a 503 with Retry-After while the database is unreachable, else a 500.
+handler500 = "commitments.views.site.server_error"
+
 # Views we route to but did not write are declared here, where they are routed
 # (commitments.policy: what each view requires; ours are declared where defined).
 

@@ -1,9 +1,12 @@
 """Pages of the site itself: the language switch and the health checks."""
 
+import sys
+
 from django.conf import settings
-from django.db import DatabaseError, connection
-from django.http import HttpResponse
-from django.views import i18n
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
+from django.views import defaults, i18n
 from django.views.decorators.cache import never_cache
 
 from commitments import policy
@@ -44,3 +47,32 @@ def healthz(request):
 def livez(request):
     """Liveness: the process answers; no database involved (restart it if this fails)."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+# How long a client is asked to wait before retrying while the database is unreachable:
+# a restart or a fail-over of a managed PostgreSQL takes seconds to tens of seconds.
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(exception):
+    """True when ``exception`` means the database could not be reached or dropped the
+    connection (a restart, a fail-over, a network cut), as opposed to a fault of ours."""
+    return isinstance(exception, (OperationalError, InterfaceError))
+
+
+def server_error(request):
+    """The site's error page (``handler500``): a 503 asking to retry when the database is
+    unreachable (the transaction was rolled back, so a retry applies the request once:
+    forms carry their creation token and edits their version), the generic 500 otherwise.
+    Neither touches the database nor the request's user."""
+    if not database_unavailable(sys.exc_info()[1]):
+        return defaults.server_error(request)
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"detail": "The service is briefly unavailable. Retry in a moment."}, status=503
+        )
+    else:
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -6,7 +6,7 @@ that server, so never the benchmark's or the development one), with gunicorn as 
 production on 127.0.0.1, ports 8320-8329. Every check is bounded in requests and time.
 
     python -m tests.bench.reliability all              # R4, R5, R6, R8 and statelessness
-    python -m tests.bench.reliability r5               # one of: r4 r5 r6 r8 stateless
+    python -m tests.bench.reliability r5               # one of: r4 r5 r6 outage r8 stateless
     python -m tests.bench.reliability soak --minutes 10   # R10
 """
 
@@ -136,14 +136,82 @@ def r6(srv):
     ok = (
         health.status == 503
         and live.status == 200
-        and page.status >= 500
+        and page.status == 503
+        and page.headers.get("Retry-After") == "30"
         and max(health.seconds, page.seconds) < 1
         and back.status == 200
     )
     return ok, (
         f"down: /healthz {health.status} in {health.seconds * 1000:.0f} ms, /livez {live.status}, "
-        f"dashboard {page.status} in {page.seconds * 1000:.0f} ms; back up: dashboard "
-        f"{back.status} without restarting the app"
+        f"dashboard {page.status} (Retry-After {page.headers.get('Retry-After')}) in "
+        f"{page.seconds * 1000:.0f} ms; back up: dashboard {back.status} without restarting the app"
+    )
+
+
+def outage(srv):
+    """Requests during a database restart: reads and writes answer 503 (never 500) while it
+    is down, and every write retried until it succeeds is saved exactly once."""
+    process = server.start_gunicorn(srv, DATABASE, PORT, settings="nadd.settings")
+    statuses = collections.Counter()
+    narratives = []
+    try:
+        official = server.sign_in(PORT, OFFICIAL, PASSWORD)
+        reader = server.session_cookies(server.sign_in(PORT, COORDINATOR, PASSWORD))
+        objective, period = objective_and_period(srv)
+        stop = threading.Event()
+
+        def read():
+            while not stop.is_set():
+                statuses[("GET", server.request(PORT, "GET", "/", cookies=reader).status)] += 1
+
+        def write():
+            # Under the writing rate limit (sixty an hour), spread over the restart.
+            while not stop.is_set() and len(narratives) < 25:
+                narrative = f"Outage check {uuid.uuid4()}"
+                form = server.new_update_form(official, period, narrative=narrative)
+                for _attempt in range(100):  # the same form again, as a user would resend it
+                    status = server.request(
+                        PORT,
+                        "POST",
+                        f"/objectives/{objective}/updates/new/",
+                        cookies=server.session_cookies(official),
+                        form=form,
+                    ).status
+                    statuses[("POST", status)] += 1
+                    if status != 503:
+                        break
+                    time.sleep(0.2)
+                narratives.append(narrative)
+                time.sleep(0.15)
+
+        threads = [threading.Thread(target=read), threading.Thread(target=write)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1)
+        db.pg_ctl(srv, "-w", "-m", "fast", "restart")
+        time.sleep(1)
+        stop.set()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.stop(process)
+    saved = {
+        narrative: count(
+            srv,
+            "SELECT COUNT(*) FROM commitments_progressupdate WHERE narrative = "
+            + "'"
+            + narrative.replace("'", "''")
+            + "'",
+        )
+        for narrative in narratives
+    }
+    errors = sum(n for (method, status), n in statuses.items() if status >= 500 and status != 503)
+    unavailable = sum(n for (method, status), n in statuses.items() if status == 503)
+    once = all(n == 1 for n in saved.values())
+    ok = errors == 0 and once and statuses[("POST", 302)] == len(narratives)
+    return ok, (
+        f"during a restart: {dict(statuses)}; {unavailable} answered 503, {errors} other 5xx; "
+        f"{len(narratives)} writes retried until saved, each saved once: {once}"
     )
 
 
@@ -301,7 +369,7 @@ def soak(srv, minutes):
     )
 
 
-CHECKS = {"r4": r4, "r5": r5, "r6": r6, "r8": r8, "stateless": stateless}
+CHECKS = {"r4": r4, "r5": r5, "r6": r6, "outage": outage, "r8": r8, "stateless": stateless}
 
 
 def main(argv=None):
