@@ -6,13 +6,12 @@ systems. Authenticated by the browser session or by a per-user token created in 
 import re
 from functools import wraps
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 from commitments import api_schema, policy
-from commitments.api_schema import COUNTRIES, OBJECTIVES, PAGE_SIZE, UPDATES
+from commitments.api_schema import COUNTRIES, OBJECTIVES, PAGE_SIZE, UPDATES, InvalidCursor
 from commitments.filters import ProgressUpdateFilter
 from commitments.models import ApiToken, Country, Objective, ProgressUpdate
 
@@ -64,38 +63,39 @@ def api_view(view):
     return wrapper
 
 
-def paginated(request, queryset, shape):
-    try:
-        page = Paginator(queryset, PAGE_SIZE).page(request.GET.get("page", 1))
-    except PageNotAnInteger:
-        return error(400, "page must be a positive whole number.")
-    except EmptyPage:
-        return error(404, "There is no such page.")
-    base = request.build_absolute_uri(request.path)
-    query = request.GET.copy()
-
-    def link(number):
-        query["page"] = number
-        return f"{base}?{query.urlencode()}"
-
+def paginated(request, queryset, endpoint):
+    """A page of ``queryset`` in the endpoint's keyset order, from the ``cursor`` given,
+    with the address of the next page. No count: counting a million rows on every page
+    cost more than the page itself."""
+    keyset = endpoint.keyset
+    rows = keyset.order(queryset)
+    cursor = request.GET.get("cursor")
+    if cursor is not None:
+        try:
+            rows = keyset.after(rows, cursor)
+        except InvalidCursor:
+            return error(
+                400, "Invalid cursor.", errors={"cursor": ["Follow the next link of a page."]}
+            )
+    page = list(rows[: PAGE_SIZE + 1])
+    following = None
+    if len(page) > PAGE_SIZE:
+        page = page[:PAGE_SIZE]
+        query = request.GET.copy()
+        query["cursor"] = keyset.cursor(page[-1])
+        following = f"{request.build_absolute_uri(request.path)}?{query.urlencode()}"
     return JsonResponse(
         {
-            "count": page.paginator.count,
-            "page": page.number,
-            "pages": page.paginator.num_pages,
-            "next": link(page.next_page_number()) if page.has_next() else None,
-            "previous": link(page.previous_page_number()) if page.has_previous() else None,
-            "results": [shape.serialise(request, item) for item in page.object_list],
+            "next": following,
+            "results": [endpoint.shape.serialise(request, item) for item in page],
         }
     )
 
 
 @api_view
 def updates(request):
-    queryset = (
-        ProgressUpdate.objects.published()
-        .newest_first()
-        .select_related("objective__objective_set", "country", "period", "author")
+    queryset = ProgressUpdate.objects.published().select_related(
+        "objective__objective_set", "country", "period", "author"
     )
     unknown = set(request.GET) - UPDATES.accepted
     if unknown:
@@ -106,25 +106,23 @@ def updates(request):
     filterset = ProgressUpdateFilter(request.GET, queryset=queryset, request=request)
     if not filterset.is_valid():
         return error(400, "Invalid filters.", errors=filterset.errors.get_json_data())
-    return paginated(request, filterset.qs, UPDATES.shape)
+    return paginated(request, filterset.qs, UPDATES)
 
 
 @api_view
 def objectives(request):
-    queryset = Objective.objects.select_related("objective_set__adopted_at").order_by(
-        "-objective_set__year", "number"
-    )
+    queryset = Objective.objects.select_related("objective_set__adopted_at")
     year = request.GET.get("year")
     if year is not None:
         if not re.fullmatch("[0-9]{4}", year):  # isdigit() would take "²²²²"
             return error(400, "Invalid filters.", errors={"year": ["Give a four-digit year."]})
         queryset = queryset.filter(objective_set__year=int(year))
-    return paginated(request, queryset, OBJECTIVES.shape)
+    return paginated(request, queryset, OBJECTIVES)
 
 
 @api_view
 def countries(request):
-    return paginated(request, Country.objects.order_by("code"), COUNTRIES.shape)
+    return paginated(request, Country.objects.all(), COUNTRIES)
 
 
 @api_view

@@ -6,8 +6,16 @@ them, so the description cannot drift from what the feed sends: a field added he
 in both, and the contract test (tests/api/test_feed.py) checks every answer against it.
 """
 
+import base64
+import binascii
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import attrgetter, or_
+
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q
 
 from commitments.models import Country, Objective, ProgressUpdate
 
@@ -171,6 +179,78 @@ PROBLEM = {
 # --- Endpoints ---------------------------------------------------------------------------
 
 
+# --- Keyset pages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """How a list is ordered and paged: a page ends at its last row, and the next one
+    starts after that row's values of the ordering fields (``-name`` for descending), so
+    a page costs the same at the start and at the end of a million rows and stays right
+    while rows are added (no row is skipped or sent twice). The last field must be
+    unique. The cursor in the ``next`` link is those values, encoded; a cursor that does
+    not decode is refused (``InvalidCursor``)."""
+
+    ordering: tuple[str, ...]
+
+    def _fields(self):
+        return [(name.lstrip("-"), name.startswith("-")) for name in self.ordering]
+
+    def order(self, queryset):
+        return queryset.order_by(
+            *(
+                F(name).desc() if descending else F(name).asc()
+                for name, descending in self._fields()
+            )
+        )
+
+    def cursor(self, obj):
+        values = [attrgetter(name.replace("__", "."))(obj) for name, _ in self._fields()]
+        raw = json.dumps([v.isoformat() if hasattr(v, "isoformat") else v for v in values])
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def after(self, queryset, cursor):
+        """The rows that follow the cursor's position, in order."""
+        fields = self._fields()
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+            values = json.loads(raw)
+            if not isinstance(values, list) or len(values) != len(fields):
+                raise ValueError
+            if any(not isinstance(v, str | int) or "\x00" in str(v) for v in values):
+                raise ValueError
+            model = queryset.model
+            values = [
+                self._field(model, name).to_python(value)
+                for (name, _), value in zip(fields, values, strict=True)
+            ]
+        except (ValueError, TypeError, UnicodeDecodeError, binascii.Error, ValidationError):
+            raise InvalidCursor from None
+        if any(value is None for value in values):
+            raise InvalidCursor
+        # (a, b, c) after (x, y, z): a beyond x, or a = x and b beyond y, or ...; with
+        # the first field's bound repeated on its own, so that its index serves the page.
+        steps = []
+        for position, (name, descending) in enumerate(fields):
+            equal = {f"{earlier}": values[i] for i, (earlier, _) in enumerate(fields[:position])}
+            beyond = {f"{name}__{'lt' if descending else 'gt'}": values[position]}
+            steps.append(Q(**equal, **beyond))
+        first, descending = fields[0]
+        bound = Q(**{f"{first}__{'lte' if descending else 'gte'}": values[0]})
+        return queryset.filter(bound, reduce(or_, steps))
+
+    @staticmethod
+    def _field(model, path):
+        *relations, name = path.split("__")
+        for relation in relations:
+            model = model._meta.get_field(relation).related_model
+        return model._meta.get_field(name)
+
+
+class InvalidCursor(Exception):
+    """A ``cursor`` parameter that is not one the feed sent."""
+
+
 @dataclass(frozen=True)
 class Parameter:
     name: str
@@ -184,7 +264,12 @@ class Parameter:
         return described
 
 
-PAGE = Parameter("page", {**INTEGER, "minimum": 1}, f"Page number ({PAGE_SIZE} results a page).")
+CURSOR = Parameter(
+    "cursor",
+    {**TEXT, "maxLength": 400},
+    f"Where the page starts: the cursor of the previous page's `next` link ({PAGE_SIZE} "
+    "results a page). Leave it out for the first page.",
+)
 
 
 @dataclass(frozen=True)
@@ -196,12 +281,13 @@ class Endpoint:
     operation: str
     summary: str
     shape: Shape
+    keyset: Keyset
     parameters: tuple[Parameter, ...] = field(default=())
 
     @property
     def accepted(self):
         """The query parameters this endpoint understands (any other is refused)."""
-        return {parameter.name for parameter in (PAGE, *self.parameters)}
+        return {parameter.name for parameter in (CURSOR, *self.parameters)}
 
 
 UPDATES = Endpoint(
@@ -210,6 +296,7 @@ UPDATES = Endpoint(
     "listUpdates",
     "Published progress updates, newest first.",
     UPDATE,
+    Keyset(("-created_at", "-id")),
     (
         Parameter("country", TEXT, "ISO code, e.g. MX."),
         Parameter("objective", INTEGER),
@@ -225,6 +312,7 @@ OBJECTIVES = Endpoint(
     "listObjectives",
     "Objectives, newest set first.",
     OBJECTIVE,
+    Keyset(("-objective_set__year", "number")),
     (Parameter("year", {**INTEGER, "minimum": 1000, "maximum": 9999}),),
 )
 COUNTRIES = Endpoint(
@@ -233,6 +321,7 @@ COUNTRIES = Endpoint(
     "listCountries",
     "Member and partner countries.",
     COUNTRY,
+    Keyset(("code",)),
 )
 ENDPOINTS = (UPDATES, OBJECTIVES, COUNTRIES)
 
@@ -240,14 +329,13 @@ ENDPOINTS = (UPDATES, OBJECTIVES, COUNTRIES)
 def _page_of(shape):
     return {
         "type": "object",
-        "required": ["count", "page", "pages", "next", "previous", "results"],
+        "required": ["next", "results"],
         "additionalProperties": False,
         "properties": {
-            "count": {**INTEGER, "minimum": 0},
-            "page": {**INTEGER, "minimum": 1},
-            "pages": {**INTEGER, "minimum": 1},
-            "next": {"type": ["string", "null"]},
-            "previous": {"type": ["string", "null"]},
+            "next": {
+                "type": ["string", "null"],
+                "description": "The address of the next page; null on the last one.",
+            },
             "results": {"type": "array", "items": {"$ref": f"#/components/schemas/{shape.name}"}},
         },
     }
@@ -263,7 +351,6 @@ def _responses(shape):
         "400": {"description": "Invalid parameters.", "content": problem},
         "401": {"description": "No valid session or token.", "content": problem},
         "403": {"description": "The account has no role.", "content": problem},
-        "404": {"description": "No such page.", "content": problem},
     }
 
 
@@ -284,7 +371,7 @@ def openapi_schema():
                 "get": {
                     "operationId": endpoint.operation,
                     "summary": endpoint.summary,
-                    "parameters": [p.describe() for p in (PAGE, *endpoint.parameters)],
+                    "parameters": [p.describe() for p in (CURSOR, *endpoint.parameters)],
                     "responses": _responses(endpoint.shape),
                 }
             }
