@@ -184,6 +184,10 @@ class Command(BaseCommand):
         if current is None:
             raise CommandError("The 2024 objectives are missing; run migrate first.")
         started = time.monotonic()
+        # Bulk loading and rebuilding the indexes of a million rows outlast the site's
+        # 30 s statement limit, the more so on a busy machine: this session has none.
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
         self.rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
         self.countries = list(Country.objects.members().order_by("code"))
         with transaction.atomic():
