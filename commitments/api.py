@@ -14,6 +14,7 @@ from commitments import api_schema, policy
 from commitments.api_schema import COUNTRIES, OBJECTIVES, PAGE_SIZE, UPDATES, InvalidCursor
 from commitments.filters import ProgressUpdateFilter
 from commitments.models import ApiToken, Country, Objective, ProgressUpdate
+from commitments.pagination import newest_matches
 
 
 def error(status, message, **extra):
@@ -63,21 +64,26 @@ def api_view(view):
     return wrapper
 
 
-def paginated(request, queryset, endpoint):
+def paginated(request, queryset, endpoint, search=False):
     """A page of ``queryset`` in the endpoint's keyset order, from the ``cursor`` given,
     with the address of the next page. No count: counting a million rows on every page
     cost more than the page itself."""
     keyset = endpoint.keyset
     rows = keyset.order(queryset)
     cursor = request.GET.get("cursor")
+    after = None
     if cursor is not None:
         try:
-            rows = keyset.after(rows, cursor)
+            after = keyset.condition(queryset.model, cursor)
         except InvalidCursor:
             return error(
                 400, "Invalid cursor.", errors={"cursor": ["Follow the next link of a page."]}
             )
-    page = list(rows[: PAGE_SIZE + 1])
+        rows = rows.filter(after)
+    if search:  # newest first, in windows (pagination.newest_matches)
+        page = newest_matches(rows, PAGE_SIZE + 1, after)
+    else:
+        page = list(rows[: PAGE_SIZE + 1])
     following = None
     if len(page) > PAGE_SIZE:
         page = page[:PAGE_SIZE]
@@ -106,7 +112,9 @@ def updates(request):
     filterset = ProgressUpdateFilter(request.GET, queryset=queryset, request=request)
     if not filterset.is_valid():
         return error(400, "Invalid filters.", errors=filterset.errors.get_json_data())
-    return paginated(request, filterset.qs, UPDATES)
+    return paginated(
+        request, filterset.qs, UPDATES, search=bool(filterset.form.cleaned_data.get("q"))
+    )
 
 
 @api_view

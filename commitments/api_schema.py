@@ -211,6 +211,10 @@ class Keyset:
 
     def after(self, queryset, cursor):
         """The rows that follow the cursor's position, in order."""
+        return queryset.filter(self.condition(queryset.model, cursor))
+
+    def condition(self, model, cursor):
+        """The filter on ``model``'s rows that keeps those after the cursor's position."""
         fields = self._fields()
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
@@ -219,7 +223,6 @@ class Keyset:
                 raise ValueError
             if any(not isinstance(v, str | int) or "\x00" in str(v) for v in values):
                 raise ValueError
-            model = queryset.model
             values = [
                 self._field(model, name).to_python(value)
                 for (name, _), value in zip(fields, values, strict=True)
@@ -237,7 +240,7 @@ class Keyset:
             steps.append(Q(**equal, **beyond))
         first, descending = fields[0]
         bound = Q(**{f"{first}__{'lte' if descending else 'gte'}": values[0]})
-        return queryset.filter(bound, reduce(or_, steps))
+        return bound & reduce(or_, steps)
 
     @staticmethod
     def _field(model, path):

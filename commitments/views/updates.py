@@ -47,6 +47,7 @@ def update_list(request):
         "update-row",
         listed_updates(request.user),
         count_list=results.order_by() if searching else None,
+        search=bool(searching),
     )
     return render_update_list(request, filterset, page, status=200 if valid else 400)
 
