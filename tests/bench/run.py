@@ -55,7 +55,26 @@ def fixtures(srv, database):
             "ORDER BY u.id DESC LIMIT 1"
         ),
         "meeting": one("SELECT id FROM commitments_meeting WHERE ordinal = 7"),
+        # The feed's last page: its cursor, as the page before it would give it.
+        "last_feed_cursor": feed_cursor(
+            db.execute(
+                srv,
+                "SELECT created_at, id FROM commitments_progressupdate "
+                "WHERE state = 'published' ORDER BY created_at, id OFFSET 30 LIMIT 1",
+                database=database,
+            )[0]
+        ),
     }
+
+
+def feed_cursor(row):
+    """The feed's cursor for a position (commitments.api_schema.Keyset.cursor)."""
+    import base64  # noqa: PLC0415
+    import json  # noqa: PLC0415
+
+    created_at, pk = row
+    raw = json.dumps([created_at.isoformat(), pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def targets(ids):
@@ -78,6 +97,16 @@ def targets(ids):
         ("updates list (official)", "GET", "/updates/", "official", 200),
         ("updates list, filtered", "GET", "/updates/?country=MX&status=at_risk", "coord", 200),
         ("updates list, search", "GET", "/updates/?q=naloxone+pharmacies", "coord", 200),
+        ("updates list, rare word", "GET", "/updates/?q=cofepris", "coord", 200),
+        ("feed, first page", "GET", "/api/v1/updates/", "coord", 200),
+        (
+            "feed, last page",
+            "GET",
+            f"/api/v1/updates/?cursor={ids['last_feed_cursor']}",
+            "coord",
+            200,
+        ),
+        ("feed, search", "GET", "/api/v1/updates/?q=naloxone+pharmacies", "coord", 200),
         ("update page", "GET", f"/updates/{u}/", "coord", 200),
         ("update history", "GET", f"/updates/{u}/history/", "coord", 200),
         ("review queue", "GET", "/review/", "coord", 200),
@@ -271,6 +300,8 @@ def verdicts(results, sizes):
         "objective page",
         "updates list",
     ]
+    feed = ["feed, first page", "feed, last page", "feed, search"]
+    searches = ["updates list, search", "updates list, rare word", "feed, search"]
     auth_floor = max(1 / at[size]["anonymous trivial view"]["ratio"] for size in sizes)
     posts = worst("submit an update (POST)")
     errors = sum(stats["errors"] for size in sizes for stats in at[size].values())
@@ -306,6 +337,16 @@ def verdicts(results, sizes):
         + (mark(p9) if wrk else "not measured (no wrk)"),
         f"- P10 dashboard HTML <= {P10_BYTES} bytes: {page_bytes} "
         f"({mark(page_bytes <= P10_BYTES)})",
+        "- Feed ratio <= {} (the lists' target), first page and last alike: {} ({})".format(
+            P3,
+            ", ".join(f"{label} {worst(label):.2f}" for label in feed),
+            mark(all(worst(label) <= P3 for label in feed)),
+        ),
+        "- Search and feed growth <= {}: {} ({})".format(
+            P2,
+            ", ".join(f"{label} {growth(label):.2f}" for label in [*searches, *feed[:2]]),
+            mark(all(growth(label) <= P2 for label in [*searches, *feed[:2]])),
+        ),
         f"- Failed requests during the measurement: {errors}",
     ]
 
