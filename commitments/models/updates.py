@@ -226,21 +226,36 @@ class ProgressUpdate(models.Model):
     # entered for it: ``author`` is then the coordinator who entered it. Set only by
     # services.enter_update_on_behalf, never from a form an official posts.
     entered_on_behalf = models.BooleanField(
-        _("entered by the coordinators on the country's behalf"), default=False, editable=False
+        _("entered by the coordinators on the country's behalf"),
+        default=False,
+        db_default=False,
+        editable=False,
     )
     source_kind = models.CharField(
-        _("received as"), max_length=20, choices=SourceKind, blank=True, editable=False
+        _("received as"),
+        max_length=20,
+        choices=SourceKind,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
     )
     source_reference = models.CharField(
         _("source reference"),
         max_length=SOURCE_REFERENCE_MAX_LENGTH,
         blank=True,
+        default="",
+        db_default="",
         editable=False,
         help_text=_("The note's number, or the e-mail's sender and subject."),
     )
     source_date = models.DateField(_("source date"), null=True, blank=True, editable=False)
     # Written by the demo command: fictional text, marked as such wherever it shows.
-    is_demo = models.BooleanField(_("fictional demo content"), default=False, editable=False)
+    # Database defaults too: bulk loads that name their columns (generate_load_data's COPY)
+    # leave these out.
+    is_demo = models.BooleanField(
+        _("fictional demo content"), default=False, db_default=False, editable=False
+    )
     # The token of the form that created this update: a form posted twice creates one row.
     creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     search = models.GeneratedField(
