@@ -279,3 +279,20 @@ def test_a_report_entered_on_behalf_counts_in_the_published_record(
     page = login(cast.bob).get(reverse("country_detail", args=["mx"])).text
     assert "At risk" in page
     assert ProgressUpdate.objects.published().filter(country=mexico).count() == 1
+
+
+def test_the_feed_says_which_reports_were_entered_on_a_countrys_behalf(
+    login, cast, objective, q1, mexico, make_update
+):
+    login(cast.carol).post(reverse("update_on_behalf"), form_data(objective, q1, mexico))
+    make_update(author=cast.alice, is_demo=True)
+    items = login(cast.alice).get(reverse("api_updates")).json()["results"]
+    by_country = {item["country"]["code"]: item for item in items}
+    assert by_country["MX"]["entered_on_behalf"] is True
+    assert by_country["MX"]["source_kind"] == "diplomatic_note"
+    assert by_country["MX"]["source_reference"] == NOTE
+    assert by_country["MX"]["source_date"] == "2025-01-17"
+    assert by_country["MX"]["fictional_demo"] is False
+    assert by_country["CA"]["entered_on_behalf"] is False
+    assert by_country["CA"]["source_kind"] is None
+    assert by_country["CA"]["fictional_demo"] is True
