@@ -121,7 +121,7 @@ def update_create(request, pk):
         started_from = started_from_update(request, objective)
         if started_from is not None:
             initial = prefilled_from(started_from)
-            period = started_from.next_period or period
+            period = period_after(started_from.period) or period
         elif period is not None:
             start_from = policy.own_country_updates(request.user).start_from(
                 objective=objective, country=membership.country, period=period
@@ -180,15 +180,18 @@ def started_from_update(request, objective):
     )
     if update is None:
         raise Http404()
-    update.next_period = (
+    return update
+
+
+def period_after(period):
+    """The next reporting period of the same set, or None after its last."""
+    return (
         ReportingPeriod.objects.filter(
-            objective_set_id=update.period.objective_set_id,
-            starts_on__gt=update.period.starts_on,
+            objective_set_id=period.objective_set_id, starts_on__gt=period.starts_on
         )
         .order_by("starts_on")
         .first()
     )
-    return update
 
 
 def prefilled_from(update):
