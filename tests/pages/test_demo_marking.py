@@ -123,3 +123,10 @@ def test_the_mark_in_spanish_and_french(login, cast, pair, language, mark):
     headers = {"accept-language": language}
     assert mark in client.get(demo.get_absolute_url(), headers=headers).text
     assert mark in client.get(reverse("update_list"), headers=headers).text
+
+
+def test_the_history_of_a_demo_update_is_marked(login, cast, pair):
+    demo, real, queued = pair
+    client = login(cast.carol)
+    assert MARK in client.get(reverse("update_history", args=[demo.pk])).text
+    assert MARK not in client.get(reverse("update_history", args=[real.pk])).text
