@@ -3,13 +3,21 @@ coordinators publish together from the review queue. Each update is checked, ver
 and audited as it would be alone; the batch is all or nothing: one refused update leaves
 every other unchanged, and the page names each refusal."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commitments import audit, fragments, services
-from commitments.models import AuditEntry, Objective, ProgressUpdate
+from commitments.models import (
+    AuditEntry,
+    Objective,
+    ObjectiveSet,
+    ProgressUpdate,
+    ReportingPeriod,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -281,3 +289,30 @@ def test_the_queue_with_its_batch_controls_costs_the_same_queries_for_3_or_30_ro
     for _ in range(27):
         make_update(author=cast.bob, state="submitted", is_demo=True)
     assert count() == few == 5
+
+
+def test_a_batch_spans_the_seam_between_two_years(login, cast, make_update, objective):
+    """The 2025 set is adopted while 2024's last reports still wait for review: the
+    coordinator publishes a 2024 Q4 and a 2025 Q1 report together, each in its own year."""
+    later = ObjectiveSet.objects.create(year=2025, adopted_at=objective.objective_set.adopted_at)
+    new_objective = Objective.objects.create(
+        objective_set=later, number=1, title="Synthetic drugs", text="Act on synthetic drugs."
+    )
+    q1_2025 = ReportingPeriod.objects.create(
+        objective_set=later,
+        name="2025 Q1",
+        starts_on=datetime.date(2025, 1, 1),
+        ends_on=datetime.date(2025, 3, 31),
+        deadline=datetime.date(2025, 4, 15),
+    )
+    q4_2024 = ReportingPeriod.objects.get(name="2024 Q4")
+    old = make_update(author=cast.alice, period=q4_2024, state="submitted")
+    new = make_update(author=cast.alice, objective=new_objective, period=q1_2025, state="submitted")
+    response = login(cast.carol).post(reverse("review_publish_batch"), batch([old, new]))
+    assert response.status_code == 302
+    published = ProgressUpdate.objects.published().order_by("period__starts_on")
+    assert [(u.period.name, u.objective.objective_set.year) for u in published] == [
+        ("2024 Q4", 2024),
+        ("2025 Q1", 2025),
+    ]
+    assert AuditEntry.objects.filter(action="update.published").count() == 2

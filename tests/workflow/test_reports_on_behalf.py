@@ -296,3 +296,23 @@ def test_the_feed_says_which_reports_were_entered_on_a_countrys_behalf(
     assert by_country["CA"]["entered_on_behalf"] is False
     assert by_country["CA"]["source_kind"] is None
     assert by_country["CA"]["fictional_demo"] is True
+
+
+def test_a_late_note_for_last_years_period_is_entered_after_the_next_set_is_adopted(
+    login, cast, objective, mexico
+):
+    """Mexico's note on 2024 Q4 arrives once the 2025 set is adopted: both years'
+    objectives and periods are offered, and the report lands in 2024."""
+    later = ObjectiveSet.objects.create(year=2025, adopted_at=objective.objective_set.adopted_at)
+    Objective.objects.create(
+        objective_set=later, number=1, title="Synthetic drugs", text="Act on synthetic drugs."
+    )
+    client = login(cast.carol)
+    form = client.get(reverse("update_on_behalf")).context["form"]
+    years = {o.objective_set.year for o in form.fields["objective"].queryset}
+    assert years == {2024, 2025}
+    q4 = ReportingPeriod.objects.get(name="2024 Q4")
+    response = client.post(reverse("update_on_behalf"), form_data(objective, q4, mexico))
+    assert response.status_code == 302
+    update = ProgressUpdate.objects.get()
+    assert (update.period, update.objective.objective_set.year) == (q4, 2024)
