@@ -139,6 +139,22 @@ UPDATE = Shape(
         Field("created_at", DATE_TIME, attribute("created_at", iso)),
         Field("updated_at", DATE_TIME, attribute("updated_at", iso)),
         Field("published_at", nullable(DATE_TIME), attribute("published_at", iso)),
+        # A report a coordinator entered from the country's diplomatic note or e-mail, and
+        # where it came from (null for the reports countries write themselves).
+        Field("entered_on_behalf", BOOLEAN, attribute("entered_on_behalf")),
+        Field(
+            "source_kind",
+            {"type": ["string", "null"], "enum": [*ProgressUpdate.SourceKind.values, None]},
+            attribute("source_kind", lambda value: value or None),
+        ),
+        Field(
+            "source_reference",
+            nullable(TEXT),
+            attribute("source_reference", lambda value: value or None),
+        ),
+        Field("source_date", nullable(DATE), attribute("source_date", iso)),
+        # Written by the demo command: invented text.
+        Field("fictional_demo", BOOLEAN, attribute("is_demo")),
     ),
 )
 

@@ -35,6 +35,12 @@ class Action(models.TextChoices):
     UPDATE_PUBLISHED = "update.published", _("Published")
     UPDATE_RETURNED = "update.returned", _("Returned for changes")
     UPDATE_COMMENTED = "update.commented", _("Commented")
+    # A report a country sent by diplomatic note or e-mail, entered and published for it
+    # by a coordinator (services.enter_update_on_behalf); the entry names the source.
+    UPDATE_ENTERED_ON_BEHALF = (
+        "update.entered_on_behalf",
+        _("Entered by a coordinator on the country's behalf and published"),
+    )
     # Signing in (commitments/signals.py, commitments/views/accounts.py).
     AUTH_LOGIN = "auth.login", _("Signed in")
     AUTH_LOGIN_FAILED = "auth.login_failed", _("Sign-in failed")

@@ -72,6 +72,8 @@ def header():
         _("Written (UTC)"),
         _("Last changed (UTC)"),
         _("Published (UTC)"),
+        _("Entered on the country's behalf"),
+        _("Fictional demo text"),
     ]
 
 
@@ -98,6 +100,8 @@ def rows(updates):
             _when(update.created_at),
             _when(update.updated_at),
             _when(update.published_at),
+            update.provenance,
+            _("Yes") if update.is_demo else "",
         ]
 
 

@@ -3,13 +3,15 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from commitments.models import (
     COMMENT_MAX_LENGTH,
     MAX_EVIDENCE_LINKS,
+    Country,
+    Objective,
     ProgressUpdate,
     ReportingPeriod,
 )
@@ -162,6 +164,129 @@ class ProgressUpdateForm(forms.Form):
         refused = error.message_dict.items() if hasattr(error, "error_dict") else [(None, error)]
         for name, messages in refused:
             self.add_error(name if name in self.fields else None, messages)
+
+
+class ObjectiveChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.objective_set.year} · {obj.number}. {obj.local_title}"
+
+
+class PeriodChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class OnBehalfForm(forms.Form):
+    """A report a country sent by diplomatic note or e-mail, as a coordinator enters it:
+    the country, objective and period it reports on, its text as the country sent it,
+    and where it came from. The services mark it as entered on the country's behalf."""
+
+    country = forms.ModelChoiceField(
+        queryset=Country.objects.order_by("membership", "name"),
+        label=_("Country that sent the report"),
+        error_messages={"invalid_choice": _("Choose one of the countries listed.")},
+    )
+    objective = ObjectiveChoiceField(
+        queryset=Objective.objects.filter(is_active=True)
+        .select_related("objective_set")
+        .order_by("-objective_set__year", "number"),
+        label=_("Objective"),
+        error_messages={"invalid_choice": _("Choose one of the objectives listed.")},
+    )
+    period = PeriodChoiceField(
+        queryset=ReportingPeriod.objects.order_by("-starts_on"),
+        label=_("Reporting period"),
+        help_text=_("A period of the objective's year."),
+        error_messages={"invalid_choice": _("Choose one of the periods listed.")},
+    )
+    status = ProgressUpdateForm.base_fields["status"]
+    narrative = update_field(
+        "narrative",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("The report's text as the country sent it. At most 10,000 characters."),
+    )
+    language = ProgressUpdateForm.base_fields["language"]
+    evidence_links = ProgressUpdateForm.base_fields["evidence_links"]
+    source_kind = forms.ChoiceField(
+        label=_("Received as"),
+        choices=ProgressUpdate.SourceKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose how the report was received.")},
+    )
+    source_reference = update_field(
+        "source_reference",
+        required=True,
+        help_text=_("The note's number, or the e-mail's sender and subject."),
+    )
+    source_date = forms.DateField(
+        label=_("Date of the note or e-mail"),
+        help_text=_("As written on it, for example 2025-03-03."),
+    )
+    token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["token"].initial = uuid.uuid4()
+        self.fields["language"].initial = translation.get_language()
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or translation.get_language()
+
+    def clean_source_date(self):
+        date = self.cleaned_data["source_date"]
+        if date > timezone.localdate():
+            raise ValidationError(_("The date of the note or e-mail cannot be in the future."))
+        return date
+
+    add_model_errors = ProgressUpdateForm.add_model_errors
+
+
+MAX_BATCH = 100
+
+
+class IdListField(forms.Field):
+    """Ids chosen with checkboxes of one name: a list of distinct integers."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if not isinstance(value, list | tuple):
+            value = [value]
+        try:
+            ids = [int(item) for item in value]
+        except (TypeError, ValueError):
+            raise ValidationError(_("The form named an update that does not exist.")) from None
+        return list(dict.fromkeys(ids))
+
+    def validate(self, value):
+        if not value:
+            raise ValidationError(_("Choose at least one update."), code="required")
+        if len(value) > MAX_BATCH:
+            raise ValidationError(
+                _("Choose at most %(limit)d updates at once.") % {"limit": MAX_BATCH}
+            )
+
+
+class BatchForm(forms.Form):
+    """Several updates chosen on a list (the ``update`` checkboxes), each with the
+    version of it the user saw (``version-<id>``): ``items`` pairs them."""
+
+    update = IdListField()
+
+    def clean(self):
+        cleaned = super().clean()
+        versions = {}
+        for pk in cleaned.get("update") or []:
+            try:
+                versions[pk] = int(self.data.get(f"version-{pk}", ""))
+            except ValueError:
+                raise ValidationError(
+                    _("The form was incomplete; reload the page and choose again.")
+                ) from None
+        cleaned["versions"] = versions
+        return cleaned
 
 
 class VersionForm(forms.Form):

@@ -8,7 +8,8 @@ each view's declaration and keep no list of URL names.
 
 The roles: an official writes, submits and withdraws their own country's updates and
 discusses them with the coordinators; a coordinator reads everything and reviews
-(publishes, or returns with a reason); an administrator reads everything, the
+(publishes, or returns with a reason), and enters the reports a country sends formally
+(by diplomatic note or e-mail) on its behalf; an administrator reads everything, the
 discussions included, and keeps the reference data in the Django admin. A published
 update is read by every signed-in user who has a role; its discussion and history never
 leave the conversation between its country and the coordinators (and the administrators,
@@ -143,6 +144,14 @@ def may_write_updates(user):
 @rule(_("Only coordinators review updates."))
 def may_review(user):
     """Coordinators review: they publish submitted updates or return them with a reason."""
+    return role_of(user) == Role.COORDINATOR
+
+
+@rule(_("Only coordinators enter reports on a country's behalf."))
+def may_enter_on_behalf(user):
+    """Coordinators enter (and so publish) a report a country sent formally, by diplomatic
+    note or e-mail; officials write their own country's reports themselves and
+    administrators write none."""
     return role_of(user) == Role.COORDINATOR
 
 
@@ -355,8 +364,9 @@ def actions_on(user, update):
 
 class SiteAbilities:
     """What the user may do anywhere on the site, for the header, the navigation and the
-    page's offers (``may`` in every template): ``may.read``, ``may.review``, ``may.write``
-    and ``may.write_for``, the id of the country whose updates the user writes."""
+    page's offers (``may`` in every template): ``may.read``, ``may.review``, ``may.write``,
+    ``may.enter_on_behalf`` and ``may.write_for``, the id of the country whose updates the
+    user writes."""
 
     def __init__(self, user):
         self.user = user
@@ -372,6 +382,10 @@ class SiteAbilities:
     @cached_property
     def write(self):
         return may_write_updates(self.user)
+
+    @cached_property
+    def enter_on_behalf(self):
+        return may_enter_on_behalf(self.user)
 
     @cached_property
     def write_for(self):
@@ -514,7 +528,7 @@ def recent_password(view):
 
 def coordinators_may_post(view):
     """An exception to the rule that coordinators only read (CoordinatorReadOnlyMiddleware):
-    reviewing, and their own account."""
+    reviewing, entering a report a country sent formally, and their own account."""
     return _declare(_routable(view), coordinators_may_post=True)
 
 

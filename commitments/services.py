@@ -4,8 +4,18 @@ An update's life: draft → submitted → published, or submitted → returned (
 coordinator's reason) → edited → submitted again; a draft or returned update may be
 withdrawn. Every step checks who acts, the state, and the version the actor saw, and
 moves the version on, so a stale page can never act on a newer record.
+
+A report a country sends formally (a diplomatic note, an e-mail) is entered by a
+coordinator and published at once (``enter_update_on_behalf``): the country sent it
+through official channels, so there is no draft to review; the update says so wherever it
+shows, and its own audit action names the source.
+
+Several updates take a step together (``submit_updates``, ``publish_updates``) all or
+nothing: each is checked, versioned and audited as it would be alone, in one transaction;
+if any of them is refused, none changes and ``BatchRefused`` names each refusal.
 """
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -30,6 +40,15 @@ class ReusedForm(Exception):
     """The form's one-time token belongs to another record; nothing was saved."""
 
 
+class BatchRefused(Exception):
+    """Some updates of a batch could not take the step; nothing in the batch changed.
+    ``failures`` lists ``(update, message)`` for each one refused."""
+
+    def __init__(self, failures):
+        super().__init__(f"{len(failures)} refused")
+        self.failures = failures
+
+
 class StaleState(Exception):
     """The action does not fit the update's current state or version; nothing changed."""
 
@@ -50,6 +69,18 @@ def _audit_value(value):
 def initial_values(update):
     """The audit diff of a new update: every editable field from nothing to its value."""
     return {field: [None, _audit_value(getattr(update, field))] for field in EDITABLE_UPDATE_FIELDS}
+
+
+def on_behalf_values(update):
+    """The audit diff of a report entered on a country's behalf: every value it was
+    published with, the country and the source included."""
+    return initial_values(update) | {
+        "country": [None, str(update.country)],
+        "state": [None, update.state],
+        "source_kind": [None, update.source_kind],
+        "source_reference": [None, update.source_reference],
+        "source_date": [None, update.source_date.isoformat()],
+    }
 
 
 def _locked(update):
@@ -113,6 +144,74 @@ def create_update(
         if not existing:
             raise
         if existing.country_id != membership.country_id:
+            raise ReusedForm() from None
+        return existing
+
+
+def enter_update_on_behalf(
+    *,
+    actor,
+    country,
+    objective,
+    period,
+    status,
+    narrative,
+    evidence_links,
+    source_kind,
+    source_reference,
+    source_date,
+    language="en",
+    token=None,
+):
+    """A coordinator enters a report a country sent formally (by diplomatic note, e-mail or
+    another written source) and publishes it: the country already sent it through official
+    channels. The update is marked as entered on the country's behalf, with its source;
+    its audit entry (``update.entered_on_behalf``) records every value and the source.
+
+    A form posted twice with the same ``token`` creates one update.
+    """
+    policy.may_enter_on_behalf.check(actor)
+    if not objective.is_active:
+        raise ValidationError({"objective": _("A retired objective takes no new report.")})
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            update = ProgressUpdate(
+                objective=objective,
+                country=country,
+                period=period,
+                status=status,
+                narrative=narrative,
+                language=language,
+                evidence_links=evidence_links,
+                author=actor,
+                state=State.PUBLISHED,
+                submitted_at=now,
+                published_at=now,
+                reviewed_by=actor,
+                entered_on_behalf=True,
+                source_kind=source_kind,
+                source_reference=source_reference,
+                source_date=source_date,
+                creation_token=token,
+            )
+            update.full_clean(
+                exclude=["search", "creation_token", "objective", "country", "author", "period"],
+                validate_constraints=False,
+            )
+            update.save()
+            audit.record(
+                actor=actor,
+                action=audit.Action.UPDATE_ENTERED_ON_BEHALF,
+                target=update,
+                changes=on_behalf_values(update),
+            )
+            return update
+    except IntegrityError:
+        existing = token and ProgressUpdate.objects.filter(creation_token=token).first()
+        if not existing:
+            raise
+        if (existing.author_id, existing.entered_on_behalf) != (actor.pk, True):
             raise ReusedForm() from None
         return existing
 
@@ -240,6 +339,43 @@ def return_update(*, actor, update, loaded_version, reason):
         update=current, author=actor, kind=Comment.Kind.RETURN_REASON, body=reason
     )
     return current
+
+
+def _batch(step, *, actor, items):
+    """``step`` (a service taking ``actor``, ``update``, ``loaded_version``) on each of
+    ``items`` (``(update, loaded_version)`` pairs), all or nothing: each step runs and is
+    audited in its own savepoint of one transaction; a refused one is noted, the others
+    still checked, and if any was refused the whole transaction is rolled back and
+    ``BatchRefused`` lists every refusal. Rows are locked in id order, so two batches
+    over the same updates never deadlock."""
+    if not items:
+        raise ValueError("An empty batch.")
+    done, failures = [], []
+    with transaction.atomic():
+        for update, loaded_version in sorted(items, key=lambda item: item[0].pk):
+            try:
+                done.append(step(actor=actor, update=update, loaded_version=loaded_version))
+            except StaleState as error:
+                failures.append((error.current, error.message))
+            except PermissionDenied as error:
+                failures.append((update, str(error)))
+        if failures:
+            raise BatchRefused(failures)
+    return done
+
+
+def submit_updates(*, actor, items):
+    """An official submits several drafts or returned updates at once (``submit_update``
+    on each, all or nothing)."""
+    policy.may_write_updates.check(actor)
+    return _batch(submit_update, actor=actor, items=items)
+
+
+def publish_updates(*, actor, items):
+    """A coordinator publishes several submitted updates at once (``publish_update`` on
+    each, all or nothing)."""
+    policy.may_review.check(actor)
+    return _batch(publish_update, actor=actor, items=items)
 
 
 def add_comment(*, actor, update, body, token=None):

@@ -10,7 +10,8 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models.reference import Country, Objective, ReportingPeriod
@@ -22,6 +23,9 @@ COMMENT_MAX_LENGTH = 5_000
 
 
 MAX_EVIDENCE_LINKS = 10
+
+
+SOURCE_REFERENCE_MAX_LENGTH = 200
 
 
 # A reader's scope that takes in every country's unpublished updates (the value of
@@ -38,6 +42,37 @@ class ProgressUpdateQuerySet(models.QuerySet):
         """Updates handed in for a period: submitted for review or already published."""
         return self.filter(
             state__in=[ProgressUpdate.State.SUBMITTED, ProgressUpdate.State.PUBLISHED]
+        )
+
+    def demo(self):
+        """Updates written by the demo command (``load_demo``): fictional text."""
+        return self.filter(is_demo=True)
+
+    def entered_on_behalf(self):
+        """Reports a coordinator entered for a country that sent them by note or e-mail."""
+        return self.filter(entered_on_behalf=True)
+
+    def start_from(self, *, objective, country, period):
+        """The report an official may start ``period``'s from: the newest update of the
+        same objective and country in the period just before it (published ones first,
+        then the country's own drafts and submissions; never a withdrawn one), or None."""
+        previous = (
+            ReportingPeriod.objects.filter(
+                objective_set_id=period.objective_set_id, starts_on__lt=period.starts_on
+            )
+            .order_by("-starts_on")
+            .values("pk")[:1]
+        )
+        return (
+            self.filter(objective=objective, country=country, period__in=Subquery(previous))
+            .exclude(state=ProgressUpdate.State.WITHDRAWN)
+            .select_related("period")
+            .order_by(
+                models.Case(models.When(state=ProgressUpdate.State.PUBLISHED, then=0), default=1),
+                "-created_at",
+                "-id",
+            )
+            .first()
         )
 
     def review_queue(self):
@@ -122,6 +157,13 @@ class ProgressUpdate(models.Model):
 
     EDITABLE_STATES = (State.DRAFT, State.RETURNED)
 
+    class SourceKind(models.TextChoices):
+        """How a country sent a report a coordinator entered on its behalf."""
+
+        DIPLOMATIC_NOTE = "diplomatic_note", _("Diplomatic note")
+        EMAIL = "email", _("E-mail")
+        OTHER = "other", _("Other written source")
+
     class Status(models.TextChoices):
         NOT_STARTED = "not_started", _("Not started")
         ON_TRACK = "on_track", _("On track")
@@ -180,6 +222,40 @@ class ProgressUpdate(models.Model):
         editable=False,
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # A report the country sent formally (a diplomatic note, an e-mail) and a coordinator
+    # entered for it: ``author`` is then the coordinator who entered it. Set only by
+    # services.enter_update_on_behalf, never from a form an official posts.
+    entered_on_behalf = models.BooleanField(
+        _("entered by the coordinators on the country's behalf"),
+        default=False,
+        db_default=False,
+        editable=False,
+    )
+    source_kind = models.CharField(
+        _("received as"),
+        max_length=20,
+        choices=SourceKind,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
+    source_reference = models.CharField(
+        _("source reference"),
+        max_length=SOURCE_REFERENCE_MAX_LENGTH,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text=_("The note's number, or the e-mail's sender and subject."),
+    )
+    source_date = models.DateField(_("source date"), null=True, blank=True, editable=False)
+    # Written by the demo command: fictional text, marked as such wherever it shows.
+    # Database defaults too: bulk loads that name their columns (generate_load_data's COPY)
+    # leave these out.
+    is_demo = models.BooleanField(
+        _("fictional demo content"), default=False, db_default=False, editable=False
+    )
     # The token of the form that created this update: a form posted twice creates one row.
     creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     search = models.GeneratedField(
@@ -290,6 +366,24 @@ class ProgressUpdate(models.Model):
                 condition=~Q(state="submitted") | Q(submitted_at__isnull=False),
                 name="update_submitted_has_date",
             ),
+            # A report entered on a country's behalf names its source; any other has none.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        entered_on_behalf=True,
+                        source_kind__in=["diplomatic_note", "email", "other"],
+                        source_date__isnull=False,
+                    )
+                    & ~Q(source_reference="")
+                )
+                | Q(
+                    entered_on_behalf=False,
+                    source_kind="",
+                    source_reference="",
+                    source_date__isnull=True,
+                ),
+                name="update_on_behalf_has_source",
+            ),
         ]
 
     def __str__(self):
@@ -305,6 +399,27 @@ class ProgressUpdate(models.Model):
 
     def get_state_display(self):
         return _choice_label(self.State, self.state)
+
+    @property
+    def provenance(self):
+        """For a report entered on the country's behalf, the sentence every page showing
+        it says, in the active language ("Entered by the coordinators from a diplomatic
+        note (No. 117, 3 March 2025)"); empty for one the country's officials wrote."""
+        if not self.entered_on_behalf:
+            return ""
+        source = {
+            self.SourceKind.DIPLOMATIC_NOTE: gettext(
+                "Entered by the coordinators from a diplomatic note (%(reference)s, %(date)s)"
+            ),
+            self.SourceKind.EMAIL: gettext(
+                "Entered by the coordinators from an e-mail (%(reference)s, %(date)s)"
+            ),
+        }.get(
+            self.source_kind,
+            gettext("Entered by the coordinators from a written source (%(reference)s, %(date)s)"),
+        )
+        date = formats.date_format(self.source_date, "DATE_FORMAT") if self.source_date else ""
+        return source % {"reference": self.source_reference, "date": date}
 
     def clean(self):
         if (

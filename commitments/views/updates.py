@@ -5,14 +5,23 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from commitments import exports, history, policy, services
 from commitments.filters import ProgressUpdateFilter
-from commitments.forms import CommentForm, ProgressUpdateForm, ReturnForm, VersionForm
+from commitments.forms import (
+    BatchForm,
+    CommentForm,
+    OnBehalfForm,
+    ProgressUpdateForm,
+    ReturnForm,
+    VersionForm,
+)
 from commitments.models import (
     AuditEntry,
     ProgressUpdate,
@@ -107,9 +116,18 @@ def detail_context(request, update, **forms):
 def update_create(request, pk):
     objective = policy.get_objective_to_write_for(request, pk)
     membership = request.user.membership  # an official's (required above), read already
-    initial = {}
+    initial, start_from, started_from = {}, None, None
     if request.method == "GET":  # a posted form names its period
-        initial["period"] = ReportingPeriod.objects.current_for(objective.objective_set)
+        period = ReportingPeriod.objects.current_for(objective.objective_set)
+        started_from = started_from_update(request, objective)
+        if started_from is not None:
+            initial = prefilled_from(started_from)
+            period = period_after(started_from.period) or period
+        elif period is not None:
+            start_from = policy.own_country_updates(request.user).start_from(
+                objective=objective, country=membership.country, period=period
+            )
+        initial["period"] = period
     form = ProgressUpdateForm(request.POST or None, objective=objective, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -136,8 +154,129 @@ def update_create(request, pk):
                 request, _("Your draft was saved. Submit it for review when it is ready.")
             )
             return redirect(update)
-    context = {"form": form, "objective": objective, "country": membership.country}
+    context = {
+        "form": form,
+        "objective": objective,
+        "country": membership.country,
+        "start_from": start_from,
+        "started_from": started_from,
+    }
     return render(request, "commitments/update_form.html", context, status=status)
+
+
+def started_from_update(request, objective):
+    """The update named by ``?start_from=`` that a new update of ``objective`` starts from:
+    one of the official's own country's on the same objective, or 404."""
+    given = request.GET.get("start_from")
+    if given is None:
+        return None
+    if not given.isdigit():
+        raise Http404()
+    update = (
+        policy.own_country_updates(request.user)
+        .filter(objective=objective, pk=int(given))
+        .exclude(state=ProgressUpdate.State.WITHDRAWN)
+        .select_related("period")
+        .first()
+    )
+    if update is None:
+        raise Http404()
+    return update
+
+
+def period_after(period):
+    """The next reporting period of the same set, or None after its last."""
+    return (
+        ReportingPeriod.objects.filter(
+            objective_set_id=period.objective_set_id, starts_on__gt=period.starts_on
+        )
+        .order_by("starts_on")
+        .first()
+    )
+
+
+def prefilled_from(update):
+    """A new update's first values, copied from an earlier report to be revised."""
+    return {
+        "status": update.status,
+        "narrative": update.narrative,
+        "language": update.language,
+        "evidence_links": update.evidence_links,
+    }
+
+
+@policy.coordinators_may_post
+@policy.rate_limit("update_create", 60, 60 * 60, per="user")
+@policy.requires(policy.may_enter_on_behalf)
+@policy.methods("GET", "POST")
+def update_on_behalf(request):
+    """A coordinator enters a report a country sent by diplomatic note or e-mail; it is
+    published at once, marked as entered on the country's behalf, with its source."""
+    form = OnBehalfForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in ON_BEHALF_FIELDS}
+        try:
+            update = services.enter_update_on_behalf(actor=request.user, **values)
+        except services.ReusedForm:
+            data = request.POST.copy()
+            data["token"] = str(uuid.uuid4())
+            form = OnBehalfForm(data)
+            form.is_valid()
+            form.add_error(None, _("This form was already used. Check the text and save again."))
+            status = 409
+        except ValidationError as error:  # the model's own checks: nothing was saved
+            form.add_model_errors(error)
+        else:
+            messages.success(
+                request,
+                _("The report was published as entered on %(country)s's behalf.")
+                % {"country": update.country},
+            )
+            return redirect(update)
+    if request.method == "POST" and form.errors and status == 200:
+        status = 400
+    return render(request, "commitments/update_on_behalf.html", {"form": form}, status=status)
+
+
+ON_BEHALF_FIELDS = (
+    "country",
+    "objective",
+    "period",
+    "status",
+    "narrative",
+    "language",
+    "evidence_links",
+    "source_kind",
+    "source_reference",
+    "source_date",
+    "token",
+)
+
+
+def batch_step(request, *, updates, step, done_message, refused_heading, back):
+    """Take ``step`` (``services.submit_updates`` or ``publish_updates``) on the updates
+    chosen with checkboxes, all or nothing. ``updates`` is the reader's scope for the step:
+    an id outside it answers 404 for the whole batch, as it would alone. A bad form
+    answers 400 and a refused update 409, each saying what happened; nothing changes."""
+    form = BatchForm(request.POST)
+    context = {"refused_heading": refused_heading, "back": back, "form": form, "failures": ()}
+    if not form.is_valid():
+        return render(request, "commitments/update_batch.html", context, status=400)
+    versions = form.cleaned_data["versions"]
+    chosen = updates.filter(pk__in=list(versions)).select_related(*policy.UPDATE_PAGE_RELATED)
+    chosen = {update.pk: update for update in chosen}
+    if len(chosen) != len(versions):
+        raise Http404()
+    try:
+        done = step(
+            actor=request.user, items=[(chosen[pk], version) for pk, version in versions.items()]
+        )
+    except services.BatchRefused as error:
+        context["failures"] = error.failures
+        return render(request, "commitments/update_batch.html", context, status=409)
+    messages.success(request, done_message(len(done)))
+    return redirect(back)
 
 
 @policy.requires(policy.may_write_updates)
@@ -230,6 +369,28 @@ update_withdraw = policy.requires(policy.may_write_updates)(
         policy.may_withdraw,
     )
 )
+
+
+@policy.requires(policy.may_write_updates)
+@policy.methods("POST")
+def update_submit_batch(request):
+    """An official submits several of their country's drafts and returned updates at once,
+    from "My country"."""
+    return batch_step(
+        request,
+        updates=policy.own_country_updates(request.user),
+        step=services.submit_updates,
+        done_message=lambda count: (
+            ngettext(
+                "%(count)d update was submitted for review.",
+                "%(count)d updates were submitted for review.",
+                count,
+            )
+            % {"count": count}
+        ),
+        refused_heading=_("Nothing was submitted"),
+        back=request.user.membership.country.get_absolute_url(),
+    )
 
 
 # Any coordinator reviews any update they read: the role is the whole rule.

@@ -180,9 +180,12 @@ def test_the_exceptions_to_the_default_are_decided_one_by_one():
         "otp_webauthn:js-i18n-catalog",
         *KEY_ENDPOINTS,
     }
-    # A coordinator's only non-GET requests: reviewing, and their own account.
+    # A coordinator's only non-GET requests: reviewing (one update or several), entering
+    # a report a country sent formally, and their own account.
     assert names_declared(lambda d: d.coordinators_may_post) == {
         "update_publish",
+        "review_publish_batch",
+        "update_on_behalf",
         "update_return",
         "update_comment",
         "logout",
@@ -212,7 +215,8 @@ def test_views_sharing_a_rate_limit_declare_the_same_numbers():
         if limit is not None:
             by_name.setdefault(limit.name, set()).add((limit, name))
     assert {name: {n for _, n in views} for name, views in by_name.items()} == {
-        "update_create": {"update_create"},
+        # A coordinator entering reports counts against the same limit as an official.
+        "update_create": {"update_create", "update_on_behalf"},
         "mfa_verify": {"mfa_verify", "otp_webauthn:credential-authentication-complete"},
         "reauth": {"reauth"},
     }

@@ -36,6 +36,7 @@ def pages(cast, make_update, objective):
         update.get_absolute_url(),
         reverse("update_history", args=[update.pk]),
         reverse("review_queue"),
+        reverse("update_on_behalf"),
         reverse("password_change"),
     ]
 

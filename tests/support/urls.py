@@ -39,6 +39,12 @@ MATRIX = {
     "update_edit": answers(302, 200, 404, 403, 403, 403),
     "update_history": answers(302, 200, 404, 200, 200, 403),
     "review_queue": answers(302, 403, 403, 200, 403, 403),
+    # A coordinator enters a report a country sent by note or e-mail
+    # (tests/workflow/test_reports_on_behalf.py).
+    "update_on_behalf": answers(302, 403, 403, 200, 403, 403),
+    # Several at once (tests/workflow/test_batches.py): POST only.
+    "update_submit_batch": POST_ONLY,
+    "review_publish_batch": POST_ONLY,
     # Workflow actions answer POST only; who may do what is in
     # tests/workflow/test_update_lifecycle.py.
     "update_submit": POST_ONLY,

@@ -20,7 +20,7 @@ from commitments.models import (
     ObjectiveSet,
     ProgressUpdate,
 )
-from commitments.services import initial_values
+from commitments.services import initial_values, on_behalf_values
 
 DEMO_PASSWORD = "nadd-demo-2024"  # noqa: S105 - published in the README on purpose
 
@@ -158,6 +158,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self.create_accounts()
             created = self.create_updates(users)
+            created += self.create_report_entered_on_behalf(users)
+            self.mark_fictional(users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new progress updates)."))
         self.stdout.write("Sign in with any of these accounts; the password is " + DEMO_PASSWORD)
         for username, first, last, role, code in ACCOUNTS:
@@ -250,6 +252,7 @@ class Command(BaseCommand):
                             published_at=reviewed if state == State.PUBLISHED else None,
                             reviewed_by=coordinator if state in REVIEWED else None,
                             version=1 if state == State.DRAFT else 2,
+                            is_demo=True,
                         )
                     )
         ProgressUpdate.objects.bulk_create(updates)
@@ -290,6 +293,60 @@ class Command(BaseCommand):
                     created_at=update.updated_at,
                 )
         return len(updates)
+
+    def mark_fictional(self, users):
+        """Every update the demo accounts wrote is fictional text and says so wherever it
+        shows (a database loaded before the marker existed gets it here)."""
+        ProgressUpdate.objects.filter(author__in=users.values(), is_demo=False).update(is_demo=True)
+
+    def create_report_entered_on_behalf(self, users):
+        """Mexico's 2024 Q4 report on one objective, sent by diplomatic note and entered
+        and published by the coordinator on its behalf (fictional, like all demo text)."""
+        coordinator = users["coordinator"]
+        if ProgressUpdate.objects.filter(author=coordinator, entered_on_behalf=True).exists():
+            return 0
+        objective_set = ObjectiveSet.objects.filter(year=2024).first()
+        period = objective_set.periods.order_by("-starts_on").first()
+        mexico = users["official-mx"].membership.country
+        reported = ProgressUpdate.objects.filter(country=mexico, period=period).values("objective")
+        objective = (
+            objective_set.objectives.exclude(pk__in=reported).order_by("number").first()
+            or objective_set.objectives.order_by("number").first()
+        )
+        received = datetime.datetime(2025, 1, 20, 16, 30, tzinfo=datetime.UTC)
+        update = ProgressUpdate.objects.create(
+            objective=objective,
+            country=mexico,
+            period=period,
+            status=ProgressUpdate.Status.ON_TRACK,
+            narrative=(
+                "The delegation reports that the activities planned for the quarter were "
+                "carried out with partners and that a summary will be presented at the next "
+                "meeting of the working group.\n\n"
+                "Sent by diplomatic note; entered by the coordinators as received."
+            ),
+            language="en",
+            author=coordinator,
+            state=State.PUBLISHED,
+            created_at=received,
+            updated_at=received,
+            submitted_at=received,
+            published_at=received,
+            reviewed_by=coordinator,
+            entered_on_behalf=True,
+            source_kind=ProgressUpdate.SourceKind.DIPLOMATIC_NOTE,
+            source_reference="Note No. DEMO-0117/2025",
+            source_date=datetime.date(2025, 1, 17),
+            is_demo=True,
+        )
+        audit.record(
+            actor=coordinator,
+            action=audit.Action.UPDATE_ENTERED_ON_BEHALF,
+            target=update,
+            changes=on_behalf_values(update),
+            at=received,
+        )
+        return 1
 
     @staticmethod
     def review_state(rng, last_quarter):
