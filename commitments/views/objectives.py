@@ -2,10 +2,10 @@
 
 import functools
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404, render
 
-from commitments import charts, policy
+from commitments import charts, policy, years
 from commitments.models import (
     Country,
     Objective,
@@ -13,17 +13,44 @@ from commitments.models import (
     ProgressUpdate,
 )
 from commitments.pagination import page_of_rows
+from commitments.views.overview import year_unknown
 
 
 @policy.requires(policy.has_role)
 @policy.methods("GET")
 def objective_list(request):
-    sets = ObjectiveSet.objects.select_related("adopted_at", "reviewed_at").prefetch_related(
-        Prefetch("objectives", queryset=Objective.objects.order_by("number"))
-    )
-    # Read only when the cached list (reference data alone) has to be drawn again.
-    context = {"objective_sets": sets}
-    return render(request, "commitments/objective_list.html", context)
+    # Read only when the cached list (reference data alone) has to be drawn again, or a
+    # year is asked for (which must exist).
+    listing = ObjectiveListing(years.requested(request))
+    if listing.frame.year is not None and listing.frame.unknown_year:
+        return year_unknown(request, listing.frame)
+    return render(request, "commitments/objective_list.html", {"listing": listing})
+
+
+class ObjectiveListing:
+    """Every set with its objectives (or the one of the year asked for), and the year
+    switch's frame: two queries, on first use."""
+
+    def __init__(self, year):
+        self.year = year
+
+    @functools.cached_property
+    def frame(self):
+        sets = (
+            ObjectiveSet.objects.select_related("adopted_at", "reviewed_at")
+            .annotate(is_open=years.is_open())
+            .order_by("-year")
+        )
+        sets = list(sets)
+        return years.Frame(year=self.year, sets=sets, objective_set=years.choose(sets, self.year))
+
+    @functools.cached_property
+    def objective_sets(self):
+        shown = self.frame.sets if self.year is None else [self.frame.objective_set]
+        prefetch_related_objects(
+            shown, Prefetch("objectives", queryset=Objective.objects.order_by("number"))
+        )
+        return shown
 
 
 @policy.requires(policy.has_role)
