@@ -213,7 +213,13 @@ def own_drafts(request):
     return request.own_drafts
 
 
-OWN_DRAFTS = Part("own-drafts", lambda request, subject: own_drafts(request))
+OWN_DRAFTS = Part(
+    "own-drafts",
+    lambda request, subject: "-".join(
+        str(value.timestamp() if hasattr(value, "timestamp") else value)
+        for value in own_drafts(request) or ()
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -264,7 +270,7 @@ FRAGMENTS = {
         # objectives, the member countries and the current period, kept so that after a
         # publication only the matrix itself is read again.
         Fragment("dashboard-frame", (REFERENCE_STAMP, TODAY, YEAR)),
-        # The same without the countries, for the country page.
+        # The sets and the objectives alone, for the country page.
         Fragment("set-frame", (REFERENCE_STAMP, TODAY, YEAR)),
         Fragment("activity-item", DRAWN_UPDATE),
         Fragment("update-row", DRAWN_UPDATE),

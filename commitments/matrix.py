@@ -248,7 +248,7 @@ class CountryLatest:
     def frame(self):
         year = years.requested(self.request)
         return fragments.cached(
-            "set-frame", self.request, lambda: years.read_frame(year, with_countries=False)
+            "set-frame", self.request, lambda: years.read_frame(year, whole=False)
         )
 
     @property

@@ -98,17 +98,18 @@ class Frame:
         return self.objective_set is not None and self.objective_set == choose(self.sets, None)
 
 
-def read_frame(year, with_countries=True, today=None):
-    """The frame for ``year`` (see ``requested``): four queries at most (sets,
-    objectives, member countries, current period)."""
+def read_frame(year, whole=True, today=None):
+    """The frame for ``year`` (see ``requested``): the sets and the objectives, and when
+    ``whole`` the member countries and the current period; two or four queries."""
     sets = all_sets()
     objective_set = choose(sets, year)
     frame = Frame(year=year, sets=sets, objective_set=objective_set)
     if objective_set is not None:
         frame.objectives = objectives_of(objective_set)
-        frame.period = ReportingPeriod.objects.current_for(
-            objective_set, today or timezone.localdate()
-        )
-    if with_countries:
+        if whole:
+            frame.period = ReportingPeriod.objects.current_for(
+                objective_set, today or timezone.localdate()
+            )
+    if whole:
         frame.countries = list(member_countries())
     return frame

@@ -86,6 +86,8 @@ def make_update(cast, objective, q1):
         now = timezone.now()
         if values["state"] in (ProgressUpdate.State.SUBMITTED, ProgressUpdate.State.PUBLISHED):
             values.setdefault("submitted_at", now)
+        if values.get("submitted_at"):  # as services.submit_update records it
+            values.setdefault("first_submitted_at", values["submitted_at"])
         if values["state"] == ProgressUpdate.State.PUBLISHED:
             values.setdefault("published_at", now)
         return ProgressUpdate.objects.create(**values)
