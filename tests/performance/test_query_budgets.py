@@ -4,9 +4,9 @@ Every page costs the same number of queries with 2 rows of data as with 50: no q
 per row. Beyond the 3 every signed-in page pays (session, user, membership with its
 country), the dashboard spends at most 10 (11 for an official) and a list at most 5.
 Budgets are for the first reader after a change, with no cached fragment. A page of
-updates then reads the data stamps, the ids of its page and the rows not drawn yet (the updates list also its four
-filter option lists, the objective page its chart): later readers take those from the
-fragment cache, and every list stays within 5 once warm.
+updates then reads the data stamps, the ids of its page and the rows not drawn yet (the
+updates list also its four filter option lists, the objective page its chart): later
+readers take those from the fragment cache, and every list stays within 5 once warm.
 """
 
 import datetime
