@@ -278,6 +278,12 @@ FRAGMENTS = {
         Fragment("update-card-with-objective", DRAWN_UPDATE),
         # Published updates only, whoever reads them.
         Fragment("objective-chart", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
+        # Each country's timeliness in each period of the objective's set: what counts as
+        # handed in depends on the reader's scope, overdue on the day.
+        Fragment(
+            "objective-timeliness",
+            (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, SCOPE, TODAY, LANGUAGE),
+        ),
         # A country's status per objective, with its overdue marks and timeliness: what
         # counts as handed in depends on the reader's scope, overdue on the day.
         Fragment(

@@ -39,7 +39,8 @@ BASE = 3  # session, user, membership (with its country)
 PAGES = {
     "dashboard (coordinator)": ("dashboard", [], "carol", 10),
     "dashboard (official)": ("dashboard", [], "alice", 11),
-    "objective page": ("objective_detail", ["objective"], "alice", 7),
+    # The objective page also reads each country's timeliness in the set's periods.
+    "objective page": ("objective_detail", ["objective"], "alice", 8),
     "country page (own)": ("country_detail", ["ca"], "alice", 11),
     "country page": ("country_detail", ["ca"], "carol", 10),
     "updates list": ("update_list", [], "carol", 8),
