@@ -247,11 +247,13 @@ class Command(BaseCommand):
                             created_at=written,
                             updated_at=reviewed if state in REVIEWED else written,
                             submitted_at=written if state != State.DRAFT else None,
+                            first_submitted_at=written if state != State.DRAFT else None,
                             published_at=reviewed if state == State.PUBLISHED else None,
                             reviewed_by=coordinator if state in REVIEWED else None,
                             version=1 if state == State.DRAFT else 2,
                         )
                     )
+        self.make_one_report_late(updates)
         ProgressUpdate.objects.bulk_create(updates)
         for update in updates:
             audit.record(
@@ -290,6 +292,34 @@ class Command(BaseCommand):
                     created_at=update.updated_at,
                 )
         return len(updates)
+
+    # The late report of the demo: Mexico's on objective 4 for 2024 Q3, handed in nine
+    # days after its deadline (the timeliness page and the dashboard show it as late).
+    LATE_REPORT = ("MX", 2024, 4, "2024 Q3")
+    LATE_BY_DAYS = 9
+
+    def make_one_report_late(self, updates):
+        """Hand the demo's late report in after its deadline (before the updates and
+        their audit entries are written, so its history tells the same story)."""
+        code, year, number, period_name = self.LATE_REPORT
+        for update in updates:
+            if (
+                update.country.code == code
+                and update.objective.objective_set.year == year
+                and update.objective.number == number
+                and update.period.name == period_name
+                and update.submitted_at is not None
+            ):
+                written = datetime.datetime.combine(
+                    update.period.deadline + datetime.timedelta(days=self.LATE_BY_DAYS),
+                    datetime.time(16, 30),
+                    tzinfo=datetime.UTC,
+                )
+                reviewed = written + datetime.timedelta(days=2)
+                update.created_at = update.submitted_at = update.first_submitted_at = written
+                update.updated_at = reviewed if update.reviewed_by else written
+                if update.published_at:
+                    update.published_at = reviewed
 
     @staticmethod
     def review_state(rng, last_quarter):
