@@ -463,3 +463,23 @@ def test_the_cycle_pages_in_spanish_and_french(client, cast, reports_2025, langu
     assert {"es": "No hay objetivos para este año", "fr": "Aucun objectif pour cette année"}[
         language
     ] in unknown.text
+
+
+def test_the_updates_list_filters_by_year(login, cast, make_update, set_2025, objective):
+    old = make_update(author=cast.alice, narrative="A 2024 report.")
+    new = make_update(
+        author=cast.alice,
+        objective=set_2025.objectives.get(number=1),
+        period=period("2025 Q1"),
+        narrative="A 2025 report.",
+    )
+    client = login(cast.bob)
+    page = client.get(reverse("update_list"), {"year": "2025"})
+    assert page.status_code == 200
+    assert [u.pk for u in page.context["page"].object_list] == [new.pk]
+    assert '<option value="2025" selected>2025</option>' in page.text
+    page = client.get(reverse("update_list"), {"year": "2024"})
+    assert [u.pk for u in page.context["page"].object_list] == [old.pk]
+    refused = client.get(reverse("update_list"), {"year": "1999"})
+    assert refused.status_code == 400
+    assert "Select a valid choice" in refused.text

@@ -187,7 +187,7 @@ def test_filter_options_are_drawn_once_and_follow_the_reference_data(login, cast
     assert not any("commitments_objective" in q["sql"] for q in queries.captured_queries)
     assert f'<option value="{objective.pk}">' in second
     assert '<option value="MX" selected>Mexico</option>' in second
-    assert second.count(" selected>") == 6  # the other six filters' empty choices
+    assert second.count(" selected>") == 7  # the other seven filters' empty choices
     objective.title = "A clearer title"
     objective.save()
     assert f"{objective.number}. A clearer title</option>" in carol.get(url).text
