@@ -108,7 +108,14 @@ def update_create(request, pk):
     membership = request.user.membership  # an official's (required above), read already
     initial = {}
     if request.method == "GET":  # a posted form names its period
-        initial["period"] = ReportingPeriod.objects.current_for(objective.objective_set)
+        # The dashboard's missing list names the period owed (``?period=``); a period of
+        # another set, or no period, falls back to the current one.
+        asked = request.GET.get("period", "")
+        initial["period"] = (
+            asked.isascii()
+            and asked.isdigit()
+            and objective.objective_set.periods.filter(pk=asked).first()
+        ) or ReportingPeriod.objects.current_for(objective.objective_set)
     form = ProgressUpdateForm(request.POST or None, objective=objective, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():

@@ -483,3 +483,19 @@ def test_the_updates_list_filters_by_year(login, cast, make_update, set_2025, ob
     refused = client.get(reverse("update_list"), {"year": "1999"})
     assert refused.status_code == 400
     assert "Select a valid choice" in refused.text
+
+
+def test_write_update_opens_the_form_on_the_period_owed(login, cast, set_2025):
+    first = set_2025.objectives.get(number=1)
+    q2 = period("2025 Q2")
+    client = login(cast.alice)
+    dashboard = client.get(DASHBOARD, {"year": 2025}).text
+    url = reverse("update_create", args=[first.pk]) + f"?period={q2.pk}"
+    assert url in dashboard
+    assert client.get(url).context["form"]["period"].value() == q2.pk
+    # A period of another set (or no number at all) falls back to the current period.
+    current = ReportingPeriod.objects.current_for(set_2025)
+    for forged in (period("2024 Q1").pk, "x", "99999999"):
+        form = client.get(reverse("update_create", args=[first.pk]), {"period": forged})
+        assert form.status_code == 200
+        assert form.context["form"]["period"].value() == current.pk
