@@ -4,7 +4,7 @@ site itself (commitments/admin_site.py), whichever admin class is registered."""
 from collections import Counter
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from commitments import audit, imports, mfa
+from commitments import audit, imports, mfa, services
 from commitments.admin_fixes import CheckedAutocompleteSelect
 from commitments.admin_site import audits_itself
 from commitments.models import (
@@ -107,7 +107,31 @@ class ObjectiveImportForm(forms.Form):
 
 @admin.register(ObjectiveSet)
 class ObjectiveSetAdmin(admin.ModelAdmin):
-    list_display = ["year", "adopted_at", "reviewed_at"]
+    list_display = ["year", "adopted_at", "reviewed_at", "opens_dashboard"]
+    readonly_fields = ["opens_dashboard"]
+    actions = ["open_dashboard_on"]
+
+    @admin.action(description=_("Open the dashboard on this set"))
+    @audits_itself
+    def open_dashboard_on(self, request, queryset):
+        chosen = list(queryset[:2])
+        if len(chosen) != 1:
+            self.message_user(
+                request, _("Choose exactly one set for the dashboard to open on."), messages.ERROR
+            )
+            return
+        try:
+            services.open_dashboard_on(actor=request.user, objective_set=chosen[0])
+        except PermissionDenied as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            _("Every page now opens on %(set)s; the other years stay one click away.")
+            % {"set": chosen[0]},
+            messages.SUCCESS,
+        )
+
     inlines = [ObjectiveInline, ReportingPeriodInline]
     change_list_template = "admin/commitments/objectiveset/change_list.html"
 

@@ -66,8 +66,14 @@ class Action(models.TextChoices):
     # Reminder e-mails (commitments/reminders.py), one per ReminderLog kind.
     REMINDER_UPDATE_DUE = "reminder.update_due", _("Reminder sent: updates due")
     REMINDER_REVIEW_DIGEST = "reminder.review_digest", _("Reminder sent: updates awaiting review")
+    REMINDER_UPDATE_OVERDUE = "reminder.update_overdue", _("Reminder sent: updates overdue")
     # A year's objectives imported from a file in the admin (commitments/imports.py).
     OBJECTIVESET_IMPORTED = "objectiveset.imported", _("Objectives imported")
+    # The set every page opens on, chosen in the admin (commitments/services.py).
+    OBJECTIVESET_OPENS_DASHBOARD = (
+        "objectiveset.opens_dashboard",
+        _("Dashboard opened on this set"),
+    )
 
 
 class AdminVerb(models.TextChoices):

@@ -32,6 +32,13 @@ def objective_choices():
     return list(groups.items())
 
 
+def year_choices():
+    """The year of every objective set with objectives, newest first: the groups of the
+    objective choices (``ProgressUpdateFilter`` reads them from that list, kept already,
+    rather than with a query of their own)."""
+    return [(year, year) for year, _ in objective_choices()]
+
+
 def period_choices():
     """Every reporting period, newest first."""
     periods = ReportingPeriod.objects.order_by("-starts_on", "-pk").values_list("pk", "name")
@@ -78,6 +85,11 @@ def option_list(request, name, read, empty_label):
     return (lambda: options()[0]), (lambda: options()[1])
 
 
+def years_of(objective_choices_read):
+    """``year_choices`` from the objective choices as ``option_list`` keeps them."""
+    return [(year, year) for year, _ in objective_choices_read()]
+
+
 class ProgressUpdateFilter(django_filters.FilterSet):
     """The updates list's filters; every value lives in the URL so a view can be shared."""
 
@@ -99,6 +111,13 @@ class ProgressUpdateFilter(django_filters.FilterSet):
         label=_("Objective"),
         choices=objective_choices,
         empty_label=_("All objectives"),
+        widget=FastSelect,
+    )
+    year = django_filters.ChoiceFilter(
+        label=_("Year"),
+        method="by_year",
+        choices=year_choices,
+        empty_label=_("Every year"),
         widget=FastSelect,
     )
     status = django_filters.ChoiceFilter(
@@ -129,19 +148,23 @@ class ProgressUpdateFilter(django_filters.FilterSet):
 
     class Meta:
         model = ProgressUpdate
-        fields = ["q", "country", "objective", "status", "state", "period", "author"]
+        fields = ["q", "country", "objective", "year", "status", "state", "period", "author"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The option lists change with the reference data only: given to this form's
         # fields (their choices) and selects (their options, drawn with the empty
         # choice first, as the fields list them) as read once per stamp and language.
+        read_lists = {}
         for name, declared in self.filters.items():
             read = declared.extra.get("choices")
+            if read is year_choices:  # the objective list's groups: no query of its own
+                read = functools.partial(years_of, read_lists["objective"])
             if callable(read):  # read from the database, not a fixed list
                 choices, drawn = option_list(
                     self.request, name, read, declared.extra["empty_label"]
                 )
+                read_lists[name] = choices
                 declared.extra.update(choices=choices, widget=FastSelect(drawn=drawn))
 
     def by_country(self, queryset, name, value):
@@ -149,6 +172,12 @@ class ProgressUpdateFilter(django_filters.FilterSet):
         return queryset.filter(
             country=Subquery(Country.objects.filter(code=value).values("pk")[:1])
         )
+
+    def by_year(self, queryset, name, value):
+        """The updates on the objectives of one year's set (by its periods' ids, a
+        subquery the planner runs first)."""
+        periods = ReportingPeriod.objects.filter(objective_set__year=value).values("pk")
+        return queryset.filter(period__in=Subquery(periods))
 
     def by_author(self, queryset, name, value):
         """The author's updates. The username becomes an id in a subquery the planner

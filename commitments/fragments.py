@@ -45,10 +45,11 @@ from typing import Any
 
 from django.core.cache import caches
 from django.db import connection
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from commitments import policy
+from commitments import policy, years
 from commitments.planning import joins_as_written
 
 CACHE = "fragments"
@@ -194,6 +195,31 @@ SCOPE = Part("scope", lambda request, subject: policy.unpublished_scope(request.
 OWN_COUNTRY = Part(
     "own-country", lambda request, subject: policy.SiteAbilities(request.user).write_for
 )
+# The year asked for (``?year=``; none: the set the dashboard opens on).
+YEAR = Part("year", lambda request, subject: years.requested(request))
+
+
+def own_drafts(request):
+    """``(count, newest id, newest edit)`` of the reader's country's drafts and returned
+    updates, read once per request (one query); None for a reader who writes none.
+    Drafts move no stamp, so a fragment offering "Write update" names these instead."""
+    if not hasattr(request, "own_drafts"):
+        request.own_drafts = None
+        if policy.may_write_updates(request.user):
+            found = policy.editable_updates(request.user).aggregate(
+                count=Count("pk"), newest=Max("pk"), edited=Max("updated_at")
+            )
+            request.own_drafts = (found["count"], found["newest"], found["edited"])
+    return request.own_drafts
+
+
+OWN_DRAFTS = Part(
+    "own-drafts",
+    lambda request, subject: "-".join(
+        str(value.timestamp() if hasattr(value, "timestamp") else value)
+        for value in own_drafts(request) or ()
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -229,7 +255,7 @@ class Fragment:
 
 # The dashboard's overview: the same for every reader with the same scope and country,
 # drawn again after a publication, a change of reference data, or at midnight.
-OVERVIEW = (REFERENCE_STAMP, RECORD_STAMP, SCOPE, OWN_COUNTRY, TODAY, LANGUAGE)
+OVERVIEW = (REFERENCE_STAMP, RECORD_STAMP, SCOPE, OWN_COUNTRY, TODAY, LANGUAGE, YEAR)
 # One update as a list draws it: the same for every reader (see above).
 DRAWN_UPDATE = (ROW, REFERENCE_STAMP, LANGUAGE)
 
@@ -238,19 +264,33 @@ FRAGMENTS = {
     for fragment in (
         Fragment("dashboard-head", OVERVIEW),
         Fragment("dashboard-matrix", OVERVIEW),
-        Fragment("dashboard-missing", OVERVIEW),
-        # Data, not HTML: the current objective set, its active objectives, the member
-        # countries and the current period, kept so that after a publication only the
-        # matrix itself is read again.
-        Fragment("dashboard-frame", (REFERENCE_STAMP, TODAY)),
+        # Its "Write update" buttons link to a draft the reader's country already has.
+        Fragment("dashboard-missing", (*OVERVIEW, OWN_DRAFTS)),
+        # Data, not HTML: the set asked for (commitments/years.py), every set's year, its
+        # objectives, the member countries and the current period, kept so that after a
+        # publication only the matrix itself is read again.
+        Fragment("dashboard-frame", (REFERENCE_STAMP, TODAY, YEAR)),
+        # The sets and the objectives alone, for the country page.
+        Fragment("set-frame", (REFERENCE_STAMP, TODAY, YEAR)),
         Fragment("activity-item", DRAWN_UPDATE),
         Fragment("update-row", DRAWN_UPDATE),
         Fragment("update-card", DRAWN_UPDATE),
         Fragment("update-card-with-objective", DRAWN_UPDATE),
         # Published updates only, whoever reads them.
         Fragment("objective-chart", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
-        Fragment("country-latest", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
-        Fragment("objective-list", (REFERENCE_STAMP, LANGUAGE)),
+        # Each country's timeliness in each period of the objective's set: what counts as
+        # handed in depends on the reader's scope, overdue on the day.
+        Fragment(
+            "objective-timeliness",
+            (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, SCOPE, TODAY, LANGUAGE),
+        ),
+        # A country's status per objective, with its overdue marks and timeliness: what
+        # counts as handed in depends on the reader's scope, overdue on the day.
+        Fragment(
+            "country-latest",
+            (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, SCOPE, TODAY, LANGUAGE, YEAR),
+        ),
+        Fragment("objective-list", (REFERENCE_STAMP, LANGUAGE, YEAR)),
         # The updates list's filter form as most open it (no filter given).
         Fragment("update-filters", (REFERENCE_STAMP, LANGUAGE)),
         # Data: one filter's options (its subject is the filter's name), read and drawn.

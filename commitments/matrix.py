@@ -1,5 +1,6 @@
-"""The status matrix, objectives by countries: each cell's latest published status and
-whether its current period is reported, as the dashboard and the country page show it."""
+"""The status matrix, objectives by countries: each cell's status (that of its latest
+reporting period) and whether its current period is reported, as the dashboard and the
+country page show it, for the set the reader chose (commitments/years.py)."""
 
 from collections import Counter
 from typing import NamedTuple
@@ -10,23 +11,24 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
-from commitments import charts, fragments, policy
+from commitments import charts, fragments, policy, timeliness, years
 from commitments.models import (
     ALL_COUNTRIES,
     Country,
-    Objective,
-    ObjectiveSet,
     ProgressUpdate,
     ReportingPeriod,
 )
 
-# The dashboard's matrix in one statement: for each (objective, country) cell, the newest
-# published update (an index probe on upd_cell_latest) and whether the reader can see an
-# update handed in for the period (a probe on upd_period_cell_latest): a published one,
-# or a submitted one of a country in the reader's scope (``%(all)s`` and ``%(own)s``, from
-# the ``scope`` argument, which policy.unpublished_scope gives). Plain SQL because the ORM
-# builds the same correlated subqueries one expression per country, and compiling them
-# cost more than running them.
+# The dashboard's matrix in one statement: for each (objective, country) cell, the status
+# of its latest reporting period: the objective's set's periods, latest first (an index
+# scan of period_set_latest), each probed for its newest published update (upd_period_cell_
+# latest) until one has any; so a correction filed later for an earlier period never
+# overrides a later one (ProgressUpdateQuerySet.latest_period_first is the same order).
+# And whether the reader can see an update handed in for the period (a probe on
+# upd_period_cell_latest): a published one, or a submitted one of a country in the
+# reader's scope (``%(all)s`` and ``%(own)s``, from the ``scope`` argument, which
+# policy.unpublished_scope gives). Plain SQL because the ORM builds the same correlated
+# subqueries one expression per country, and compiling them cost more than running them.
 PUBLISHED_MATRIX_SQL = """
 SELECT cell.position, latest.id, latest.status, latest.period_id, latest.period_name,
     EXISTS (SELECT 1 FROM commitments_progressupdate u
@@ -34,15 +36,20 @@ SELECT cell.position, latest.id, latest.status, latest.period_id, latest.period_
        AND u.objective_id = cell.objective_id AND u.country_id = cell.country_id
        AND (u.state = 'published'
             OR (u.state = 'submitted' AND (%(all)s OR u.country_id = %(own)s))))
-FROM unnest(%(objectives)s::bigint[], %(countries)s::bigint[])
-    WITH ORDINALITY AS cell (objective_id, country_id, position)
+FROM unnest(%(objectives)s::bigint[], %(countries)s::bigint[], %(sets)s::bigint[])
+    WITH ORDINALITY AS cell (objective_id, country_id, set_id, position)
 LEFT JOIN LATERAL (
-    SELECT u.id, u.status, u.period_id, p.name AS period_name
-    FROM commitments_progressupdate u
-    JOIN commitments_reportingperiod p ON p.id = u.period_id
-    WHERE u.objective_id = cell.objective_id AND u.country_id = cell.country_id
-      AND u.state = 'published'
-    ORDER BY u.created_at DESC, u.id DESC LIMIT 1
+    SELECT u.id, u.status, p.id AS period_id, p.name AS period_name
+    FROM commitments_reportingperiod p
+    CROSS JOIN LATERAL (
+        SELECT u.id, u.status FROM commitments_progressupdate u
+        WHERE u.period_id = p.id
+          AND u.objective_id = cell.objective_id AND u.country_id = cell.country_id
+          AND u.state = 'published'
+        ORDER BY u.created_at DESC, u.id DESC LIMIT 1
+    ) u
+    WHERE p.objective_set_id = cell.set_id
+    ORDER BY p.starts_on DESC, p.id DESC LIMIT 1
 ) latest ON TRUE
 """
 
@@ -60,6 +67,7 @@ def published(objectives, countries, period, scope, using=DEFAULT_DB_ALIAS):
     params = {  # one entry per cell, row by row
         "objectives": [objective.pk for objective in objectives for _ in countries],
         "countries": [country.pk for _ in objectives for country in countries],
+        "sets": [objective.objective_set_id for objective in objectives for _ in countries],
         "period": period.pk if period else None,
         "all": scope is ALL_COUNTRIES,
         "own": scope if isinstance(scope, int) else None,
@@ -102,8 +110,9 @@ def _loaded(using, **values):
 
 
 class DashboardOverview:
-    """The dashboard's matrix, distribution and missing list for one reader: what its
-    cached fragments show, each part computed on first use."""
+    """The dashboard's matrix, distribution, timeliness and missing list for one reader
+    and one set (the year asked for, or the one the dashboard opens on): what its cached
+    fragments show, each part computed on first use."""
 
     def __init__(self, request):
         self.request = request
@@ -111,44 +120,46 @@ class DashboardOverview:
 
     @cached_property
     def frame(self):
-        """The current objective set, its active objectives, the member countries and
-        the current period: reference data, kept per reference stamp and day, so that
-        after a publication only the matrix itself is read again."""
-        return fragments.cached("dashboard-frame", self.request, self._read_frame)
-
-    @staticmethod
-    def _read_frame():
-        objectives = current_objectives()
-        objective_set = objectives[0].objective_set if objectives else None
-        return {
-            "objective_set": objective_set,
-            "objectives": objectives,
-            "countries": list(Country.objects.members()),
-            "period": ReportingPeriod.objects.current_for(objective_set),
-        }
+        """The set asked for, every set's year, its objectives, the member countries and
+        the current period: reference data, kept per reference stamp, day and year asked
+        for, so that after a publication only the matrix itself is read again."""
+        year = years.requested(self.request)
+        return fragments.cached("dashboard-frame", self.request, lambda: years.read_frame(year))
 
     @property
     def objective_set(self):
-        return self.frame["objective_set"]
+        return self.frame.objective_set
 
     @property
     def countries(self):
-        return self.frame["countries"]
+        return self.frame.countries
 
     @property
     def period(self):
-        return self.frame["period"]
+        return self.frame.period
+
+    @cached_property
+    def timeliness(self):
+        """On time, late and overdue reports of every period of the set (one query)."""
+        return timeliness.of_set(
+            self.objective_set,
+            self.frame.objectives,
+            self.countries,
+            policy.unpublished_scope(self.user),
+        )
 
     @cached_property
     def rows(self):
         # The matrix is the published record; a cell counts as reported once submitted.
         return matrix_rows(
             published(
-                self.frame["objectives"],
+                self.frame.objectives,
                 self.countries,
                 self.period,
                 policy.unpublished_scope(self.user),
-            )
+            ),
+            self.timeliness,
+            self.objective_set,
         )
 
     @cached_property
@@ -157,14 +168,29 @@ class DashboardOverview:
 
     @cached_property
     def missing(self):
+        """Every objective–country pair with nothing handed in for a period whose
+        deadline has passed (all periods of the set), then those still owed for the
+        current period, each with the reader's country's draft for it, if any."""
         if self.period is None:
             return []
+        own = policy.SiteAbilities(self.user).write_for
         return [
-            (objective, cell.country)
-            for objective, row in self.rows
-            for cell in row
-            if not cell.reported
+            MissingReport(
+                objective,
+                country,
+                period,
+                overdue,
+                self.drafts.get((objective.pk, period.pk)) if country.pk == own else None,
+            )
+            for objective, country, period, overdue in self.timeliness.missing(
+                self.frame.objectives, self.countries, self.period
+            )
         ]
+
+    @cached_property
+    def summaries(self):
+        """Each member country's timeliness on the set."""
+        return self.timeliness.summaries(self.countries)
 
     @cached_property
     def status_totals(self):
@@ -184,28 +210,88 @@ class DashboardOverview:
     def legend(self):
         return charts.legend()
 
+    @cached_property
+    def drafts(self):
+        """The reader's country's open drafts and returned updates on this set's
+        objectives, by (objective, period): what "Write update" links to instead of
+        starting another one. One query, only for an official."""
+        return drafts_by_cell(self.user, self.frame.objectives)
+
+
+def drafts_by_cell(user, objectives):
+    """``{(objective id, period id): update}``: the editable updates (drafts and returned
+    ones) of the official's country on ``objectives``, the newest edit of each cell."""
+    if not policy.may_write_updates(user) or not objectives:
+        return {}
+    found = {}
+    for update in (
+        policy.editable_updates(user)
+        .filter(objective__in=[objective.pk for objective in objectives])
+        .returned_first()
+        .only("pk", "objective_id", "period_id", "state", "updated_at")
+    ):
+        found.setdefault((update.objective_id, update.period_id), update)
+    return found
+
 
 class CountryLatest:
-    """A country's newest published update on each active objective of the current set."""
+    """A country's status on each objective of a set (the year asked for, or the one the
+    dashboard opens on): its latest reporting period's, with the periods it is overdue
+    for and its timeliness."""
 
-    def __init__(self, country, user):
+    def __init__(self, country, request):
         self.country = country
-        self.user = user
+        self.request = request
+        self.user = request.user
 
     @cached_property
-    def objectives(self):
-        return current_objectives()
+    def frame(self):
+        year = years.requested(self.request)
+        return fragments.cached(
+            "set-frame", self.request, lambda: years.read_frame(year, whole=False)
+        )
 
     @property
     def objective_set(self):
-        return self.objectives[0].objective_set if self.objectives else None
+        return self.frame.objective_set
+
+    @property
+    def objectives(self):
+        return self.frame.objectives
+
+    @cached_property
+    def timeliness(self):
+        return timeliness.of_set(
+            self.objective_set,
+            self.objectives,
+            [self.country],
+            policy.unpublished_scope(self.user),
+        )
+
+    @cached_property
+    def summaries(self):
+        """The country's timeliness on the set (counts and completion rate), as a list
+        for the summary table."""
+        return [self.timeliness.summary(self.country)]
 
     @cached_property
     def rows(self):
+        """``(objective, update, overdue periods)`` for each objective."""
         matrix = published(
             self.objectives, [self.country], None, policy.unpublished_scope(self.user)
         )
-        return [(objective, cells[0][1]) for objective, cells in matrix]
+        return [
+            (objective, cells[0][1], self.timeliness.overdue(objective, self.country))
+            for objective, cells in matrix
+        ]
+
+
+class MissingReport(NamedTuple):
+    objective: object
+    country: Country
+    period: ReportingPeriod
+    overdue: bool  # its deadline has passed
+    draft: ProgressUpdate | None  # the reader's country's draft for it: edit, not write
 
 
 class MatrixCell(NamedTuple):
@@ -214,11 +300,13 @@ class MatrixCell(NamedTuple):
     reported: bool
     href: str  # the updates list filtered to this cell
     label: str  # what the link is about, for screen readers
+    overdue: list  # the periods of the set with nothing handed in after their deadline
 
 
-def matrix_rows(matrix):
-    """The dashboard's cells with their link and its spoken label: built here once
-    rather than by a url tag and a blocktranslate in each of the template's cells."""
+def matrix_rows(matrix, timeliness_of_set=None, objective_set=None):
+    """The dashboard's cells with their link, its spoken label and their overdue
+    periods: built here once rather than by a url tag and a blocktranslate in each of
+    the template's cells."""
     base = reverse("update_list")
     about = _("%(country)s: updates on objective %(number)s")
     return [
@@ -231,21 +319,10 @@ def matrix_rows(matrix):
                     reported,
                     f"{base}?{urlencode({'objective': objective.pk, 'country': country.code})}",
                     about % {"country": country.local_name, "number": objective.number},
+                    timeliness_of_set.overdue(objective, country) if timeliness_of_set else [],
                 )
                 for country, update, reported in row
             ],
         )
         for objective, row in matrix
     ]
-
-
-def current_objectives():
-    """The active objectives of the current set (the newest with any), in statement
-    order, each with its set: one query."""
-    return list(
-        Objective.objects.filter(
-            is_active=True, objective_set=ObjectiveSet.objects.newest_active().values("pk")[:1]
-        )
-        .select_related("objective_set__adopted_at")
-        .order_by("number")
-    )

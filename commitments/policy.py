@@ -155,6 +155,13 @@ def may_enter_on_behalf(user):
     return role_of(user) == Role.COORDINATOR
 
 
+@rule(_("Only coordinators and administrators compare years and follow timeliness."))
+def may_oversee_the_cycle(user):
+    """Coordinators and administrators compare two years' matrices and read every
+    country's timeliness on one page; officials see their own on their pages."""
+    return role_of(user) in (Role.COORDINATOR, Role.ADMIN)
+
+
 # About one update, objective or country.
 
 
@@ -390,6 +397,10 @@ class SiteAbilities:
     @cached_property
     def write_for(self):
         return _country_acted_for(self.user)
+
+    @cached_property
+    def oversee(self):
+        return may_oversee_the_cycle(self.user)
 
 
 # --- Declarations: what each view requires, said where the view is defined ---------------------

@@ -1,6 +1,7 @@
 """Reminder e-mails: officials whose country still owes updates as a deadline nears, and
-coordinators with updates awaiting review. Each is sent at most once per person per day,
-in the recipient's language, and recorded in the audit log."""
+once it has passed (overdue: at most once a week); coordinators with updates awaiting
+review. Each is sent at most once per person per day, in the recipient's language, and
+recorded in the audit log. Partner countries are never reminded of missing reports."""
 
 import datetime
 import logging
@@ -14,9 +15,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from commitments import audit, policy
-from commitments.models import Objective, ProgressUpdate, ReminderLog, ReportingPeriod
+from commitments.models import Country, Objective, ProgressUpdate, ReminderLog, ReportingPeriod
 
 DEFAULT_DAYS_BEFORE = 14
+# An overdue reminder is repeated at most this often while reports stay missing.
+OVERDUE_EVERY_DAYS = 7
 logger = logging.getLogger("commitments.reminders")
 
 
@@ -32,6 +35,27 @@ def periods_due(today, days_before=DEFAULT_DAYS_BEFORE):
         .select_related("objective_set")
         .order_by("deadline")
     )
+
+
+def periods_overdue(today):
+    """Periods of open sets (with active objectives) whose deadline has passed."""
+    return (
+        ReportingPeriod.objects.filter(
+            deadline__lt=today, objective_set__objectives__is_active=True
+        )
+        .distinct()
+        .select_related("objective_set")
+        .order_by("deadline")
+    )
+
+
+def _reminded_of_overdue_lately(user, today):
+    """Whether this person had an overdue reminder in the last ``OVERDUE_EVERY_DAYS``."""
+    return ReminderLog.objects.filter(
+        recipient=user,
+        kind=ReminderLog.Kind.UPDATE_OVERDUE,
+        sent_on__gt=today - datetime.timedelta(days=OVERDUE_EVERY_DAYS),
+    ).exists()
 
 
 def missing_objectives(period, country):
@@ -76,11 +100,48 @@ def _send_once(*, user, kind, action, today, period, template, context, changes)
     return "sent"
 
 
+def _remind_of_overdue(user, periods, today):
+    """Remind an official of their country's reports missing after the deadline (None:
+    nothing is overdue, or they were reminded within the week)."""
+    country = user.membership.country
+    overdue = [(period, list(missing_objectives(period, country))) for period in periods]
+    overdue = [(period, objectives) for period, objectives in overdue if objectives]
+    if not overdue or _reminded_of_overdue_lately(user, today):
+        return None
+    return _send_once(
+        user=user,
+        kind=ReminderLog.Kind.UPDATE_OVERDUE,
+        action=audit.Action.REMINDER_UPDATE_OVERDUE,
+        today=today,
+        period=overdue[-1][0],
+        template="reminder_update_overdue",
+        context={
+            "user": user,
+            "country": country,
+            "overdue": overdue,
+            "url": settings.SITE_URL + reverse("country_detail", args=[country.code.lower()]),
+            "site_url": settings.SITE_URL,
+        },
+        changes={
+            "periods": [period.name for period, _ in overdue],
+            "objectives": [
+                f"{o.objective_set.year}/{o.number}" for _, objs in overdue for o in objs
+            ],
+        },
+    )
+
+
 def send_all(today, days_before=DEFAULT_DAYS_BEFORE):
     """Send today's reminders; returns a Counter of outcomes: sent, skipped, failed."""
     outcomes = Counter()
     periods = list(periods_due(today, days_before))
-    for user in _recipients(policy.officials()):
+    overdue_periods = list(periods_overdue(today))
+    officials = _recipients(policy.officials()).filter(
+        membership__country__membership=Country.Membership.MEMBER
+    )
+    for user in officials:
+        outcomes[_remind_of_overdue(user, overdue_periods, today)] += 1
+    for user in officials:
         country = user.membership.country
         due = [(period, list(missing_objectives(period, country))) for period in periods]
         due = [(period, objectives) for period, objectives in due if objectives]
@@ -109,6 +170,7 @@ def send_all(today, days_before=DEFAULT_DAYS_BEFORE):
                 changes=changes,
             )
         ] += 1
+    del outcomes[None]
     queue = list(
         ProgressUpdate.objects.review_queue().select_related("objective", "country", "period")[:20]
     )

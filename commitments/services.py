@@ -15,6 +15,8 @@ nothing: each is checked, versioned and audited as it would be alone, in one tra
 if any of them is refused, none changes and ``BatchRefused`` names each refusal.
 """
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -22,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commitments import audit, policy
-from commitments.models import Comment, ProgressUpdate
+from commitments.models import Comment, ObjectiveSet, ProgressUpdate
 
 EDITABLE_UPDATE_FIELDS = ("status", "narrative", "language", "evidence_links", "period")
 State = ProgressUpdate.State
@@ -187,6 +189,9 @@ def enter_update_on_behalf(
                 author=actor,
                 state=State.PUBLISHED,
                 submitted_at=now,
+                # Timeliness counts when the country sent it (the note's date), not when
+                # the coordinators typed it in.
+                first_submitted_at=handed_in(source_date, now),
                 published_at=now,
                 reviewed_by=actor,
                 entered_on_behalf=True,
@@ -247,6 +252,15 @@ def edit_update(*, actor, update, loaded_version, **fields):
     return current
 
 
+def handed_in(source_date, entered_at):
+    """When a report entered on a country's behalf counts as handed in: the start of the
+    day its note or e-mail is dated (in the site's time zone), never after it was entered."""
+    if source_date is None:
+        return entered_at
+    sent = timezone.make_aware(datetime.datetime.combine(source_date, datetime.time.min))
+    return min(sent, entered_at)
+
+
 def _transition(
     *, actor, update, loaded_version, allowed_from, to, action, refused, note=None, **extra
 ):
@@ -258,6 +272,8 @@ def _transition(
     current.state = to
     current.updated_at = now
     current.version = F("version") + 1
+    if to == State.SUBMITTED and current.first_submitted_at is None:
+        extra["first_submitted_at"] = timezone.now  # timeliness counts the first hand-in
     for name, value in extra.items():
         setattr(current, name, now if value is timezone.now else value)
     current.save(update_fields=["state", "updated_at", "version", *extra])
@@ -406,3 +422,25 @@ def add_comment(*, actor, update, body, token=None):
         if (existing.update_id, existing.author_id, existing.body) != (update.pk, actor.pk, body):
             raise ReusedForm() from None
         return existing
+
+
+@transaction.atomic
+def open_dashboard_on(*, actor, objective_set):
+    """A coordinator or administrator makes every page open on this set (the year switch
+    still shows the others); the set it opened on before no longer does."""
+    policy.may_oversee_the_cycle.check(actor)
+    before = list(
+        ObjectiveSet.objects.select_for_update().filter(opens_dashboard=True).order_by("pk")
+    )
+    if [s.pk for s in before] == [objective_set.pk]:
+        return objective_set
+    ObjectiveSet.objects.filter(opens_dashboard=True).update(opens_dashboard=False)
+    ObjectiveSet.objects.filter(pk=objective_set.pk).update(opens_dashboard=True)
+    objective_set.opens_dashboard = True
+    audit.record(
+        actor=actor,
+        action=audit.Action.OBJECTIVESET_OPENS_DASHBOARD,
+        target=objective_set,
+        changes={"opens_dashboard": [[s.year for s in before], objective_set.year]},
+    )
+    return objective_set

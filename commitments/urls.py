@@ -5,6 +5,8 @@ from commitments.views import countries, meetings, objectives, overview, review,
 
 urlpatterns = [
     path("", overview.dashboard, name="dashboard"),
+    path("compare/", overview.compare_years, name="compare_years"),
+    path("timeliness/", overview.timeliness_report, name="timeliness"),
     path("healthz", site.healthz, name="healthz"),
     path("livez", site.livez, name="livez"),
     path("objectives/", objectives.objective_list, name="objective_list"),

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -147,9 +147,29 @@ class ObjectiveSetQuerySet(models.QuerySet):
         """Sets with active objectives, newest first."""
         return self.filter(objectives__is_active=True).order_by("-year")
 
+    def open(self):
+        """Sets open for reporting and review: those with active objectives (an admin
+        retires a set's objectives once its last period is closed), newest first."""
+        return self.filter(
+            Exists(Objective.objects.filter(objective_set=OuterRef("pk"), is_active=True))
+        ).order_by("-year")
+
     def current(self):
-        """The newest set that still has active objectives, or None."""
-        return self.newest_active().select_related("adopted_at").first()
+        """The set the dashboard opens on: the one a coordinator or admin chose
+        (``opens_dashboard``); while none is chosen, the newest open set. Adding a set
+        never moves it by itself. None when there is no set."""
+        chosen = self.filter(opens_dashboard=True).select_related("adopted_at").first()
+        return chosen or self.open().select_related("adopted_at").first()
+
+    def for_year(self, year):
+        """The set of ``year`` (any text from a URL), or None."""
+        try:
+            year = int(year)
+        except (TypeError, ValueError):
+            return None
+        if not 1 <= year <= 32767:
+            return None
+        return self.select_related("adopted_at").filter(year=year).first()
 
 
 class ObjectiveSet(models.Model):
@@ -170,6 +190,15 @@ class ObjectiveSet(models.Model):
         blank=True,
         related_name="objective_sets_reviewed",
     )
+    opens_dashboard = models.BooleanField(
+        _("dashboard opens on it"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "The set every page shows unless the reader picks another year. Moved with the "
+            'admin action "Open the dashboard on this set"; adding a set does not move it.'
+        ),
+    )
 
     objects = ObjectiveSetQuerySet.as_manager()
 
@@ -177,6 +206,13 @@ class ObjectiveSet(models.Model):
         ordering = ["-year"]
         verbose_name = _("objective set")
         verbose_name_plural = _("objective sets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opens_dashboard"],
+                condition=Q(opens_dashboard=True),
+                name="one_set_opens_dashboard",
+            ),
+        ]
 
     def __str__(self):
         return _("Objectives for %(year)s") % {"year": self.year}
@@ -293,6 +329,13 @@ class ReportingPeriod(models.Model):
         ordering = ["starts_on"]
         verbose_name = _("reporting period")
         verbose_name_plural = _("reporting periods")
+        # A set's periods, latest first: the matrix walks them to find each cell's
+        # latest reported period (matrix.PUBLISHED_MATRIX_SQL).
+        indexes = [
+            models.Index(
+                "objective_set", F("starts_on").desc(), F("id").desc(), name="period_set_latest"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["objective_set", "name"], name="period_name_unique_in_set"

@@ -13,6 +13,7 @@ class ReminderLog(models.Model):
 
     class Kind(models.TextChoices):
         UPDATE_DUE = "update_due", _("Updates due")
+        UPDATE_OVERDUE = "update_overdue", _("Updates overdue")
         REVIEW_DIGEST = "review_digest", _("Review queue digest")
 
     recipient = models.ForeignKey(

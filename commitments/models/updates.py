@@ -90,10 +90,17 @@ class ProgressUpdateQuerySet(models.QuerySet):
         """Newest first, with a tie-break so pages never shuffle."""
         return self.order_by("-created_at", "-id")
 
+    def latest_period_first(self):
+        """The latest reporting period first, and within a period the newest report: the
+        first row of a cell is its status (a correction filed later for an earlier period
+        changes that period only). matrix.PUBLISHED_MATRIX_SQL follows the same order."""
+        return self.order_by("-period__starts_on", "-period_id", "-created_at", "-id")
+
     def matrix(self, objectives, countries, period=None, reported=None):
         """Each objective's row of cells, one per country: ``(country, latest, reported)``.
 
-        ``latest`` is the cell's newest update in this queryset (or None) and ``reported``
+        ``latest`` is the cell's update of its latest reporting period in this queryset
+        (``latest_period_first``; None if it has none) and ``reported``
         whether the cell has an update of ``reported`` (default: this queryset) in
         ``period``. Two queries whatever the history: one index probe per cell for the
         newest id, then the updates themselves.
@@ -102,7 +109,9 @@ class ProgressUpdateQuerySet(models.QuerySet):
         annotations = {}
         for country in countries:
             cell = self.filter(objective=OuterRef("pk"), country=country)
-            annotations[f"latest_{country.pk}"] = Subquery(cell.newest_first().values("pk")[:1])
+            annotations[f"latest_{country.pk}"] = Subquery(
+                cell.latest_period_first().values("pk")[:1]
+            )
             if period is not None:
                 annotations[f"reported_{country.pk}"] = Exists(
                     reported.filter(objective=OuterRef("pk"), country=country, period=period)
@@ -211,6 +220,11 @@ class ProgressUpdate(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last edited"), default=timezone.now, editable=False)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True, editable=False)
+    # When it was first handed in (submitted_at moves with each new submission after a
+    # return): what timeliness compares with the period's deadline.
+    first_submitted_at = models.DateTimeField(
+        _("first submitted"), null=True, blank=True, editable=False
+    )
     published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -325,6 +339,15 @@ class ProgressUpdate(models.Model):
                 F("created_at").desc(),
                 F("id").desc(),
                 name="upd_period_cell_latest",
+            ),
+            # Each cell's first hand-in in a period (timeliness.py): one probe per cell.
+            models.Index(
+                "period",
+                "objective",
+                "country",
+                "first_submitted_at",
+                name="upd_period_cell_first_in",
+                condition=Q(first_submitted_at__isnull=False),
             ),
             GinIndex(fields=["search"], name="upd_search"),
             models.Index(

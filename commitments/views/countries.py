@@ -9,6 +9,7 @@ from commitments.matrix import CountryLatest
 from commitments.models import Country, Membership, ProgressUpdate
 from commitments.pagination import PAGE_SIZE, page_of_rows
 from commitments.planning import joins_as_written
+from commitments.views.overview import year_unknown
 
 
 @policy.requires(policy.has_role)
@@ -39,6 +40,9 @@ def count_of(queryset):
 @policy.methods("GET")
 def country_detail(request, code):
     country = get_object_or_404(Country, code=code.upper())
+    latest = CountryLatest(country, request)
+    if latest.frame.unknown_year:  # reference data, cached: no query once kept
+        return year_unknown(request, latest.frame)
     updates = policy.readable_updates(request.user).filter(country=country)
     own = policy.may_act_for(request.user, country)
     needing_action = None
@@ -54,7 +58,7 @@ def country_detail(request, code):
         "own": own,
         "needing_action": needing_action,
         # Read only when its cached fragment is missing.
-        "latest": CountryLatest(country, request.user),
+        "latest": latest,
         "page": page_of_rows(
             request,
             updates.newest_first(),

@@ -2,28 +2,54 @@
 
 import functools
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404, render
 
-from commitments import charts, policy
+from commitments import charts, policy, timeliness, years
 from commitments.models import (
-    Country,
     Objective,
     ObjectiveSet,
     ProgressUpdate,
 )
 from commitments.pagination import page_of_rows
+from commitments.views.overview import year_unknown
 
 
 @policy.requires(policy.has_role)
 @policy.methods("GET")
 def objective_list(request):
-    sets = ObjectiveSet.objects.select_related("adopted_at", "reviewed_at").prefetch_related(
-        Prefetch("objectives", queryset=Objective.objects.order_by("number"))
-    )
-    # Read only when the cached list (reference data alone) has to be drawn again.
-    context = {"objective_sets": sets}
-    return render(request, "commitments/objective_list.html", context)
+    # Read only when the cached list (reference data alone) has to be drawn again, or a
+    # year is asked for (which must exist).
+    listing = ObjectiveListing(years.requested(request))
+    if listing.frame.year is not None and listing.frame.unknown_year:
+        return year_unknown(request, listing.frame)
+    return render(request, "commitments/objective_list.html", {"listing": listing})
+
+
+class ObjectiveListing:
+    """Every set with its objectives (or the one of the year asked for), and the year
+    switch's frame: two queries, on first use."""
+
+    def __init__(self, year):
+        self.year = year
+
+    @functools.cached_property
+    def frame(self):
+        sets = (
+            ObjectiveSet.objects.select_related("adopted_at", "reviewed_at")
+            .annotate(is_open=years.is_open())
+            .order_by("-year")
+        )
+        sets = list(sets)
+        return years.Frame(year=self.year, sets=sets, objective_set=years.choose(sets, self.year))
+
+    @functools.cached_property
+    def objective_sets(self):
+        shown = self.frame.sets if self.year is None else [self.frame.objective_set]
+        prefetch_related_objects(
+            shown, Prefetch("objectives", queryset=Objective.objects.order_by("number"))
+        )
+        return shown
 
 
 @policy.requires(policy.has_role)
@@ -33,6 +59,8 @@ def objective_detail(request, pk):
         Objective.objects.select_related("objective_set__adopted_at"), pk=pk
     )
     visible = policy.readable_updates(request.user).filter(objective=objective)
+    # Read once, and only if a cached fragment that shows them has to be drawn again.
+    countries = functools.cache(lambda: list(years.member_countries()))
     context = {
         "objective": objective,
         "page": page_of_rows(
@@ -43,19 +71,23 @@ def objective_detail(request, pk):
         ),
         "can_write": policy.may_write_update_for(request.user, objective),
         # Drawn only when its cached fragment is missing (the template calls it).
-        "timeline_chart": functools.partial(objective_timeline_chart, objective),
+        "timeline_chart": functools.partial(objective_timeline_chart, objective, countries),
+        "objective_timeliness": functools.partial(
+            objective_timeliness, objective, countries, policy.unpublished_scope(request.user)
+        ),
         "legend": charts.legend,
     }
     return render(request, "commitments/objective_detail.html", context)
 
 
-def objective_timeline_chart(objective):
+def objective_timeline_chart(objective, countries):
     """Each member country's published status in each reporting period of the objective's set.
 
-    Two queries whatever the history: the countries, then the periods, each annotated with
+    Two queries whatever the history: the countries (``countries()``, read once per
+    request), then the periods, each annotated with
     every country's newest published status (one index probe per cell).
     """
-    countries = list(Country.objects.members())
+    countries = countries()
     published = ProgressUpdate.objects.published().filter(objective=objective)
     # Sorted here, not in SQL: a sort node over the subqueries would read as a sort over
     # the update table in the query plans, and there are only a handful of periods.
@@ -79,3 +111,14 @@ def objective_timeline_chart(objective):
         if getattr(period, f"status_{country.pk}")
     }
     return charts.status_timeline(countries, periods, statuses)
+
+
+def objective_timeliness(objective, countries, scope):
+    """Each member country's report in each period of the objective's set: on time,
+    late, overdue or not due yet (one query, and the countries if not read yet)."""
+    countries = countries()
+    of_set = timeliness.of_set(objective.objective_set, [objective], countries, scope)
+    return {
+        "periods": of_set.periods,
+        "rows": [(country, of_set.row(objective, country)) for country in countries],
+    }

@@ -1,10 +1,11 @@
 """The dashboard: where every objective stands in every country, what is missing, and
-what happened last."""
+what happened last, for the year asked for; two years side by side; and every country's
+timeliness on a set."""
 
 from django.shortcuts import render
 
-from commitments import fragments, policy
-from commitments.matrix import DashboardOverview
+from commitments import fragments, policy, timeliness, years
+from commitments.matrix import DashboardOverview, matrix_rows, published
 from commitments.models import (
     ProgressUpdate,
 )
@@ -14,19 +15,33 @@ from commitments.models import (
 @policy.methods("GET")
 def dashboard(request):
     user = request.user
+    overview = DashboardOverview(request)
+    # Reference data kept per year asked for: no query when it is cached.
+    if overview.frame.unknown_year:
+        return year_unknown(request, overview.frame)
+    drafts = fragments.own_drafts(request)
     context = {
         # The overview is the same for every reader with the same scope: cached, keyed by
         # the data stamps, and computed only when a fragment has to be drawn.
-        "overview": DashboardOverview(request),
+        "overview": overview,
+        "frame": overview.frame,
         "recent": recent_activity(request),
         "awaiting_review": (
             ProgressUpdate.objects.review_queue().count() if policy.may_review(user) else None
         ),
-        "needing_action": (
-            policy.editable_updates(user).count() if policy.may_write_updates(user) else None
-        ),
+        "needing_action": drafts[0] if drafts is not None else None,
     }
     return render(request, "commitments/dashboard.html", context)
+
+
+def year_unknown(request, frame):
+    """A year no set has (or no year at all): say so, and list the years there are."""
+    return render(
+        request,
+        "commitments/year_unknown.html",
+        {"frame": frame, "asked": request.GET.get("year", "")[:20]},
+        status=404,
+    )
 
 
 def recent_activity(request, count=10):
@@ -38,3 +53,79 @@ def recent_activity(request, count=10):
         "activity-item",
         visible.select_related("objective", "country", "author", "period"),
     )
+
+
+@policy.requires(policy.may_oversee_the_cycle)
+@policy.methods("GET")
+def compare_years(request):
+    """Two sets' matrices side by side (``?a=2024&b=2025``; by default the two newest),
+    objectives aligned by number."""
+    sets = years.all_sets()
+    asked = {side: years.requested_value(request.GET.get(side, "")) for side in ("a", "b")}
+    defaults = [s.year for s in sets[:2]][::-1]
+    if asked["a"] is None and asked["b"] is None and len(defaults) == 2:
+        asked = {"a": defaults[0], "b": defaults[1]}
+    chosen = {
+        side: years.choose(sets, year) if year is not None else None for side, year in asked.items()
+    }
+    unknown = [
+        request.GET.get(side, "")[:20]
+        for side in ("a", "b")
+        if asked[side] is not None and chosen[side] is None
+    ]
+    scope = policy.unpublished_scope(request.user)
+    countries = list(years.member_countries())
+    columns = {}  # side -> {objective number: (objective, cells)}
+    for side, objective_set in chosen.items():
+        if objective_set is not None:
+            objectives = years.objectives_of(objective_set)
+            matrix = matrix_rows(published(objectives, countries, None, scope))
+            columns[side] = {objective.number: (objective, cells) for objective, cells in matrix}
+    numbers = sorted({number for column in columns.values() for number in column})
+    rows = [
+        (number, [columns.get(side, {}).get(number, (None, None)) for side in ("a", "b")])
+        for number in numbers
+    ]
+    context = {
+        "sets": sets,
+        "a": chosen["a"],
+        "b": chosen["b"],
+        "countries": countries,
+        "rows": rows,
+        "unknown": unknown,
+    }
+    return render(
+        request, "commitments/compare_years.html", context, status=404 if unknown else 200
+    )
+
+
+@policy.requires(policy.may_oversee_the_cycle)
+@policy.methods("GET")
+def timeliness_report(request):
+    """Every member country's timeliness on a set, period by period."""
+    year = years.requested(request)
+    frame = fragments.cached("dashboard-frame", request, lambda: years.read_frame(year))
+    if frame.unknown_year:
+        return year_unknown(request, frame)
+    of_set = timeliness.of_set(
+        frame.objective_set,
+        frame.objectives,
+        frame.countries,
+        policy.unpublished_scope(request.user),
+    )
+    countries = [
+        (
+            of_set.summary(country),
+            of_set.by_period(frame.objectives, country),
+            [(objective, of_set.row(objective, country)) for objective in frame.objectives],
+        )
+        for country in frame.countries
+    ]
+    context = {
+        "frame": frame,
+        "summaries": of_set.summaries(frame.countries),
+        "periods": of_set.periods,
+        "countries": countries,
+        "labels": timeliness.LABELS,
+    }
+    return render(request, "commitments/timeliness.html", context)

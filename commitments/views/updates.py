@@ -118,7 +118,14 @@ def update_create(request, pk):
     membership = request.user.membership  # an official's (required above), read already
     initial, start_from, started_from = {}, None, None
     if request.method == "GET":  # a posted form names its period
-        period = ReportingPeriod.objects.current_for(objective.objective_set)
+        # The dashboard's missing list names the period owed (``?period=``); a period of
+        # another set, or no period, falls back to the current one.
+        asked = request.GET.get("period", "")
+        period = (
+            asked.isascii()
+            and asked.isdigit()
+            and objective.objective_set.periods.filter(pk=asked).first()
+        ) or ReportingPeriod.objects.current_for(objective.objective_set)
         started_from = started_from_update(request, objective)
         if started_from is not None:
             initial = prefilled_from(started_from)

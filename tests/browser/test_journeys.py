@@ -131,3 +131,48 @@ def test_a_bad_submission_shows_the_error_summary_and_keeps_the_text(page, cast,
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("status")).to_contain_text("Your draft was saved.")
     assert ProgressUpdate.objects.get().narrative == NARRATIVE
+
+
+def test_the_coordinator_switches_years_and_compares_them(page, cast):
+    """A 2025 set is added beside 2024: the dashboard stays on 2024 until asked, the year
+    switch shows 2025, and the comparison puts both side by side."""
+    import datetime
+
+    from commitments.models import Meeting, Objective, ObjectiveSet, ReportingPeriod
+
+    eighth = Meeting.objects.get(kind="nadd", ordinal=8)
+    later = ObjectiveSet.objects.create(year=2025, adopted_at=eighth)
+    Objective.objects.create(
+        objective_set=later,
+        number=1,
+        title="Synthetic drugs 2025",
+        text="Disrupt the supply of synthetic drugs.",
+        theme="synthetic_drugs",
+    )
+    ReportingPeriod.objects.create(
+        objective_set=later,
+        name="2025 Q1",
+        starts_on=datetime.date(2025, 1, 1),
+        ends_on=datetime.date(2025, 3, 31),
+        deadline=datetime.date(2025, 4, 15),
+    )
+
+    sign_in(page, cast.carol)
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text("Where the 2024 objectives stand")
+    page.get_by_label("Year", exact=True).select_option("2025")
+    page.get_by_role("button", name="Show year").click()
+    expect(heading).to_contain_text("Where the 2025 objectives stand")
+    assert page.url.endswith("/?year=2025")
+    expect(page.locator(".matrix")).to_contain_text("Synthetic drugs 2025")
+    expect(page.locator("#missing-heading")).to_contain_text("2025 Q1")
+
+    page.get_by_role("link", name="Compare two years").click()
+    expect(heading).to_have_text("Compare two years")
+    table = page.locator("table.compare")
+    expect(table).to_contain_text("Objectives for 2024")
+    expect(table).to_contain_text("Objectives for 2025")
+    expect(table).to_contain_text("Synthetic drugs 2025")
+
+    page.get_by_role("link", name="Dashboard").first.click()
+    expect(heading).to_contain_text("Where the 2024 objectives stand")

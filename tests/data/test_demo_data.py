@@ -64,3 +64,35 @@ def test_no_migration_creates_an_account():
     from django.contrib.auth import get_user_model
 
     assert not get_user_model().objects.exists()
+
+
+def test_the_demo_has_one_late_report_and_timeliness_shows_it(client):
+    from django.urls import reverse
+
+    from commitments import timeliness
+
+    call_command("load_demo", stdout=None)
+    late = ProgressUpdate.objects.get(
+        country__code="MX", objective__number=4, period__name="2024 Q3"
+    )
+    assert late.first_submitted_at.date() > late.period.deadline
+    handed_in = ProgressUpdate.objects.exclude(state="draft")
+    assert all(u.first_submitted_at is not None for u in handed_in)
+    on_time = [u for u in handed_in if u.first_submitted_at.date() <= u.period.deadline]
+    assert len(on_time) == handed_in.count() - 1
+    # The audit history tells the same story.
+    submitted = AuditEntry.objects.for_object(late).filter(action="update.submitted").get()
+    assert submitted.created_at == late.first_submitted_at
+    client.force_login(Membership.objects.get(role="coordinator").user)
+    response = client.get(reverse("timeliness"))
+    summaries = {s.country.code: s for s in response.context["summaries"]}
+    assert summaries["MX"].late == 1 and summaries["CA"].late == 0
+    row = dict(
+        next(
+            rows
+            for summary, _, rows in response.context["countries"]
+            if summary.country.code == "MX"
+        )
+    )
+    objective = late.objective
+    assert dict((p.name, m) for p, m in row[objective])["2024 Q3"] == timeliness.LATE

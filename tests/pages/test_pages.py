@@ -36,7 +36,7 @@ def test_country_page_shows_latest_status_per_objective(login, cast, make_update
     make_update(author=cast.bob, status="off_track", narrative="Retraso")
     response = login(cast.alice).get(reverse("country_detail", args=["mx"]))
     assert response.status_code == 200
-    rows = dict(response.context["latest"].rows)
+    rows = {objective: update for objective, update, _overdue in response.context["latest"].rows}
     assert rows[objective].status == "off_track"
     assert "7th North American Drug Dialogue" in response.text
 

@@ -23,6 +23,9 @@ POST_ONLY = answers(302, 405, 405, 405, 405, 405)
 # Canada; edit and history use a Canadian draft, which Mexico's bob may not even see.
 MATRIX = {
     "dashboard": READ,
+    # Coordinators and administrators follow the cycle across years and countries.
+    "compare_years": answers(302, 403, 403, 200, 200, 403),
+    "timeliness": answers(302, 403, 403, 200, 200, 403),
     "objective_list": READ,
     "objective_detail": READ,
     "country_list": READ,

@@ -102,3 +102,64 @@ def test_a_failing_mail_server_leaves_no_log_so_the_next_run_retries(cast, email
 def test_bad_options_are_refused(options):
     with pytest.raises(CommandError):
         call_command("send_reminders", **options)
+
+
+# 2024 Q1 was due on 15 April 2024; on 20 April it is overdue, and Q2 is not due yet.
+AFTER_Q1_DEADLINE = "2024-04-20"
+
+
+def test_officials_are_reminded_after_the_deadline_of_what_is_overdue(
+    cast, emails, make_update, objective
+):
+    make_update(author=cast.alice, state="submitted")  # Canada reported objective 1 for Q1
+    call_command("send_reminders", today=AFTER_Q1_DEADLINE, days_before=0)
+    (alice_mail,) = mail_to("alice")
+    assert alice_mail.subject == "NADD tracker: updates overdue for Canada"
+    assert "2024 Q1 (was due April 15, 2024):" in alice_mail.body
+    assert f"  - 1. {objective.title}" not in alice_mail.body
+    assert "  - 2. Prevention through mental health" in alice_mail.body
+    (bob_mail,) = mail_to("bob")
+    assert f"  - 1. {objective.title}" in bob_mail.body
+    log = ReminderLog.objects.get(recipient=cast.alice, kind="update_overdue")
+    assert log.period.name == "2024 Q1"
+    entry = AuditEntry.objects.get(action="reminder.update_overdue", target_id=str(cast.alice.pk))
+    assert "2024/2" in entry.changes["objectives"]
+
+
+def test_overdue_reminders_are_not_repeated_daily(cast, emails):
+    call_command("send_reminders", today=AFTER_Q1_DEADLINE, days_before=0)
+    assert len(mail_to("alice")) == 1
+    for day in ("2024-04-20", "2024-04-21", "2024-04-26"):  # the same day, then within a week
+        call_command("send_reminders", today=day, days_before=0)
+    assert len(mail_to("alice")) == 1
+    call_command("send_reminders", today="2024-04-27", days_before=0)  # a week later
+    assert len(mail_to("alice")) == 2
+    assert ReminderLog.objects.filter(recipient=cast.alice, kind="update_overdue").count() == 2
+
+
+def test_an_overdue_and_a_due_reminder_go_out_the_same_day(cast, emails):
+    # On 5 July 2024 Q1 is overdue and Q2 (due 15 July) is near.
+    call_command("send_reminders", today="2024-07-05")
+    subjects = sorted(m.subject for m in mail_to("alice"))
+    assert subjects == [
+        "NADD tracker: updates due for Canada",
+        "NADD tracker: updates overdue for Canada",
+    ]
+
+
+def test_a_late_report_stops_the_overdue_reminder(cast, emails, make_update):
+    for objective in Objective.objects.filter(objective_set__year=2024):
+        make_update(author=cast.alice, objective=objective, state="submitted")
+    call_command("send_reminders", today=AFTER_Q1_DEADLINE, days_before=0)
+    assert mail_to("alice") == []
+    assert len(mail_to("bob")) == 1
+
+
+def test_partner_countries_are_never_reminded_of_missing_reports(cast, emails):
+    from tests.conftest import make_user
+
+    partner = make_user("pieter", "official", "BE", email="pieter@example.org")
+    assert partner.membership.country.membership == "partner"
+    call_command("send_reminders", today=AFTER_Q1_DEADLINE)
+    call_command("send_reminders", today=NEAR_Q1_DEADLINE)
+    assert mail_to("pieter") == []

@@ -250,6 +250,7 @@ def test_submitted_updates_count_as_reported_drafts_do_not(login, cast, make_upd
     make_update(author=cast.alice, period=q4, state=State.SUBMITTED)
     make_update(author=cast.bob, period=q4, state=State.DRAFT)
     missing = login(cast.carol).get(reverse("dashboard")).context["overview"].missing
+    missing = {(m.objective, m.country) for m in missing if m.period == q4}
     assert (objective, cast.alice.membership.country) not in missing
     assert (objective, cast.bob.membership.country) in missing
 

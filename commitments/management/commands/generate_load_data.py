@@ -348,6 +348,7 @@ class Command(BaseCommand):
                     "created_at",
                     "updated_at",
                     "submitted_at",
+                    "first_submitted_at",
                     "published_at",
                     "reviewed_by_id",
                     "version",
@@ -478,6 +479,7 @@ class Command(BaseCommand):
             created,
             at,
             submitted_at,
+            submitted_at,  # first_submitted_at: generated updates are submitted once
             published_at,
             reviewed_by.pk if reviewed_by else None,
             len(events),  # one version per change so far

@@ -20,7 +20,7 @@ from commitments.models import (
     ObjectiveSet,
     ProgressUpdate,
 )
-from commitments.services import initial_values, on_behalf_values
+from commitments.services import handed_in, initial_values, on_behalf_values
 
 DEMO_PASSWORD = "nadd-demo-2024"  # noqa: S105 - published in the README on purpose
 
@@ -249,12 +249,14 @@ class Command(BaseCommand):
                             created_at=written,
                             updated_at=reviewed if state in REVIEWED else written,
                             submitted_at=written if state != State.DRAFT else None,
+                            first_submitted_at=written if state != State.DRAFT else None,
                             published_at=reviewed if state == State.PUBLISHED else None,
                             reviewed_by=coordinator if state in REVIEWED else None,
                             version=1 if state == State.DRAFT else 2,
                             is_demo=True,
                         )
                     )
+        self.make_one_report_late(updates)
         ProgressUpdate.objects.bulk_create(updates)
         for update in updates:
             audit.record(
@@ -331,6 +333,7 @@ class Command(BaseCommand):
             created_at=received,
             updated_at=received,
             submitted_at=received,
+            first_submitted_at=handed_in(datetime.date(2025, 1, 17), received),
             published_at=received,
             reviewed_by=coordinator,
             entered_on_behalf=True,
@@ -347,6 +350,34 @@ class Command(BaseCommand):
             at=received,
         )
         return 1
+
+    # The late report of the demo: Mexico's on objective 4 for 2024 Q3, handed in nine
+    # days after its deadline (the timeliness page and the dashboard show it as late).
+    LATE_REPORT = ("MX", 2024, 4, "2024 Q3")
+    LATE_BY_DAYS = 9
+
+    def make_one_report_late(self, updates):
+        """Hand the demo's late report in after its deadline (before the updates and
+        their audit entries are written, so its history tells the same story)."""
+        code, year, number, period_name = self.LATE_REPORT
+        for update in updates:
+            if (
+                update.country.code == code
+                and update.objective.objective_set.year == year
+                and update.objective.number == number
+                and update.period.name == period_name
+                and update.submitted_at is not None
+            ):
+                written = datetime.datetime.combine(
+                    update.period.deadline + datetime.timedelta(days=self.LATE_BY_DAYS),
+                    datetime.time(16, 30),
+                    tzinfo=datetime.UTC,
+                )
+                reviewed = written + datetime.timedelta(days=2)
+                update.created_at = update.submitted_at = update.first_submitted_at = written
+                update.updated_at = reviewed if update.reviewed_by else written
+                if update.published_at:
+                    update.published_at = reviewed
 
     @staticmethod
     def review_state(rng, last_quarter):
