@@ -214,3 +214,15 @@ def test_an_edit_cut_off_by_the_outage_is_applied_once_on_retry(cast, make_updat
     assert client.post(url, data).status_code == 409
     update.refresh_from_db()
     assert (update.version, update.narrative, update.status) == (2, "Edited once", "at_risk")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrations_run_without_the_pages_statement_limit():
+    """A migration over a million updates takes longer than the 30 s that guards a page:
+    ``migrate`` lifts the limit for its own session only."""
+    from django.core.management import call_command
+
+    call_command("migrate", "--check", verbosity=0)  # nothing to apply; the session is set
+    assert show("statement_timeout") == "0"
+    connection.close()  # the next connection has the pages' limit again
+    assert show("statement_timeout") == "30s"
