@@ -3,7 +3,7 @@
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-from commitments import fragments
+from commitments import fragments, planning
 from commitments.models import ProgressUpdate
 
 COUNT_CAP = 1000
@@ -34,9 +34,9 @@ class CappedPaginator(Paginator):
         return min(found, self.cap)
 
 
-# A search counts its matches up to this many ("more than 100: narrow the search"): few
-# enough that finding them costs the same over ten thousand updates or a million.
-SEARCH_COUNT_CAP = 100
+# A search reads at most this many pages (of PAGE_SIZE), newest first: a reader wanting
+# older matches narrows the search or filters by year.
+SEARCH_MAX_PAGES = 50
 
 # The newest updates a search looks through first (see SearchPaginator).
 SEARCH_FIRST_WINDOW = 2_000
@@ -58,26 +58,41 @@ def window_edge(rows, after=None):
 
 class SearchPaginator(CappedPaginator):
     """Pages of a full-text search, newest first, whose cost does not grow with the
-    history.
+    history, and grows with the page asked for only.
 
     The GIN index hands over a search's matches unordered: finding the newest ones, or
-    counting a hundred, meant reading every match (a common word matches a few per cent
-    of a million updates). Instead the search looks through a window of the newest
-    updates (those written since its edge), GIN and ``upd_latest`` combined: first the
-    newest 2,000, then, if they hold too few matches to count past the cap, a window
-    sized from the share of matches in the first (with room to spare), widened fourfold
-    while still short. A window holding more than the cap holds every page (pages stop
-    at the cap); a word with no match in the first window is looked for everywhere,
-    where its matches are few. So the work is about the same over ten thousand updates
-    or a million.
+    counting them, meant reading every match (a common word matches a few per cent of a
+    million updates, 22 ms for the index alone). Instead the search looks through a
+    window of the newest updates (those written since its edge), walking ``upd_latest``
+    and checking each update's words (``planning.along_the_ordering_index``): first the
+    newest 2,000, then, if they hold too few matches, a window sized from the share of
+    matches found so far (with room to spare), widened fourfold while still short; a
+    word with no match in the newest 2,000 is looked for everywhere through the GIN
+    index, where its matches are few. And it counts only as far as the page asked for
+    and one more match: the list says whether there is a next page, not how many
+    (``open_ended``), up to ``SEARCH_MAX_PAGES``.
     """
 
-    def __init__(self, object_list, per_page, count_list=None, **kwargs):
-        super().__init__(object_list, per_page, cap=SEARCH_COUNT_CAP, count_list=count_list)
+    open_ended = True  # the templates say "page 3" and "more", not "of 12"
+
+    def __init__(self, object_list, per_page, count_list=None, wanted_page=None, **kwargs):
+        try:
+            wanted_page = int(wanted_page or 1)
+        except (TypeError, ValueError):
+            wanted_page = 1
+        wanted_page = min(max(wanted_page, 1), SEARCH_MAX_PAGES)
+        super().__init__(object_list, per_page, cap=wanted_page * per_page, count_list=count_list)
         self.edge = None  # the window's edge; None: every update
 
     def _within(self, queryset):
         return queryset if self.edge is None else queryset.filter(created_at__gte=self.edge)
+
+    def _read(self, rows):
+        """Evaluate a windowed query: along ``upd_latest`` (``planning``) when bounded."""
+        if self.edge is None:
+            return rows()
+        with planning.along_the_ordering_index():
+            return rows()
 
     @cached_property
     def count(self):
@@ -85,24 +100,30 @@ class SearchPaginator(CappedPaginator):
         rows = SEARCH_FIRST_WINDOW
         while True:
             self.edge = window_edge(rows)
-            found = self._within(self.count_list)[:wanted].count()
+            found = self._read(lambda: self._within(self.count_list)[:wanted].count())
             if found >= wanted or self.edge is None:
                 break
             if not found:  # a rare word: its matches are few, wherever they are
                 self.edge = None
                 found = self.count_list[:wanted].count()
                 break
-            # Next, what the share of matches so far says holds the cap twice over, and
+            # Next, what the share of matches so far says holds them twice over, and
             # at least four times this window.
             rows = max(4 * rows, 2 * wanted * rows // found)
         self.capped = found > self.cap
         return min(found, self.cap)
 
+    @cached_property
+    def num_pages(self):
+        pages = super().num_pages
+        return pages + 1 if self.capped and pages < SEARCH_MAX_PAGES else pages
+
     def page(self, number):
         number = self.validate_number(number)  # counts, which sets the window
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
-        return self._get_page(list(self._within(self.object_list)[bottom:top]), number, self)
+        rows = self._read(lambda: list(self._within(self.object_list)[bottom:top]))
+        return self._get_page(rows, number, self)
 
 
 def newest_matches(search, limit, after=None):
@@ -113,8 +134,11 @@ def newest_matches(search, limit, after=None):
     rows = SEARCH_FIRST_WINDOW
     while True:
         edge = window_edge(rows, after)
-        window = search if edge is None else search.filter(created_at__gte=edge)
-        found = list(window[:limit])
+        if edge is None:
+            found = list(search[:limit])
+        else:
+            with planning.along_the_ordering_index():
+                found = list(search.filter(created_at__gte=edge)[:limit])
         if edge is None or len(found) >= limit:
             return found[:limit]
         if not found:  # a rare word: its matches are few, wherever they are
@@ -132,11 +156,12 @@ def page_of_rows(request, updates, fragment, full, count_list=None, search=False
     index alone can count the rows; ``count_list`` counts instead when given. ``search``:
     ``updates`` is a full-text search, newest first (``SearchPaginator``)."""
     light = updates.only("pk")
-    paginator = SearchPaginator if search else CappedPaginator
-    page = paginator(
+    extra = {"wanted_page": request.GET.get("page")} if search else {}
+    page = (SearchPaginator if search else CappedPaginator)(
         updates.only("pk", "version"),
         PAGE_SIZE,
         count_list=light if count_list is None else count_list,
+        **extra,
     ).get_page(request.GET.get("page"))
     page.object_list = fragments.fill_rows(request, page.object_list, fragment, full)
     return page

@@ -1,4 +1,5 @@
-"""How some list queries are planned: with their joins in the order they name them."""
+"""How some list queries are planned: with their joins in the order they name them, or
+through their ordering index rather than bitmaps."""
 
 from contextlib import contextmanager
 
@@ -27,4 +28,24 @@ def joins_as_written(using=DEFAULT_DB_ALIAS):
     ``in_bulk()``).
     """
     with connections[using].execute_wrapper(_join_order_as_written):
+        yield
+
+
+def _without_bitmaps(execute, sql, params, many, context):
+    # As above: for this query only, outside a transaction.
+    if many or context["connection"].in_atomic_block:
+        return execute(sql, params, many, context)
+    return execute(f"SET LOCAL enable_bitmapscan = off; {sql}", params, many, context)
+
+
+@contextmanager
+def along_the_ordering_index(using=DEFAULT_DB_ALIAS):
+    """Run the queries of the block without bitmap scans: a search bounded to a window
+    of the newest updates then walks ``upd_latest`` through the window and checks each
+    update's words, stopping at the page's end, instead of asking the GIN index for
+    every match in the table (a GIN index is read through bitmaps only). Over a million
+    updates a common word's matches took the GIN index 22 ms to hand over; walking a
+    window of 2,000 takes a fraction of that, whatever the size of the table.
+    """
+    with connections[using].execute_wrapper(_without_bitmaps):
         yield

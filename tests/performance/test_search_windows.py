@@ -19,9 +19,11 @@ URL = reverse("update_list")
 
 @pytest.fixture
 def small_windows(monkeypatch):
-    """Windows and a cap scaled down, so a few hundred updates take several windows."""
+    """Windows, pages and their number scaled down, so a few hundred updates take
+    several windows and a search reaches its last page."""
     monkeypatch.setattr(pagination, "SEARCH_FIRST_WINDOW", 10)
-    monkeypatch.setattr(pagination, "SEARCH_COUNT_CAP", 12)
+    monkeypatch.setattr(pagination, "PAGE_SIZE", 4)
+    monkeypatch.setattr(pagination, "SEARCH_MAX_PAGES", 6)
 
 
 @pytest.fixture
@@ -80,16 +82,26 @@ def test_every_page_and_the_count_are_those_of_a_search_of_everything(
         if not page.has_next():
             break
         page_number += 1
-    cap = pagination.SEARCH_COUNT_CAP
-    assert page.paginator.count == min(len(expected), cap)
-    assert page.paginator.capped == (len(expected) > cap)
-    # pages stop at the cap: every match up to it, in order, none twice
+    cap = pagination.SEARCH_MAX_PAGES * pagination.PAGE_SIZE
+    # every match up to the last page, in order, none twice
     assert shown == expected[:cap]
+    assert page.number == min(pagination.SEARCH_MAX_PAGES, max(1, -(-len(expected) // 4)))
 
 
-def test_a_capped_search_says_so_and_asks_to_narrow_it(login, cast, history, small_windows):
-    response = login(cast.carol).get(URL, {"q": "naloxone"})
-    assert "More than 12 updates: narrow the filters" in response.text
+def test_a_search_says_there_are_more_without_counting_them_all(
+    login, cast, history, small_windows
+):
+    client = login(cast.carol)
+    first = client.get(URL, {"q": "naloxone"})
+    assert "More than 4 updates match, newest first." in first.text
+    assert "Page 1" in first.text and "Page 1 of" not in first.text
+    assert 'rel="next"' in first.text
+    third = client.get(URL, {"q": "naloxone", "page": 3})
+    assert "More than 12 updates match, newest first." in third.text
+    assert third.context["page"].number == 3 and third.context["page"].has_next()
+    # an exact count when the matches fit: three matches of "cofepris"
+    few = client.get(URL, {"q": "cofepris"})
+    assert "3 updates" in few.text and not few.context["page"].has_next()
 
 
 def test_a_search_reads_a_bounded_number_of_queries(
@@ -106,11 +118,13 @@ def test_the_windows_bound_what_a_common_word_reads(cast, history, small_windows
         ProgressUpdate.objects.filter(narrative__contains="naloxone").order_by(
             "-created_at", "-id"
         ),
-        5,
+        4,
+        wanted_page=3,
     )
-    assert paginator.count == 12 and paginator.capped
-    # the newest ten held ten matches, not the thirteen that say "more than twelve": the
-    # next window is four times as wide, and its edge bounds every page, not all 400
+    assert paginator.count == 12 and paginator.capped and paginator.num_pages == 4
+    # the newest ten held ten matches, not the thirteen that show a third page and a
+    # next one: the next window is four times as wide, and its edge bounds the page,
+    # not all 400
     assert paginator.edge == pagination.window_edge(40)
     assert paginator.edge > timezone.now() - datetime.timedelta(days=42)
 

@@ -333,13 +333,13 @@ class Command(BaseCommand):
             created_at=received,
             updated_at=received,
             submitted_at=received,
-            first_submitted_at=handed_in(datetime.date(2025, 1, 17), received),
+            first_submitted_at=handed_in(datetime.date(2025, 1, 10), received),
             published_at=received,
             reviewed_by=coordinator,
             entered_on_behalf=True,
             source_kind=ProgressUpdate.SourceKind.DIPLOMATIC_NOTE,
-            source_reference="Note No. DEMO-0117/2025",
-            source_date=datetime.date(2025, 1, 17),
+            source_reference="Note No. DEMO-0110/2025",
+            source_date=datetime.date(2025, 1, 10),
             is_demo=True,
         )
         audit.record(
