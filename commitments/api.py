@@ -111,7 +111,7 @@ def updates(request):
 
 @api_view
 def objectives(request):
-    queryset = Objective.objects.select_related("objective_set__adopted_at").order_by(
+    queryset = Objective.objects.select_related("objective_set__adopted_at", "area").order_by(
         "-objective_set__year", "number"
     )
     year = request.GET.get("year")

@@ -9,7 +9,7 @@ in both, and the contract test (tests/api/test_feed.py) checks every answer agai
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from commitments.models import Country, Objective, ProgressUpdate
+from commitments.models import Country, ProgressUpdate
 
 PAGE_SIZE = 50
 
@@ -142,7 +142,7 @@ OBJECTIVE = Shape(
         Field("number", INTEGER, attribute("number")),
         Field("title", TEXT, attribute("title")),
         Field("text", TEXT, attribute("text")),
-        Field("theme", {**TEXT, "enum": list(Objective.Theme.values)}, attribute("theme")),
+        Field("area", nullable(TEXT), lambda request, objective: objective.area and objective.area.name),
         Field("active", BOOLEAN, attribute("is_active")),
         Field("adopted_at", TEXT, attribute("objective_set.adopted_at.name")),
     ),

@@ -62,6 +62,10 @@ class Action(models.TextChoices):
     REMINDER_REVIEW_DIGEST = "reminder.review_digest", _("Reminder sent: updates awaiting review")
     # A year's objectives imported from a file in the admin (commitments/imports.py).
     OBJECTIVESET_IMPORTED = "objectiveset.imported", _("Objectives imported")
+    OBJECTIVESET_IMPORT_UPDATED = (
+        "objectiveset.import_updated",
+        _("Objectives updated from an imported file"),
+    )
 
 
 class AdminVerb(models.TextChoices):

@@ -96,6 +96,9 @@ class StampedTable:
 STAMPED_TABLES = (
     StampedTable("commitments_objective", REFERENCE),
     StampedTable("commitments_objectiveset", REFERENCE),
+    StampedTable("commitments_priorityarea", REFERENCE),
+    StampedTable("commitments_objectivelink", REFERENCE),
+    StampedTable("commitments_objective_partners", REFERENCE),
     StampedTable("commitments_reportingperiod", REFERENCE),
     StampedTable("commitments_country", REFERENCE),
     StampedTable("commitments_meeting", REFERENCE),
@@ -249,6 +252,9 @@ FRAGMENTS = {
         Fragment("update-card-with-objective", DRAWN_UPDATE),
         # Published updates only, whoever reads them.
         Fragment("objective-chart", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
+        # Its partners, their contributions, and its earlier years (published only).
+        Fragment("objective-continuity", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
+        Fragment("dashboard-partners", (REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
         Fragment("country-latest", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
         Fragment("objective-list", (REFERENCE_STAMP, LANGUAGE)),
         # The updates list's filter form as most open it (no filter given).

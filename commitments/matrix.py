@@ -194,7 +194,14 @@ class CountryLatest:
 
     @cached_property
     def objectives(self):
-        return current_objectives()
+        # A partner country's page shows the objectives it is named on, no others.
+        objectives = current_objectives()
+        if self.country.membership == Country.Membership.PARTNER:
+            named = set(
+                policy.objectives_open_to(self.country).values_list("pk", flat=True)
+            )
+            objectives = [objective for objective in objectives if objective.pk in named]
+        return objectives
 
     @property
     def objective_set(self):

@@ -5,7 +5,7 @@ import functools
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404, render
 
-from commitments import charts, policy
+from commitments import charts, continuity, partners, policy
 from commitments.models import (
     Country,
     Objective,
@@ -19,7 +19,7 @@ from commitments.pagination import page_of_rows
 @policy.methods("GET")
 def objective_list(request):
     sets = ObjectiveSet.objects.select_related("adopted_at", "reviewed_at").prefetch_related(
-        Prefetch("objectives", queryset=Objective.objects.order_by("number"))
+        Prefetch("objectives", queryset=Objective.objects.select_related("area").order_by("number"))
     )
     # Read only when the cached list (reference data alone) has to be drawn again.
     context = {"objective_sets": sets}
@@ -30,7 +30,7 @@ def objective_list(request):
 @policy.methods("GET")
 def objective_detail(request, pk):
     objective = get_object_or_404(
-        Objective.objects.select_related("objective_set__adopted_at"), pk=pk
+        Objective.objects.select_related("objective_set__adopted_at", "area"), pk=pk
     )
     visible = policy.readable_updates(request.user).filter(objective=objective)
     context = {
@@ -45,6 +45,8 @@ def objective_detail(request, pk):
         # Drawn only when its cached fragment is missing (the template calls it).
         "timeline_chart": functools.partial(objective_timeline_chart, objective),
         "legend": charts.legend,
+        # Drawn only when the "objective-continuity" fragment is missing.
+        "continuity": functools.partial(ObjectiveContinuity, objective),
     }
     return render(request, "commitments/objective_detail.html", context)
 
@@ -79,3 +81,19 @@ def objective_timeline_chart(objective):
         if getattr(period, f"status_{country.pk}")
     }
     return charts.status_timeline(countries, periods, statuses)
+
+
+class ObjectiveContinuity:
+    """What the objective's page shows of the record around it: the partner countries
+    named on it, their latest contributions, the objectives it continues and their
+    statuses by year (reference data and published updates only, the same for every
+    reader)."""
+
+    def __init__(self, objective):
+        self.objective = objective
+        self.partners = list(objective.partners.all())
+        self.earlier = list(objective.links_to_earlier.select_related("earlier__objective_set"))
+        self.history = continuity.history_by_year(objective)
+        self.countries = [country for country, _ in self.history[0].cells] if self.history else []
+        contributions = partners.latest_contributions([objective]) if self.partners else []
+        self.contributions = contributions[0][1] if contributions else []
