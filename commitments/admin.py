@@ -220,7 +220,6 @@ class ObjectiveSetAdmin(admin.ModelAdmin):
             request, "admin/commitments/objectiveset/import.html", context, status=status
         )
 
-
     def _import(self, request, data, rows):
         if data["update_existing"]:
             if not self.has_change_permission(request):

@@ -142,7 +142,11 @@ OBJECTIVE = Shape(
         Field("number", INTEGER, attribute("number")),
         Field("title", TEXT, attribute("title")),
         Field("text", TEXT, attribute("text")),
-        Field("area", nullable(TEXT), lambda request, objective: objective.area and objective.area.name),
+        Field(
+            "area",
+            nullable(TEXT),
+            lambda request, objective: objective.area and objective.area.name,
+        ),
         Field("active", BOOLEAN, attribute("is_active")),
         Field("adopted_at", TEXT, attribute("objective_set.adopted_at.name")),
     ),

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from commitments import continuity
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 CHUNK = 2000
 
@@ -61,6 +63,7 @@ def header():
         _("Year"),
         _("Objective number"),
         _("Objective"),
+        _("Continues"),
         _("Country code"),
         _("Country"),
         _("Reporting period"),
@@ -80,13 +83,16 @@ def _when(value):
 
 
 def rows(updates):
-    """One list of cells per update, read from the database in chunks."""
+    """One list of cells per update, read from the database in chunks; "Continues" names
+    the earlier objectives the update's objective continues ("2024/5")."""
+    updates = updates.annotate(continues=continuity.continues())
     for update in updates.iterator(chunk_size=CHUNK):
         yield [
             update.pk,
             update.objective.objective_set.year,
             update.objective.number,
             update.objective.local_title,
+            update.continues or "",
             update.country.code,
             update.country.local_name,
             update.period.name,

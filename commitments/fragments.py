@@ -254,7 +254,8 @@ FRAGMENTS = {
         Fragment("objective-chart", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
         # Its partners, their contributions, and its earlier years (published only).
         Fragment("objective-continuity", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
-        Fragment("dashboard-partners", (REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
+        # Partner countries' published contributions to the dashboard's objectives.
+        Fragment("dashboard-partners", (REFERENCE_STAMP, RECORD_STAMP, TODAY, LANGUAGE)),
         Fragment("country-latest", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
         Fragment("objective-list", (REFERENCE_STAMP, LANGUAGE)),
         # The updates list's filter form as most open it (no filter given).

@@ -179,7 +179,8 @@ def _areas_for(objective_set, rows):
                 area
                 for area in areas
                 if wanted == str(area.number)
-                or wanted in (area.name.casefold(), area.name_es.casefold(), area.name_fr.casefold())
+                or wanted
+                in (area.name.casefold(), area.name_es.casefold(), area.name_fr.casefold())
             ),
             None,
         )
@@ -205,6 +206,7 @@ def _objective_values(row, areas):
         values["area"] = areas.get(row["area"])
     return values
 
+
 def quarters(year):
     """The four quarters of a year, each due fifteen days after it ends."""
     bounds = [(1, 3), (4, 6), (7, 9), (10, 12)]
@@ -222,7 +224,9 @@ def import_objective_set(*, actor, year, adopted_at, rows, create_quarters):
     objective_set = ObjectiveSet.objects.create(year=year, adopted_at=adopted_at)
     areas = _areas_for(objective_set, rows)
     Objective.objects.bulk_create(
-        Objective(objective_set=objective_set, number=row["number"], **_objective_values(row, areas))
+        Objective(
+            objective_set=objective_set, number=row["number"], **_objective_values(row, areas)
+        )
         for row in rows
     )
     if create_quarters:

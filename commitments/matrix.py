@@ -197,9 +197,7 @@ class CountryLatest:
         # A partner country's page shows the objectives it is named on, no others.
         objectives = current_objectives()
         if self.country.membership == Country.Membership.PARTNER:
-            named = set(
-                policy.objectives_open_to(self.country).values_list("pk", flat=True)
-            )
+            named = set(policy.objectives_open_to(self.country).values_list("pk", flat=True))
             objectives = [objective for objective in objectives if objective.pk in named]
         return objectives
 

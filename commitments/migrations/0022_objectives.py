@@ -68,6 +68,13 @@ def areas_from_themes(apps, schema_editor):
         for objective in objectives:
             objective.area = areas.get(objective.theme)
             objective.save(update_fields=["area"])
+    # The 2024 set's objective 5 is the partnership with the Netherlands, a partner country.
+    Objective = apps.get_model("commitments", "Objective")
+    Country = apps.get_model("commitments", "Country")
+    netherlands = Country.objects.filter(code="NL", membership="partner").first()
+    partnership = Objective.objects.filter(objective_set__year=2024, number=5).first()
+    if netherlands and partnership:
+        partnership.partners.add(netherlands)
 
 
 def themes_from_areas(apps, schema_editor):
@@ -232,6 +239,12 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(
                 condition=models.Q(("number__gte", 1)), name="area_number_positive"
             ),
+        ),
+        # Nullable first, so that going back can add the column again before filling it.
+        migrations.AlterField(
+            model_name="objective",
+            name="theme",
+            field=models.CharField(max_length=30, null=True, verbose_name="theme"),
         ),
         migrations.RunPython(areas_from_themes, themes_from_areas),
         migrations.RemoveField(

@@ -255,10 +255,12 @@ class Objective(Translated, models.Model):
         return self.localized("text")
 
     def clean(self):
-        if self.area_id and self.objective_set_id and self.area.objective_set_id != self.objective_set_id:
-            raise ValidationError(
-                {"area": _("Choose a priority area of the objective's own set.")}
-            )
+        if (
+            self.area_id
+            and self.objective_set_id
+            and self.area.objective_set_id != self.objective_set_id
+        ):
+            raise ValidationError({"area": _("Choose a priority area of the objective's own set.")})
 
     def lineage(self):
         """The earlier objectives this one continues, transitively, newest year first
@@ -296,7 +298,9 @@ class PriorityArea(Translated, models.Model):
             models.UniqueConstraint(
                 fields=["objective_set", "number"], name="area_number_unique_in_set"
             ),
-            models.UniqueConstraint(fields=["objective_set", "name"], name="area_name_unique_in_set"),
+            models.UniqueConstraint(
+                fields=["objective_set", "name"], name="area_name_unique_in_set"
+            ),
             models.CheckConstraint(condition=Q(number__gte=1), name="area_number_positive"),
         ]
 

@@ -3,7 +3,7 @@ what happened last."""
 
 from django.shortcuts import render
 
-from commitments import fragments, policy
+from commitments import fragments, partners, policy
 from commitments.matrix import DashboardOverview
 from commitments.models import (
     ProgressUpdate,
@@ -14,10 +14,15 @@ from commitments.models import (
 @policy.methods("GET")
 def dashboard(request):
     user = request.user
+    overview = DashboardOverview(request)
     context = {
         # The overview is the same for every reader with the same scope: cached, keyed by
         # the data stamps, and computed only when a fragment has to be drawn.
-        "overview": DashboardOverview(request),
+        "overview": overview,
+        # Partners' published contributions, read only when their fragment is drawn.
+        "partner_contributions": lambda: partners.latest_contributions(
+            overview.frame["objectives"]
+        ),
         "recent": recent_activity(request),
         "awaiting_review": (
             ProgressUpdate.objects.review_queue().count() if policy.may_review(user) else None
