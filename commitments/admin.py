@@ -98,7 +98,8 @@ class ObjectiveInline(admin.TabularInline):
         # Only the areas of the set being edited (a new set's areas are saved with it
         # first, so a new set's rows choose among existing areas on a second save).
         if db_field.name == "area":
-            set_id = request.resolver_match.kwargs.get("object_id")
+            match = getattr(request, "resolver_match", None)
+            set_id = match.kwargs.get("object_id") if match else None
             kwargs["queryset"] = PriorityArea.objects.filter(objective_set_id=set_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -8,8 +8,7 @@ fixed number of queries whatever the length of the chain.
 
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.aggregates import StringAgg
-from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models import CharField, OuterRef, StringAgg, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Concat
 
@@ -127,6 +126,6 @@ def continues(objective_ref="objective_id"):
         ObjectiveLink.objects.filter(objective_id=OuterRef(objective_ref))
         .order_by()
         .values("objective_id")
-        .annotate(references=StringAgg(reference, delimiter=", ", order_by=reference))
+        .annotate(references=StringAgg(reference, delimiter=Value(", "), order_by=reference))
         .values("references")[:1]
     )

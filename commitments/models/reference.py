@@ -262,13 +262,6 @@ class Objective(Translated, models.Model):
         ):
             raise ValidationError({"area": _("Choose a priority area of the objective's own set.")})
 
-    def lineage(self):
-        """The earlier objectives this one continues, transitively, newest year first
-        (``continuity.lineage``)."""
-        from commitments import continuity
-
-        return continuity.lineage(self)
-
     @property
     def text_is_unofficial_translation(self):
         """True when the text shown is a translation not yet confirmed as official."""
