@@ -264,7 +264,9 @@ def update_objective_set(*, actor, objective_set, rows):
     areas = _areas_for(objective_set, rows)
     existing = {
         objective.number: objective
-        for objective in objective_set.objectives.select_for_update().select_related("area")
+        for objective in objective_set.objectives.select_for_update(of=("self",)).select_related(
+            "area"
+        )
     }
     changes, changed = {}, 0
     for row in rows:

@@ -89,7 +89,7 @@ def test_only_admins_edit_objectives(client, cast, role, allowed, objective):
             "title": "Renamed",
             "text": objective.text,
             "area": objective.area_id,
-        **{name: getattr(objective, name) for name in TRANSLATIONS},
+            **{name: getattr(objective, name) for name in TRANSLATIONS},
             **{name: getattr(objective, name) for name in TRANSLATIONS},
             "is_active": "on",
             "links_to_earlier-TOTAL_FORMS": "0",

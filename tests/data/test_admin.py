@@ -37,7 +37,7 @@ def test_an_admin_edits_an_objective_and_the_change_is_audited(login, cast, obje
             "title": "Overdose strategy",
             "text": objective.text,
             "area": objective.area_id,
-        **{name: getattr(objective, name) for name in TRANSLATIONS},
+            **{name: getattr(objective, name) for name in TRANSLATIONS},
             **{name: getattr(objective, name) for name in TRANSLATIONS},
             "is_active": "on",
             "loaded_version": 1,
