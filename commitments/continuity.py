@@ -38,12 +38,15 @@ def lineage(objective):
     )
 
 
-def latest_statuses(objectives, countries):
+def latest_statuses(objectives, countries, published_before=None):
     """{(objective id, country id): update}: each cell's published update of its latest
-    reporting period (the newest published for that period), one query."""
+    reporting period (the newest published for that period), as published before
+    ``published_before`` when given (a brief's cut-off); one query."""
+    published = ProgressUpdate.objects.published()
+    if published_before is not None:
+        published = published.filter(published_at__lt=published_before)
     updates = (
-        ProgressUpdate.objects.published()
-        .filter(objective__in=objectives, country__in=countries)
+        published.filter(objective__in=objectives, country__in=countries)
         .select_related("period")
         .order_by("objective_id", "country_id", "-period__starts_on", "-created_at", "-id")
         .distinct("objective_id", "country_id")
@@ -86,10 +89,11 @@ def history_by_year(objective, countries=None):
     ]
 
 
-def earlier_years(objectives, countries=None):
+def earlier_years(objectives, countries=None, published_before=None):
     """For the brief: {objective id: [YearRow, ...]} of the objectives each of
-    ``objectives`` directly continues, with the member countries' latest published
-    statuses on them; objectives continuing nothing are left out. Three queries."""
+    ``objectives`` directly continues, with the member countries' latest statuses on
+    them as published before ``published_before`` (the brief's cut-off); objectives
+    continuing nothing are left out. Three queries."""
     countries = list(Country.objects.members()) if countries is None else countries
     links = list(
         ObjectiveLink.objects.filter(objective__in=objectives)
@@ -98,7 +102,7 @@ def earlier_years(objectives, countries=None):
     )
     if not links:
         return {}
-    statuses = latest_statuses([link.earlier for link in links], countries)
+    statuses = latest_statuses([link.earlier for link in links], countries, published_before)
     rows = {}
     for link in links:
         rows.setdefault(link.objective_id, []).append(

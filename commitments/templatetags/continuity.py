@@ -13,6 +13,8 @@ register = template.Library()
 def earlier_years(brief, objective):
     found = getattr(brief, "_earlier_years", None)
     if found is None:
-        found = continuity.earlier_years([row[0] for row in brief.rows])
+        found = continuity.earlier_years(
+            [row[0] for row in brief.rows], published_before=brief.as_of
+        )
         brief._earlier_years = found
     return found.get(objective.pk, [])

@@ -4,6 +4,7 @@ translations" flag, the set's rows never save an objective without its text, and
 page that shows an objective's area shows the set's own area in the reader's language."""
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from commitments.models import AuditEntry, Objective, ObjectiveSet, PriorityArea
@@ -69,7 +70,7 @@ def test_a_new_objective_is_written_in_three_languages(login, cast):
     new = Objective.objects.get(objective_set=objective_set, number=10)
     assert (new.title_es, new.title_fr) == ("Prensas de pastillas", "Presses à comprimés")
     assert not new.translations_official
-    client.cookies["django_language"] = "fr"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     page = client.get(new.get_absolute_url(), headers={"accept-language": "fr"}).text
     assert "Presses à comprimés" in page
     assert "Drogues de synthèse actuelles et émergentes" in page  # its area, in French
@@ -127,6 +128,6 @@ def test_the_pages_show_the_sets_own_area_in_the_readers_language(
     login, cast, objective, language, expected
 ):
     client = login(cast.alice)
-    client.cookies["django_language"] = language
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     assert expected in client.get("/objectives/").text
     assert expected in client.get(objective.get_absolute_url()).text

@@ -299,7 +299,9 @@ def test_a_set_round_trips_export_edit_import(login, cast):
     assert post(client, output.getvalue(), year=2024, update_existing="on").status_code == 302
     entry = AuditEntry.objects.get(action="objectiveset.import_updated")
     assert list(entry.changes) == ["2.title_es"]
-    assert objective_set.objectives.get(number=2).title_es == "Prevención con enfoque de salud mental"
+    assert (
+        objective_set.objectives.get(number=2).title_es == "Prevención con enfoque de salud mental"
+    )
     assert objective_set.objectives.count() == 9
     assert objective_set.areas.count() == 6
 
