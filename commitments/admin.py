@@ -276,6 +276,16 @@ class ObjectiveAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["loaded_version"].initial = self.instance.version
+        if "area" in self.fields:
+            # Areas of every set, each named with its year (the model's check keeps the
+            # objective's own set's); an existing objective is offered its set's only.
+            areas = PriorityArea.objects.select_related("objective_set")
+            if self.instance.objective_set_id:
+                areas = areas.filter(objective_set_id=self.instance.objective_set_id)
+            self.fields["area"].queryset = areas
+            self.fields["area"].label_from_instance = lambda area: (
+                f"{area.objective_set.year} · {area.number}. {area.local_name}"
+            )
 
     def clean(self):
         cleaned = super().clean()

@@ -63,7 +63,6 @@ def header():
         _("Year"),
         _("Objective number"),
         _("Objective"),
-        _("Continues"),
         _("Country code"),
         _("Country"),
         _("Reporting period"),
@@ -75,6 +74,7 @@ def header():
         _("Written (UTC)"),
         _("Last changed (UTC)"),
         _("Published (UTC)"),
+        _("Continues"),
     ]
 
 
@@ -92,7 +92,6 @@ def rows(updates):
             update.objective.objective_set.year,
             update.objective.number,
             update.objective.local_title,
-            update.continues or "",
             update.country.code,
             update.country.local_name,
             update.period.name,
@@ -104,6 +103,7 @@ def rows(updates):
             _when(update.created_at),
             _when(update.updated_at),
             _when(update.published_at),
+            update.continues or "",
         ]
 
 

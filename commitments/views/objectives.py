@@ -87,13 +87,13 @@ class ObjectiveContinuity:
     """What the objective's page shows of the record around it: the partner countries
     named on it, their latest contributions, the objectives it continues and their
     statuses by year (reference data and published updates only, the same for every
-    reader)."""
+    reader). Two queries for an objective that names no partner and continues nothing."""
 
     def __init__(self, objective):
         self.objective = objective
         self.partners = list(objective.partners.all())
         self.earlier = list(objective.links_to_earlier.select_related("earlier__objective_set"))
-        self.history = continuity.history_by_year(objective)
+        self.history = continuity.history_by_year(objective) if self.earlier else []
         self.countries = [country for country, _ in self.history[0].cells] if self.history else []
         contributions = partners.latest_contributions([objective]) if self.partners else []
         self.contributions = contributions[0][1] if contributions else []

@@ -83,8 +83,9 @@ def test_the_number_of_queries_does_not_grow_with_the_data(login, cast, make_upd
         for author in [cast.alice, cast.bob, cast.uma]:
             make_update(author=author, objective=objective)
     assert count_queries(client) == few
-    # session, user and membership, then at most 8 of the page's own
-    assert few <= 11
+    # session, user and membership, then at most 9 of the page's own (the ninth: the
+    # partner countries' published contributions, read once for the whole dashboard)
+    assert few <= 12
 
 
 @pytest.mark.parametrize("seed", range(5))
