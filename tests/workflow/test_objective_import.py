@@ -314,3 +314,36 @@ def test_only_admins_export_a_set(login, cast):
         "/export/"
         in login(cast.dave).get(f"/admin/commitments/objectiveset/{objective_set.pk}/change/").text
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "update_label", "export_label"),
+    [
+        (
+            "es",
+            "Actualizar el conjunto existente del año por número de objetivo",
+            "Exportar los objetivos en CSV",
+        ),
+        (
+            "fr",
+            "Mettre à jour l'ensemble existant de l'année par numéro d'objectif",
+            "Exporter les objectifs en CSV",
+        ),
+    ],
+)
+def test_the_import_and_export_speak_spanish_and_french(
+    login, cast, language, update_label, export_label
+):
+    from django.conf import settings
+
+    client = login(cast.dave)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(URL).text
+    assert update_label.replace("'", "&#x27;") in page
+    objective_set = ObjectiveSet.objects.get(year=2024)
+    change = client.get(f"/admin/commitments/objectiveset/{objective_set.pk}/change/").text
+    assert export_label in change
+    response = post(client, "number|title|text\n1|x|y\n")
+    assert response.status_code == 400
+    expected = {"es": "separadas por comas o por punto y coma", "fr": "points-virgules"}
+    assert expected[language] in response.text
