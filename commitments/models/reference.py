@@ -354,9 +354,15 @@ class ObjectiveLink(models.Model):
     def clean(self):
         # A link always points to a strictly earlier year, so no chain of links can
         # come back to where it started: no cycles, without walking the chain.
-        if self.objective_id and self.earlier_id:
-            later_year = self.objective.objective_set.year
-            earlier_year = self.earlier.objective_set.year
+        # Read through the relations: a new objective's links are checked before it has
+        # an id (the admin's rows), with the objective and its set already chosen.
+        objective = (
+            getattr(self, "objective", None) if self.objective_id is None else self.objective
+        )
+        earlier = self.earlier if self.earlier_id else None
+        if objective is not None and objective.objective_set_id and earlier is not None:
+            later_year = objective.objective_set.year
+            earlier_year = earlier.objective_set.year
             if earlier_year >= later_year:
                 raise ValidationError(
                     {

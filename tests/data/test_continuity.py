@@ -216,3 +216,29 @@ def test_the_brief_shows_the_earlier_years_as_published_by_its_cut_off(
     section = page[page.index("brief-earlier") :]
     assert "status-completed" in section
     assert "status-off_track" not in section.split("</table>")[0]
+
+
+def test_a_new_objective_cannot_link_to_its_own_year_in_the_admin(login, cast, years):
+    from tests.support.forms import form_data
+
+    client = login(cast.dave)
+    url = "/admin/commitments/objective/add/"
+    data = form_data(client.get(url).text, "objective_form")
+    data |= {
+        "objective_set": str(years.new.objective_set_id),
+        "number": "2",
+        "title": "Another",
+        "text": "Another objective",
+        "is_active": "on",
+        "links_to_earlier-TOTAL_FORMS": "1",
+        "links_to_earlier-0-kind": "splits_from",
+        "links_to_earlier-0-earlier": str(years.new.pk),
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "earlier year" in response.text
+    assert not Objective.objects.filter(objective_set__year=2025, number=2).exists()
+    data["links_to_earlier-0-earlier"] = str(years.mid.pk)
+    assert client.post(url, data).status_code == 302
+    added = Objective.objects.get(objective_set__year=2025, number=2)
+    assert [link.earlier for link in added.links_to_earlier.all()] == [years.mid]
