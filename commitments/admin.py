@@ -7,10 +7,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +29,9 @@ from commitments.models import (
     Meeting,
     Membership,
     Objective,
+    ObjectiveLink,
     ObjectiveSet,
+    PriorityArea,
     ProgressUpdate,
     ReminderLog,
     ReportingPeriod,
@@ -66,11 +69,39 @@ class MeetingAdmin(admin.ModelAdmin):
     filter_horizontal = ["participants"]
 
 
+class PriorityAreaInline(admin.TabularInline):
+    """The set's priority areas, each named in the three languages."""
+
+    model = PriorityArea
+    fields = ["number", "name", "name_es", "name_fr"]
+    extra = 0
+
+
+class ObjectiveInlineForm(forms.ModelForm):
+    """A row of the set's objectives: the text is required like the title (a row never
+    saves an objective without its text); the translations are edited on its own page."""
+
+    class Meta:
+        model = Objective
+        fields = ["number", "title", "text", "area", "is_active"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2, "cols": 50})}
+
+
 class ObjectiveInline(admin.TabularInline):
     model = Objective
-    fields = ["number", "title", "theme", "is_active"]
+    form = ObjectiveInlineForm
+    fields = ["number", "title", "text", "area", "is_active"]
     extra = 0
     show_change_link = True
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only the areas of the set being edited (a new set's areas are saved with it
+        # first, so a new set's rows choose among existing areas on a second save).
+        if db_field.name == "area":
+            match = getattr(request, "resolver_match", None)
+            set_id = match.kwargs.get("object_id") if match else None
+            kwargs["queryset"] = PriorityArea.objects.filter(objective_set_id=set_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ReportingPeriodInline(admin.TabularInline):
@@ -87,7 +118,8 @@ class ObjectiveImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "UTF-8, with the header row number,title,theme,text and one objective per row."
+            "UTF-8, separated by commas or semicolons, with a header row naming the columns "
+            "and one objective per row."
         ),
     )
     create_quarters = forms.BooleanField(
@@ -95,14 +127,34 @@ class ObjectiveImportForm(forms.Form):
         required=False,
         initial=True,
     )
+    update_existing = forms.BooleanField(
+        label=_("Update the year's existing set by objective number"),
+        required=False,
+        help_text=_(
+            "Objectives of the file whose number the set has are updated, new numbers are "
+            "added; objectives the file leaves out are kept."
+        ),
+    )
 
-    def clean_year(self):
-        year = self.cleaned_data["year"]
-        if ObjectiveSet.objects.filter(year=year).exists():
-            raise forms.ValidationError(
-                _("Objectives for %(year)s already exist.") % {"year": year}
+    def clean(self):
+        cleaned = super().clean()
+        year = cleaned.get("year")
+        exists = year is not None and ObjectiveSet.objects.filter(year=year).exists()
+        if exists and not cleaned.get("update_existing"):
+            self.add_error(
+                "year",
+                _(
+                    "Objectives for %(year)s already exist. Tick “Update the year's existing "
+                    "set” to update them by objective number."
+                )
+                % {"year": year},
             )
-        return year
+        if year is not None and not exists and cleaned.get("update_existing"):
+            self.add_error(
+                "update_existing",
+                _("There is no set for %(year)s to update.") % {"year": year},
+            )
+        return cleaned
 
 
 @admin.register(ObjectiveSet)
@@ -132,8 +184,9 @@ class ObjectiveSetAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    inlines = [ObjectiveInline, ReportingPeriodInline]
+    inlines = [PriorityAreaInline, ObjectiveInline, ReportingPeriodInline]
     change_list_template = "admin/commitments/objectiveset/change_list.html"
+    change_form_template = "admin/commitments/objectiveset/change_form.html"
 
     def get_urls(self):
         urls = [
@@ -141,9 +194,28 @@ class ObjectiveSetAdmin(admin.ModelAdmin):
                 "import/",
                 self.admin_site.admin_view(self.import_view),
                 name="commitments_objectiveset_import",
-            )
+            ),
+            path(
+                "<int:pk>/export/",
+                self.admin_site.admin_view(self.export_view),
+                name="commitments_objectiveset_export",
+            ),
         ]
         return urls + super().get_urls()
+
+    def export_view(self, request, pk):
+        """The set's objectives as a CSV file the import reads back (edit, then import
+        with "update the existing set")."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        objective_set = get_object_or_404(ObjectiveSet, pk=pk)
+        response = HttpResponse(
+            imports.export_csv(objective_set), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="objectives-{objective_set.year}.csv"'
+        )
+        return response
 
     @accepts_files(max_bytes=imports.MAX_BYTES)
     def import_view(self, request):
@@ -155,32 +227,52 @@ class ObjectiveSetAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             rows, row_errors = imports.parse(form.cleaned_data["file"])
             if not row_errors:
-                objective_set = imports.import_objective_set(
-                    actor=request.user,
-                    year=form.cleaned_data["year"],
-                    adopted_at=form.cleaned_data["adopted_at"],
-                    rows=rows,
-                    create_quarters=form.cleaned_data["create_quarters"],
-                )
-                self.message_user(
-                    request,
-                    _("Imported %(count)d objectives for %(year)s.")
-                    % {"count": len(rows), "year": objective_set.year},
-                )
-                return redirect("admin:commitments_objectiveset_change", objective_set.pk)
+                try:
+                    return self._import(request, form.cleaned_data, rows)
+                except ValidationError as error:  # rolled back: nothing was saved
+                    row_errors = error.messages
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import objectives from CSV"),
             "form": form,
             "row_errors": row_errors,
             "opts": self.model._meta,
-            "columns": ",".join(imports.COLUMNS),
-            "themes": Objective.Theme.choices,
+            "columns": ",".join(imports.REQUIRED_COLUMNS),
+            "optional_columns": ",".join(imports.OPTIONAL_COLUMNS),
         }
         status = 400 if request.method == "POST" and (row_errors or form.errors) else 200
         return TemplateResponse(
             request, "admin/commitments/objectiveset/import.html", context, status=status
         )
+
+    def _import(self, request, data, rows):
+        if data["update_existing"]:
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            objective_set, changed = imports.update_objective_set(
+                actor=request.user,
+                objective_set=ObjectiveSet.objects.get(year=data["year"]),
+                rows=rows,
+            )
+            self.message_user(
+                request,
+                _("Updated the objectives for %(year)s: %(count)d changed or added.")
+                % {"count": changed, "year": objective_set.year},
+            )
+        else:
+            objective_set = imports.import_objective_set(
+                actor=request.user,
+                year=data["year"],
+                adopted_at=data["adopted_at"],
+                rows=rows,
+                create_quarters=data["create_quarters"],
+            )
+            self.message_user(
+                request,
+                _("Imported %(count)d objectives for %(year)s.")
+                % {"count": len(rows), "year": objective_set.year},
+            )
+        return redirect("admin:commitments_objectiveset_change", objective_set.pk)
 
 
 class ObjectiveAdminForm(forms.ModelForm):
@@ -190,11 +282,34 @@ class ObjectiveAdminForm(forms.ModelForm):
 
     class Meta:
         model = Objective
-        fields = ["objective_set", "number", "title", "text", "theme", "is_active"]
+        fields = [
+            "objective_set",
+            "number",
+            "area",
+            "title",
+            "title_es",
+            "title_fr",
+            "text",
+            "text_es",
+            "text_fr",
+            "translations_official",
+            "partners",
+            "is_active",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["loaded_version"].initial = self.instance.version
+        if "area" in self.fields:
+            # Areas of every set, each named with its year (the model's check keeps the
+            # objective's own set's); an existing objective is offered its set's only.
+            areas = PriorityArea.objects.select_related("objective_set")
+            if self.instance.objective_set_id:
+                areas = areas.filter(objective_set_id=self.instance.objective_set_id)
+            self.fields["area"].queryset = areas
+            self.fields["area"].label_from_instance = lambda area: (
+                f"{area.objective_set.year} · {area.number}. {area.local_name}"
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -216,14 +331,40 @@ class ObjectiveAdminForm(forms.ModelForm):
         return cleaned
 
 
+class ObjectiveLinkInline(admin.TabularInline):
+    """The earlier objectives this one continues, replaces, splits from or merges."""
+
+    model = ObjectiveLink
+    fk_name = "objective"
+    fields = ["kind", "earlier"]
+    extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "earlier":
+            kwargs["queryset"] = Objective.objects.select_related("objective_set").order_by(
+                "-objective_set__year", "number"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Objective)
 class ObjectiveAdmin(admin.ModelAdmin):
     form = ObjectiveAdminForm
-    list_display = ["number", "title", "theme", "objective_set", "is_active"]
+    list_display = ["number", "title", "area", "objective_set", "is_active"]
     list_display_links = ["number", "title"]
-    list_filter = ["objective_set", "theme", "is_active"]
-    search_fields = ["title", "text"]
+    list_filter = ["objective_set", "area", "is_active"]
+    list_select_related = ["area", "objective_set"]
+    search_fields = ["title", "title_es", "title_fr", "text"]
     ordering = ["-objective_set__year", "number"]
+    filter_horizontal = ["partners"]
+    inlines = [ObjectiveLinkInline]
+    fieldsets = [
+        (None, {"fields": ["objective_set", "number", "area", "is_active", "loaded_version"]}),
+        (_("English"), {"fields": ["title", "text"]}),
+        (_("Spanish"), {"fields": ["title_es", "text_es"]}),
+        (_("French"), {"fields": ["title_fr", "text_fr"]}),
+        (_("Translations and partners"), {"fields": ["translations_official", "partners"]}),
+    ]
 
 
 @admin.register(ReportingPeriod)

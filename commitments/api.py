@@ -119,7 +119,7 @@ def updates(request):
 
 @api_view
 def objectives(request):
-    queryset = Objective.objects.select_related("objective_set__adopted_at")
+    queryset = Objective.objects.select_related("objective_set__adopted_at", "area")
     year = request.GET.get("year")
     if year is not None:
         if not re.fullmatch("[0-9]{4}", year):  # isdigit() would take "²²²²"

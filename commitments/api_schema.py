@@ -17,7 +17,7 @@ from operator import attrgetter, or_
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 
-from commitments.models import Country, Objective, ProgressUpdate
+from commitments.models import Country, ProgressUpdate
 
 PAGE_SIZE = 50
 
@@ -166,7 +166,11 @@ OBJECTIVE = Shape(
         Field("number", INTEGER, attribute("number")),
         Field("title", TEXT, attribute("title")),
         Field("text", TEXT, attribute("text")),
-        Field("theme", {**TEXT, "enum": list(Objective.Theme.values)}, attribute("theme")),
+        Field(
+            "area",
+            nullable(TEXT),
+            lambda request, objective: objective.area and objective.area.name,
+        ),
         Field("active", BOOLEAN, attribute("is_active")),
         Field("adopted_at", TEXT, attribute("objective_set.adopted_at.name")),
     ),

@@ -74,6 +74,10 @@ class Action(models.TextChoices):
         "objectiveset.opens_dashboard",
         _("Dashboard opened on this set"),
     )
+    OBJECTIVESET_IMPORT_UPDATED = (
+        "objectiveset.import_updated",
+        _("Objectives updated from an imported file"),
+    )
 
 
 class AdminVerb(models.TextChoices):

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from commitments import continuity
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 CHUNK = 2000
 
@@ -74,6 +76,7 @@ def header():
         _("Published (UTC)"),
         _("Entered on the country's behalf"),
         _("Fictional demo text"),
+        _("Continues"),
     ]
 
 
@@ -82,7 +85,9 @@ def _when(value):
 
 
 def rows(updates):
-    """One list of cells per update, read from the database in chunks."""
+    """One list of cells per update, read from the database in chunks; "Continues" names
+    the earlier objectives the update's objective continues ("2024/5")."""
+    updates = updates.annotate(continues=continuity.continues())
     for update in updates.iterator(chunk_size=CHUNK):
         yield [
             update.pk,
@@ -102,6 +107,7 @@ def rows(updates):
             _when(update.published_at),
             update.provenance,
             _("Yes") if update.is_demo else "",
+            update.continues or "",
         ]
 
 

@@ -97,6 +97,9 @@ class StampedTable:
 STAMPED_TABLES = (
     StampedTable("commitments_objective", REFERENCE),
     StampedTable("commitments_objectiveset", REFERENCE),
+    StampedTable("commitments_priorityarea", REFERENCE),
+    StampedTable("commitments_objectivelink", REFERENCE),
+    StampedTable("commitments_objective_partners", REFERENCE),
     StampedTable("commitments_reportingperiod", REFERENCE),
     StampedTable("commitments_country", REFERENCE),
     StampedTable("commitments_meeting", REFERENCE),
@@ -284,6 +287,10 @@ FRAGMENTS = {
             "objective-timeliness",
             (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, SCOPE, TODAY, LANGUAGE),
         ),
+        # Its partners, their contributions, and its earlier years (published only).
+        Fragment("objective-continuity", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
+        # Partner countries' published contributions to the dashboard's objectives.
+        Fragment("dashboard-partners", (REFERENCE_STAMP, RECORD_STAMP, TODAY, LANGUAGE, YEAR)),
         # A country's status per objective, with its overdue marks and timeliness: what
         # counts as handed in depends on the reader's scope, overdue on the day.
         Fragment(

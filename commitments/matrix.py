@@ -255,9 +255,14 @@ class CountryLatest:
     def objective_set(self):
         return self.frame.objective_set
 
-    @property
+    @cached_property
     def objectives(self):
-        return self.frame.objectives
+        # A partner country's page shows the objectives it is named on, no others.
+        objectives = self.frame.objectives
+        if self.country.membership == Country.Membership.PARTNER:
+            named = set(policy.objectives_open_to(self.country).values_list("pk", flat=True))
+            objectives = [objective for objective in objectives if objective.pk in named]
+        return objectives
 
     @cached_property
     def timeliness(self):

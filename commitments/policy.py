@@ -37,7 +37,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from commitments.models import ALL_COUNTRIES, Membership, Objective, ProgressUpdate
+from commitments.models import ALL_COUNTRIES, Country, Membership, Objective, ProgressUpdate
 
 Role = Membership.Role
 State = ProgressUpdate.State
@@ -231,9 +231,33 @@ def may_read_history(user, update):
     return may_read(user, update) and may_read_discussion(user, update)
 
 
+@rule(_("Your country is a partner: it contributes only to the objectives it is named on."))
+def may_contribute_to(user, objective):
+    """A member country's officials contribute to every objective; a partner country's
+    (Belgium, the Netherlands) only to the objectives naming it as a partner."""
+    membership = membership_of(user)
+    if membership is None or membership.role != Role.OFFICIAL:
+        return False
+    country = membership.country
+    if country.membership == Country.Membership.MEMBER:
+        return True
+    return objective.partners.filter(pk=country.pk).exists()
+
+
 def may_write_update_for(user, objective):
-    """Officials write updates on the active objectives; a retired one takes no new update."""
-    return may_write_updates(user) and objective.is_active
+    """Officials write updates on the active objectives their country contributes to; a
+    retired one takes no new update."""
+    return may_write_updates(user) and objective.is_active and may_contribute_to(user, objective)
+
+
+def objectives_open_to(country, objectives=None):
+    """The objectives (of ``objectives``, default all) the country's officials contribute
+    to, and so may owe reports on: all of them for a member, only those naming it for a
+    partner, which is never counted as missing or reminded about any other."""
+    objectives = Objective.objects.all() if objectives is None else objectives
+    if country.membership == Country.Membership.MEMBER:
+        return objectives
+    return objectives.filter(partners=country)
 
 
 def may_act_for(user, country):
@@ -328,10 +352,13 @@ def get_update_to_edit(request, pk):
 
 
 def get_objective_to_write_for(request, pk):
-    """An active objective, or 404: a retired objective takes no new update."""
-    return get_object_or_404(
+    """An active objective the official's country contributes to: 404 for a retired one
+    (it takes no new update), 403 for one a partner country is not named on."""
+    objective = get_object_or_404(
         Objective.objects.select_related("objective_set").filter(is_active=True), pk=pk
     )
+    may_contribute_to.check(request.user, objective)
+    return objective
 
 
 # --- What the pages offer --------------------------------------------------------------------

@@ -59,11 +59,12 @@ def _reminded_of_overdue_lately(user, today):
 
 
 def missing_objectives(period, country):
-    """Active objectives of the period's set with no submitted or published update from the
-    country for that period."""
+    """Active objectives of the period's set that the country contributes to (a partner:
+    only those naming it) with no submitted or published update from it for that period."""
     reported = ProgressUpdate.objects.reported().filter(period=period, country=country)
+    open_to_country = policy.objectives_open_to(country, Objective.objects.all())
     return (
-        Objective.objects.filter(objective_set=period.objective_set_id, is_active=True)
+        open_to_country.filter(objective_set=period.objective_set_id, is_active=True)
         .exclude(pk__in=reported.values("objective_id"))
         .select_related("objective_set")
         .order_by("number")

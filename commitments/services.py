@@ -111,6 +111,7 @@ def create_update(
     returns the first one.
     """
     policy.may_write_updates.check(actor)
+    policy.may_contribute_to.check(actor, objective)
     try:
         with transaction.atomic():
             update = ProgressUpdate(

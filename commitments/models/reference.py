@@ -219,14 +219,6 @@ class ObjectiveSet(models.Model):
 
 
 class Objective(Translated, models.Model):
-    class Theme(models.TextChoices):
-        SYNTHETIC_DRUGS = "synthetic_drugs", _("Current and emerging synthetic drugs")
-        PUBLIC_HEALTH = "public_health", _("Drug demand and public health")
-        TRAFFICKING = "trafficking", _("Modes and methods of drug trafficking")
-        ILLICIT_FINANCE = "illicit_finance", _("Illicit finance")
-        FIREARMS = "firearms", _("Firearms and drug trafficking")
-        PARTNERSHIPS = "partnerships", _("International partnerships")
-
     objective_set = models.ForeignKey(
         ObjectiveSet,
         verbose_name=_("objective set"),
@@ -248,7 +240,26 @@ class Objective(Translated, models.Model):
             "until then pages mark them as unofficial translations."
         ),
     )
-    theme = models.CharField(_("theme"), max_length=30, choices=Theme)
+    area = models.ForeignKey(
+        "PriorityArea",
+        verbose_name=_("priority area"),
+        on_delete=models.PROTECT,
+        related_name="objectives",
+        null=True,
+        blank=True,
+        help_text=_("One of the priority areas of the objective's set."),
+    )
+    partners = models.ManyToManyField(
+        Country,
+        verbose_name=_("partner countries"),
+        related_name="partner_objectives",
+        blank=True,
+        limit_choices_to={"membership": "partner"},
+        help_text=_(
+            "Partner countries named on this objective: they may contribute to it, and to "
+            "no other objective."
+        ),
+    )
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Retired objectives take no new updates.")
     )
@@ -279,10 +290,125 @@ class Objective(Translated, models.Model):
     def local_text(self):
         return self.localized("text")
 
+    def clean(self):
+        if (
+            self.area_id
+            and self.objective_set_id
+            and self.area.objective_set_id != self.objective_set_id
+        ):
+            raise ValidationError({"area": _("Choose a priority area of the objective's own set.")})
+
     @property
     def text_is_unofficial_translation(self):
         """True when the text shown is a translation not yet confirmed as official."""
         return not self.translations_official and self.local_text != self.text
+
+
+class PriorityArea(Translated, models.Model):
+    """One of the priority areas a dialogue adopts with a set ("Synthetic drugs"), under
+    which the set's objectives are grouped."""
+
+    objective_set = models.ForeignKey(
+        ObjectiveSet,
+        verbose_name=_("objective set"),
+        on_delete=models.CASCADE,
+        related_name="areas",
+    )
+    number = models.PositiveSmallIntegerField(_("number"), help_text=_("Its order in the set."))
+    name = models.CharField(_("name"), max_length=120)
+    name_es = models.CharField(_("name in Spanish"), max_length=120, blank=True)
+    name_fr = models.CharField(_("name in French"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["objective_set__year", "number"]
+        verbose_name = _("priority area")
+        verbose_name_plural = _("priority areas")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["objective_set", "number"], name="area_number_unique_in_set"
+            ),
+            models.UniqueConstraint(
+                fields=["objective_set", "name"], name="area_name_unique_in_set"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="area_number_positive"),
+        ]
+
+    def __str__(self):
+        return self.local_name
+
+    @property
+    def local_name(self):
+        return self.localized("name")
+
+
+class ObjectiveLink(models.Model):
+    """That an objective continues (replaces, splits from, merges) an objective of an
+    earlier set: the record that runs across years."""
+
+    class Kind(models.TextChoices):
+        CONTINUES = "continues", _("continues")
+        REPLACES = "replaces", _("replaces")
+        SPLITS_FROM = "splits_from", _("splits from")
+        MERGES = "merges", _("merges")
+
+    objective = models.ForeignKey(
+        Objective,
+        verbose_name=_("objective"),
+        on_delete=models.CASCADE,
+        related_name="links_to_earlier",
+    )
+    earlier = models.ForeignKey(
+        Objective,
+        verbose_name=_("earlier objective"),
+        on_delete=models.PROTECT,
+        related_name="links_to_later",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.CONTINUES)
+
+    class Meta:
+        ordering = ["objective", "earlier__objective_set__year", "earlier__number"]
+        verbose_name = _("link to an earlier objective")
+        verbose_name_plural = _("links to earlier objectives")
+        constraints = [
+            models.UniqueConstraint(fields=["objective", "earlier"], name="objective_link_unique"),
+            models.CheckConstraint(
+                condition=~Q(objective=F("earlier")), name="objective_link_not_itself"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["continues", "replaces", "splits_from", "merges"]),
+                name="objective_link_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.objective} {self.get_kind_display()} {self.earlier_reference}"
+
+    @property
+    def earlier_reference(self):
+        return f"{self.earlier.objective_set.year}/{self.earlier.number}"
+
+    def clean(self):
+        # A link always points to a strictly earlier year, so no chain of links can
+        # come back to where it started: no cycles, without walking the chain.
+        # Read through the relations: a new objective's links are checked before it has
+        # an id (the admin's rows), with the objective and its set already chosen.
+        objective = (
+            getattr(self, "objective", None) if self.objective_id is None else self.objective
+        )
+        earlier = self.earlier if self.earlier_id else None
+        if objective is not None and objective.objective_set_id and earlier is not None:
+            later_year = objective.objective_set.year
+            earlier_year = earlier.objective_set.year
+            if earlier_year >= later_year:
+                raise ValidationError(
+                    {
+                        "earlier": _(
+                            "An objective can only continue an objective of an earlier "
+                            "year's set (this one is of %(year)s)."
+                        )
+                        % {"year": earlier_year}
+                    }
+                )
 
 
 class ReportingPeriodQuerySet(models.QuerySet):

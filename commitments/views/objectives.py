@@ -5,7 +5,7 @@ import functools
 from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404, render
 
-from commitments import charts, policy, timeliness, years
+from commitments import charts, continuity, partners, policy, timeliness, years
 from commitments.models import (
     Objective,
     ObjectiveSet,
@@ -47,7 +47,11 @@ class ObjectiveListing:
     def objective_sets(self):
         shown = self.frame.sets if self.year is None else [self.frame.objective_set]
         prefetch_related_objects(
-            shown, Prefetch("objectives", queryset=Objective.objects.order_by("number"))
+            shown,
+            Prefetch(
+                "objectives",
+                queryset=Objective.objects.select_related("area").order_by("number"),
+            ),
         )
         return shown
 
@@ -56,7 +60,7 @@ class ObjectiveListing:
 @policy.methods("GET")
 def objective_detail(request, pk):
     objective = get_object_or_404(
-        Objective.objects.select_related("objective_set__adopted_at"), pk=pk
+        Objective.objects.select_related("objective_set__adopted_at", "area"), pk=pk
     )
     visible = policy.readable_updates(request.user).filter(objective=objective)
     # Read once, and only if a cached fragment that shows them has to be drawn again.
@@ -76,6 +80,8 @@ def objective_detail(request, pk):
             objective_timeliness, objective, countries, policy.unpublished_scope(request.user)
         ),
         "legend": charts.legend,
+        # Drawn only when the "objective-continuity" fragment is missing.
+        "continuity": functools.partial(ObjectiveContinuity, objective),
     }
     return render(request, "commitments/objective_detail.html", context)
 
@@ -122,3 +128,19 @@ def objective_timeliness(objective, countries, scope):
         "periods": of_set.periods,
         "rows": [(country, of_set.row(objective, country)) for country in countries],
     }
+
+
+class ObjectiveContinuity:
+    """What the objective's page shows of the record around it: the partner countries
+    named on it, their latest contributions, the objectives it continues and their
+    statuses by year (reference data and published updates only, the same for every
+    reader). Two queries for an objective that names no partner and continues nothing."""
+
+    def __init__(self, objective):
+        self.objective = objective
+        self.partners = list(objective.partners.all())
+        self.earlier = list(objective.links_to_earlier.select_related("earlier__objective_set"))
+        self.history = continuity.history_by_year(objective) if self.earlier else []
+        self.countries = [country for country, _ in self.history[0].cells] if self.history else []
+        contributions = partners.latest_contributions([objective]) if self.partners else []
+        self.contributions = contributions[0][1] if contributions else []

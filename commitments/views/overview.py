@@ -4,7 +4,7 @@ timeliness on a set."""
 
 from django.shortcuts import render
 
-from commitments import fragments, policy, timeliness, years
+from commitments import fragments, partners, policy, timeliness, years
 from commitments.matrix import DashboardOverview, matrix_rows, published
 from commitments.models import (
     ProgressUpdate,
@@ -25,6 +25,8 @@ def dashboard(request):
         # the data stamps, and computed only when a fragment has to be drawn.
         "overview": overview,
         "frame": overview.frame,
+        # Partners' published contributions, read only when their fragment is drawn.
+        "partner_contributions": lambda: partners.latest_contributions(overview.frame.objectives),
         "recent": recent_activity(request),
         "awaiting_review": (
             ProgressUpdate.objects.review_queue().count() if policy.may_review(user) else None

@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # The views a coordinator may send a non-GET request to, as they declare it.
 COORDINATOR_WRITE_ALLOWLIST = names_declared(lambda declared: declared.coordinators_may_post)
 
+TRANSLATIONS = ["title_es", "title_fr", "text_es", "text_fr"]
+
 
 def snapshot():
     """What a refused request must leave untouched."""
@@ -86,8 +88,12 @@ def test_only_admins_edit_objectives(client, cast, role, allowed, objective):
             "number": objective.number,
             "title": "Renamed",
             "text": objective.text,
-            "theme": objective.theme,
+            "area": objective.area_id,
+            **{name: getattr(objective, name) for name in TRANSLATIONS},
+            **{name: getattr(objective, name) for name in TRANSLATIONS},
             "is_active": "on",
+            "links_to_earlier-TOTAL_FORMS": "0",
+            "links_to_earlier-INITIAL_FORMS": "0",
         },
     )
     objective.refresh_from_db()

@@ -74,7 +74,6 @@ ADD = {
         "number": "10",
         "title": "Precursor chemicals",
         "text": "Share information on precursor chemical shipments.",
-        "theme": "synthetic_drugs",
     },
     "commitments.reportingperiod": lambda cast: {
         "objective_set": ObjectiveSet.objects.get(year=2024).pk,
@@ -106,7 +105,7 @@ CHANGE = {
 # Rows of inlines: what a new row holds, and what is then changed in it.
 INLINE_ROWS = {
     "commitments.objective": (
-        {"number": "11", "title": "Pill presses", "theme": "trafficking", "is_active": "on"},
+        {"number": "11", "title": "Pill presses", "text": "Pill presses", "is_active": "on"},
         {"title": "Pill presses and encapsulators"},
     ),
     "commitments.reportingperiod": (
@@ -122,7 +121,28 @@ INLINE_ROWS = {
         {"role": "official", "country": "MX", "language": "es"},
         {"language": "fr"},
     ),
+    "commitments.priorityarea": (
+        {"number": "7", "name": "Precursors", "name_es": "Precursores", "name_fr": "Précurseurs"},
+        {"name_fr": "Les précurseurs"},
+    ),
+    "commitments.objectivelink": (
+        {"kind": "continues", "earlier": lambda: _objective_of_an_earlier_year()},
+        {"kind": "replaces"},
+    ),
 }
+
+
+def _objective_of_an_earlier_year():
+    """An objective of a set before every other (a link points to an earlier year)."""
+    earliest = ObjectiveSet.objects.order_by("year").first()
+    older, _ = ObjectiveSet.objects.get_or_create(
+        year=earliest.year - 1 if earliest.year > 2000 else earliest.year,
+        defaults={"adopted_at": earliest.adopted_at},
+    )
+    objective, _ = older.objectives.get_or_create(
+        number=1, defaults={"title": "Earlier", "text": "An earlier objective"}
+    )
+    return str(objective.pk)
 
 
 def _existing(label, cast, make_update):
@@ -256,7 +276,13 @@ def _walk_inline(walk, obj, inline):
     index = int(data[f"{prefix}-TOTAL_FORMS"])
     existing = {str(pk) for pk in model._base_manager.values_list("pk", flat=True)}
     row = {
-        name: (str(Country.objects.get(code=value).pk) if name == "country" else value)
+        name: (
+            str(Country.objects.get(code=value).pk)
+            if name == "country"
+            else value()
+            if callable(value)
+            else value
+        )
         for name, value in new_row.items()
     }
     # A one-to-one inline shows its single blank row already; otherwise add one.

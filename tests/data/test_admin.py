@@ -6,11 +6,13 @@ from commitments.models import AuditEntry, Membership, Objective
 
 pytestmark = pytest.mark.django_db
 
+TRANSLATIONS = ["title_es", "title_fr", "text_es", "text_fr"]
+
 
 @pytest.mark.parametrize(
     "path",
     [
-        "/admin/commitments/objective/?theme=public_health",
+        "/admin/commitments/objective/?area__id__exact=2",
         "/admin/commitments/objective/?q=fentanyl",
         "/admin/commitments/country/",
         "/admin/commitments/meeting/?q=Washington",
@@ -34,9 +36,13 @@ def test_an_admin_edits_an_objective_and_the_change_is_audited(login, cast, obje
             "number": objective.number,
             "title": "Overdose strategy",
             "text": objective.text,
-            "theme": objective.theme,
+            "area": objective.area_id,
+            **{name: getattr(objective, name) for name in TRANSLATIONS},
+            **{name: getattr(objective, name) for name in TRANSLATIONS},
             "is_active": "on",
             "loaded_version": 1,
+            "links_to_earlier-TOTAL_FORMS": "0",
+            "links_to_earlier-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302
@@ -123,9 +129,12 @@ def objective_form(objective, **overrides):
         "number": objective.number,
         "title": objective.title,
         "text": objective.text,
-        "theme": objective.theme,
+        "area": objective.area_id,
+        **{name: getattr(objective, name) for name in TRANSLATIONS},
         "is_active": "on",
         "loaded_version": objective.version,
+        "links_to_earlier-TOTAL_FORMS": "0",
+        "links_to_earlier-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data

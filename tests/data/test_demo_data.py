@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from commitments.models import AuditEntry, Membership, ProgressUpdate
+from commitments.models import AuditEntry, Membership, ObjectiveLink, ObjectiveSet, ProgressUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -11,6 +11,7 @@ DEMO = {
     "official-ca": ("official", "CA"),
     "official-mx": ("official", "MX"),
     "official-us": ("official", "US"),
+    "official-nl": ("official", "NL"),
     "coordinator": ("coordinator", None),
     "admin": ("admin", None),
 }
@@ -28,11 +29,11 @@ def test_load_demo_creates_the_documented_accounts_and_updates():
         assert (user.membership.country.code if user.membership.country else None) == country
     admin = authenticate(RequestFactory().post("/"), username="admin", password="nadd-demo-2024")
     assert admin.is_superuser
-    # The officials' own reports; one more was entered by the coordinator from a
-    # diplomatic note (tests/pages/test_demo_marking.py).
+    # The officials' own reports (the Netherlands' one contribution among them); one more
+    # was entered by the coordinator from a diplomatic note (tests/pages/test_demo_marking.py).
     updates = ProgressUpdate.objects.filter(entered_on_behalf=False)
-    assert 60 < updates.count() <= 9 * 3 * 4
-    assert set(updates.values_list("country__code", flat=True)) == {"CA", "MX", "US"}
+    assert 60 < updates.count() <= 9 * 3 * 4 + 1
+    assert set(updates.values_list("country__code", flat=True)) == {"CA", "MX", "US", "NL"}
     assert {u.author.membership.country_id for u in updates} == {u.country_id for u in updates}
     assert updates.values("status").distinct().count() >= 4
     assert AuditEntry.objects.filter(action="update.created").count() == updates.count()
@@ -96,3 +97,28 @@ def test_the_demo_has_one_late_report_and_timeliness_shows_it(client):
     )
     objective = late.objective
     assert dict((p.name, m) for p, m in row[objective])["2024 Q3"] == timeliness.LATE
+
+
+def test_load_demo_adds_the_2025_set_of_the_eighth_dialogue():
+    """Five priority areas in three languages, objectives continuing 2024 ones, the
+    Netherlands named on the partnership objective with a published contribution, and
+    the quarters of 2025."""
+    call_command("load_demo", stdout=None)
+    call_command("load_demo", stdout=None)  # idempotent: one set, one contribution
+    objective_set = ObjectiveSet.objects.get(year=2025)
+    assert objective_set.adopted_at.ordinal == 8
+    assert objective_set.areas.count() == 5
+    assert all(area.name_es and area.name_fr for area in objective_set.areas.all())
+    assert [p.name for p in objective_set.periods.order_by("starts_on")] == [
+        "2025 Q1",
+        "2025 Q2",
+        "2025 Q3",
+        "2025 Q4",
+    ]
+    objectives = objective_set.objectives.all()
+    assert all(o.title_es and o.title_fr and o.text_es and o.text_fr for o in objectives)
+    assert ObjectiveLink.objects.filter(objective__objective_set=objective_set).count() >= 7
+    partnership = objectives.get(partners__code="NL")
+    contribution = ProgressUpdate.objects.get(country__code="NL")
+    assert contribution.objective == partnership
+    assert contribution.state == "published"

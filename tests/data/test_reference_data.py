@@ -37,7 +37,7 @@ def test_nine_objectives_verbatim_and_in_the_statements_order():
     objectives = Objective.objects.filter(objective_set__year=2024).order_by("number")
     assert [o.number for o in objectives] == list(range(1, 10))
     assert [o.text for o in objectives] == STATEMENT_OBJECTIVES
-    assert all(o.title and o.theme and o.is_active for o in objectives)
+    assert all(o.title and o.area and o.is_active for o in objectives)
 
 
 def test_objectives_were_adopted_at_the_7th_nadd():

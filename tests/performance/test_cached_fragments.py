@@ -139,7 +139,13 @@ def test_every_cached_fragment_is_keyed_by_what_it_shows():
     # A fragment left out of a stamp would outlive the data it shows.
     source = (settings.BASE_DIR / "templates" / "commitments" / "dashboard.html").read_text()
     names = re.findall(r'{% fragment "([^"]+)"', source)
-    assert names == ["dashboard-head", "dashboard-matrix", "dashboard-missing", "activity-item"]
+    assert names == [
+        "dashboard-head",
+        "dashboard-matrix",
+        "dashboard-partners",
+        "dashboard-missing",
+        "activity-item",
+    ]
     overview = {
         fragments.REFERENCE_STAMP,
         fragments.RECORD_STAMP,
@@ -149,8 +155,11 @@ def test_every_cached_fragment_is_keyed_by_what_it_shows():
         fragments.LANGUAGE,
         fragments.YEAR,
     }
-    for name in names[:3]:
+    for name in ("dashboard-head", "dashboard-matrix", "dashboard-missing"):
         assert overview <= set(fragments.declared(name).parts), name
+    # Partners' published contributions: the same for every reader, whatever the scope.
+    partners = {fragments.REFERENCE_STAMP, fragments.RECORD_STAMP, fragments.TODAY}
+    assert partners <= set(fragments.declared("dashboard-partners").parts)
     # One update's row: its id and version, the reference data, the language.
     assert set(fragments.ROW_FRAGMENTS) == {
         "activity-item",

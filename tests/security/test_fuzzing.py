@@ -98,7 +98,7 @@ def world(cast, make_update):
     TOTPDevice.objects.create(user=cast.uma, name="authenticator app", confirmed=True)
     # A small set for the admin's change form: one row in each inline is enough.
     small = ObjectiveSet.objects.create(year=2031, adopted_at=Meeting.objects.get(ordinal=8))
-    small.objectives.create(number=1, title="One", text="The one objective", theme="public_health")
+    small.objectives.create(number=1, title="One", text="The one objective")
     small.periods.create(
         name="2031 Q1",
         starts_on=datetime.date(2031, 1, 1),

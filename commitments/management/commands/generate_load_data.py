@@ -39,6 +39,7 @@ from commitments.models import (
     Membership,
     Objective,
     ObjectiveSet,
+    PriorityArea,
     ProgressUpdate,
     ReportingPeriod,
 )
@@ -83,7 +84,7 @@ CONTEXT = [
 PLACES = ["Ottawa, Canada", "Mexico City, Mexico", "Washington, D.C., United States"]
 FIRST_NAMES = ["Alex", "Ana", "Chris", "Daniela", "Emma", "Jorge", "Karen", "Luis", "Marie", "Sam"]
 LAST_NAMES = ["Brown", "García", "Gagnon", "López", "Martin", "Nguyen", "Roy", "Smith", "Torres"]
-THEMES = list(Objective.Theme.values)
+AREAS = ["Synthetic drugs", "Demand reduction and public health", "Trafficking modes"]
 TITLES = [
     "Reduce overdose deaths",
     "Prevent youth substance use",
@@ -268,13 +269,17 @@ class Command(BaseCommand):
             meeting.participants.set(self.countries)
             objective_set = ObjectiveSet.objects.create(year=year, adopted_at=meeting)
             titles = rng.sample(TITLES, rng.randint(7, 10))
+            areas = PriorityArea.objects.bulk_create(
+                PriorityArea(objective_set=objective_set, number=number, name=name)
+                for number, name in enumerate(AREAS, start=1)
+            )
             Objective.objects.bulk_create(
                 Objective(
                     objective_set=objective_set,
                     number=number,
                     title=title,
                     text=f"{title}, in cooperation with the other members of the dialogue.",
-                    theme=rng.choice(THEMES),
+                    area=rng.choice(areas),
                     is_active=False,
                 )
                 for number, title in enumerate(titles, start=1)

@@ -13,12 +13,18 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from commitments import audit
+from commitments.imports import quarters
 from commitments.models import (
     Comment,
     Country,
+    Meeting,
     Membership,
+    Objective,
+    ObjectiveLink,
     ObjectiveSet,
+    PriorityArea,
     ProgressUpdate,
+    ReportingPeriod,
 )
 from commitments.services import handed_in, initial_values, on_behalf_values
 
@@ -32,6 +38,160 @@ ACCOUNTS = [
     ("coordinator", "Sofía", "Navarro", Membership.Role.COORDINATOR, None),
     ("admin", "Alex", "Morgan", Membership.Role.ADMIN, None),
 ]
+
+# A partner country's official: contributes to the objectives naming the Netherlands.
+PARTNER_ACCOUNTS = [
+    ("official-nl", "Sanne", "de Vries", Membership.Role.OFFICIAL, "NL"),
+]
+
+# The five priority areas of the 8th NADD (Mexico City, November 2024), in three languages.
+AREAS_2025 = [
+    ("Synthetic drugs", "Drogas sintéticas", "Drogues de synthèse"),
+    (
+        "Demand reduction and public health",
+        "Reducción de la demanda y salud pública",
+        "Réduction de la demande et santé publique",
+    ),
+    ("Trafficking modes", "Modalidades del tráfico", "Modes de trafic"),
+    (
+        "Links with firearms trafficking",
+        "Vínculos con el tráfico de armas de fuego",
+        "Liens avec le trafic d'armes à feu",
+    ),
+    ("Partnerships", "Alianzas", "Partenariats"),
+]
+
+# Demo objectives for 2025 (fictional wording): number, area number, title (en, es, fr),
+# text (en, es, fr), and the 2024 objectives each continues (kind, numbers).
+OBJECTIVES_2025 = [
+    (
+        1,
+        1,
+        (
+            "Early warning on synthetic drugs",
+            "Alerta temprana sobre drogas sintéticas",
+            "Alerte précoce sur les drogues de synthèse",
+        ),
+        (
+            "Share early warnings on new synthetic drugs and their adulterants within weeks.",
+            "Compartir en pocas semanas alertas tempranas sobre nuevas drogas sintéticas y sus "
+            "adulterantes.",
+            "Partager en quelques semaines les alertes précoces sur les nouvelles drogues de "
+            "synthèse et leurs adultérants.",
+        ),
+        ("continues", [4]),
+    ),
+    (
+        2,
+        1,
+        (
+            "Control of precursor chemicals",
+            "Control de precursores químicos",
+            "Contrôle des précurseurs chimiques",
+        ),
+        (
+            "Align the control of precursor chemicals and the equipment used to make "
+            "synthetic drugs.",
+            "Armonizar el control de los precursores químicos y del equipo usado para fabricar "
+            "drogas sintéticas.",
+            "Harmoniser le contrôle des précurseurs chimiques et du matériel servant à "
+            "fabriquer des drogues de synthèse.",
+        ),
+        ("continues", [8]),
+    ),
+    (
+        3,
+        2,
+        (
+            "Overdose prevention and treatment",
+            "Prevención y tratamiento de sobredosis",
+            "Prévention et traitement des surdoses",
+        ),
+        (
+            "Prevent overdoses and widen access to treatment, from a mental health approach.",
+            "Prevenir las sobredosis y ampliar el acceso al tratamiento, desde un enfoque de "
+            "salud mental.",
+            "Prévenir les surdoses et élargir l'accès au traitement, dans une approche de santé "
+            "mentale.",
+        ),
+        ("merges", [1, 2]),
+    ),
+    (
+        4,
+        2,
+        (
+            "Health services without stigma",
+            "Servicios de salud sin estigma",
+            "Des services de santé sans stigmatisation",
+        ),
+        (
+            "Reduce structural stigma towards people who use drugs in health and social services.",
+            "Reducir el estigma estructural hacia las personas que usan drogas en los servicios "
+            "de salud y sociales.",
+            "Réduire la stigmatisation structurelle des personnes qui consomment des drogues "
+            "dans les services de santé et sociaux.",
+        ),
+        ("continues", [3]),
+    ),
+    (
+        5,
+        5,
+        (
+            "Partnership with the Netherlands",
+            "Alianza con los Países Bajos",
+            "Partenariat avec les Pays-Bas",
+        ),
+        (
+            "Exchange with the Netherlands on synthetic drug production sites and precursor "
+            "diversion.",
+            "Intercambiar con los Países Bajos sobre sitios de producción de drogas sintéticas "
+            "y desvío de precursores.",
+            "Échanger avec les Pays-Bas sur les sites de production de drogues de synthèse et "
+            "le détournement de précurseurs.",
+        ),
+        ("continues", [5]),
+    ),
+    (
+        6,
+        3,
+        (
+            "Trafficking routes and illicit finance",
+            "Rutas del tráfico y finanzas ilícitas",
+            "Routes du trafic et finance illicite",
+        ),
+        (
+            "Follow shipments and the money behind them across postal, maritime and land routes.",
+            "Seguir los envíos y el dinero detrás de ellos por las vías postal, marítima y "
+            "terrestre.",
+            "Suivre les envois et l'argent qui les finance par voie postale, maritime et "
+            "terrestre.",
+        ),
+        ("merges", [6, 7]),
+    ),
+    (
+        7,
+        4,
+        (
+            "Firearms linked to drug trafficking",
+            "Armas de fuego vinculadas al narcotráfico",
+            "Armes à feu liées au trafic de drogues",
+        ),
+        (
+            "Trace firearms seized with drugs and share the results between the three countries.",
+            "Rastrear las armas de fuego incautadas con drogas y compartir los resultados entre "
+            "los tres países.",
+            "Retracer les armes à feu saisies avec des drogues et partager les résultats entre "
+            "les trois pays.",
+        ),
+        ("continues", [9]),
+    ),
+]
+
+PARTNER_CONTRIBUTION = (
+    "Demo text (fictional): the Dutch liaison officers shared what they learned from "
+    "dismantling synthetic drug production sites, and a joint session on precursor "
+    "diversion is planned for the second quarter."
+)
 
 AGENCIES = {
     "CA": {
@@ -159,10 +319,11 @@ class Command(BaseCommand):
             users = self.create_accounts()
             created = self.create_updates(users)
             created += self.create_report_entered_on_behalf(users)
+            created += self.create_2025_set(users)
             self.mark_fictional(users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new progress updates)."))
         self.stdout.write("Sign in with any of these accounts; the password is " + DEMO_PASSWORD)
-        for username, first, last, role, code in ACCOUNTS:
+        for username, first, last, role, code in ACCOUNTS + PARTNER_ACCOUNTS:
             where = f", {code}" if code else ""
             self.stdout.write(f"  {username:<13} {first} {last} ({role.label}{where})")
 
@@ -170,7 +331,7 @@ class Command(BaseCommand):
         User = get_user_model()
         countries = {country.code: country for country in Country.objects.all()}
         users = {}
-        for username, first, last, role, code in ACCOUNTS:
+        for username, first, last, role, code in ACCOUNTS + PARTNER_ACCOUNTS:
             user, _ = User.objects.update_or_create(
                 username=username,
                 defaults={
@@ -378,6 +539,105 @@ class Command(BaseCommand):
                 update.updated_at = reviewed if update.reviewed_by else written
                 if update.published_at:
                     update.published_at = reviewed
+
+    def create_2025_set(self, users):
+        """The 2025 set adopted at the 8th NADD: its five priority areas, its objectives
+        in three languages continuing the 2024 ones, the Netherlands named on the
+        partnership objective, the quarters of 2025, and one published contribution of
+        the Netherlands. Returns the number of updates written (0 when already there)."""
+        earlier = ObjectiveSet.objects.filter(year=2024).first()
+        adopted_at = Meeting.objects.filter(kind=Meeting.Kind.DIALOGUE, ordinal=8).first()
+        if earlier is None or adopted_at is None:
+            raise CommandError("The 2024 objectives are missing; run migrate first.")
+        netherlands = Country.objects.get(code="NL")
+        objective_set, created = ObjectiveSet.objects.get_or_create(
+            year=2025, defaults={"adopted_at": adopted_at}
+        )
+        if created:
+            earlier.reviewed_at = adopted_at
+            earlier.save(update_fields=["reviewed_at"])
+            areas = {
+                number: PriorityArea.objects.create(
+                    objective_set=objective_set, number=number, name=en, name_es=es, name_fr=fr
+                )
+                for number, (en, es, fr) in enumerate(AREAS_2025, start=1)
+            }
+            previous = {objective.number: objective for objective in earlier.objectives.all()}
+            for number, area, titles, texts, (kind, continued) in OBJECTIVES_2025:
+                objective = Objective.objects.create(
+                    objective_set=objective_set,
+                    number=number,
+                    area=areas[area],
+                    title=titles[0],
+                    title_es=titles[1],
+                    title_fr=titles[2],
+                    text=texts[0],
+                    text_es=texts[1],
+                    text_fr=texts[2],
+                )
+                for earlier_number in continued:
+                    ObjectiveLink.objects.create(
+                        objective=objective, earlier=previous[earlier_number], kind=kind
+                    )
+                if "Netherlands" in titles[0]:
+                    objective.partners.add(netherlands)
+            ReportingPeriod.objects.bulk_create(
+                ReportingPeriod(
+                    objective_set=objective_set,
+                    name=name,
+                    starts_on=starts,
+                    ends_on=ends,
+                    deadline=due,
+                )
+                for name, starts, ends, due in quarters(2025)
+            )
+        official = users["official-nl"]
+        if ProgressUpdate.objects.filter(author=official).exists():
+            return 0
+        objective = objective_set.objectives.get(partners=netherlands)
+        period = objective_set.periods.order_by("starts_on").first()
+        written = datetime.datetime.combine(
+            period.deadline - datetime.timedelta(days=3), datetime.time(15, 30), tzinfo=datetime.UTC
+        )
+        published = written + datetime.timedelta(days=2)
+        update = ProgressUpdate.objects.create(
+            objective=objective,
+            country=netherlands,
+            period=period,
+            status=ProgressUpdate.Status.ON_TRACK,
+            narrative=PARTNER_CONTRIBUTION,
+            author=official,
+            state=State.PUBLISHED,
+            created_at=written,
+            updated_at=published,
+            submitted_at=written,
+            first_submitted_at=written,
+            published_at=published,
+            reviewed_by=users["coordinator"],
+            version=2,
+        )
+        audit.record(
+            actor=official,
+            action=audit.Action.UPDATE_CREATED,
+            target=update,
+            changes=initial_values(update),
+            at=written,
+        )
+        audit.record(
+            actor=official,
+            action=audit.Action.UPDATE_SUBMITTED,
+            target=update,
+            changes={"state": [State.DRAFT, State.SUBMITTED]},
+            at=written,
+        )
+        audit.record(
+            actor=users["coordinator"],
+            action=audit.Action.UPDATE_PUBLISHED,
+            target=update,
+            changes={"state": [State.SUBMITTED, State.PUBLISHED]},
+            at=published,
+        )
+        return 1
 
     @staticmethod
     def review_state(rng, last_quarter):

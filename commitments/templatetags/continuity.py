@@ -1,0 +1,20 @@
+"""``{% earlier_years brief objective as rows %}``: the brief's "earlier years" of one of
+its objectives, read for all of the brief's objectives at once (continuity.earlier_years,
+a fixed number of queries) the first time the brief asks."""
+
+from django import template
+
+from commitments import continuity
+
+register = template.Library()
+
+
+@register.simple_tag
+def earlier_years(brief, objective):
+    found = getattr(brief, "_earlier_years", None)
+    if found is None:
+        found = continuity.earlier_years(
+            [row[0] for row in brief.rows], published_before=brief.as_of
+        )
+        brief._earlier_years = found
+    return found.get(objective.pk, [])
