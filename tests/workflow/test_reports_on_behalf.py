@@ -316,3 +316,14 @@ def test_a_late_note_for_last_years_period_is_entered_after_the_next_set_is_adop
     assert response.status_code == 302
     update = ProgressUpdate.objects.get()
     assert (update.period, update.objective.objective_set.year) == (q4, 2024)
+
+
+def test_the_source_reference_is_shown_as_text(login, cast, objective, q1, mexico):
+    payload = '<script>alert("note")</script>'
+    client = login(cast.carol)
+    client.post(
+        reverse("update_on_behalf"), form_data(objective, q1, mexico, source_reference=payload)
+    )
+    page = client.get(ProgressUpdate.objects.get().get_absolute_url()).text
+    assert payload not in page
+    assert "&lt;script&gt;alert(&quot;note&quot;)&lt;/script&gt;" in page
