@@ -16,6 +16,7 @@ from commitments import services
 from commitments.models import (
     AuditEntry,
     Country,
+    Meeting,
     Objective,
     ObjectiveSet,
     ProgressUpdate,
@@ -327,3 +328,24 @@ def test_the_source_reference_is_shown_as_text(login, cast, objective, q1, mexic
     page = client.get(ProgressUpdate.objects.get().get_absolute_url()).text
     assert payload not in page
     assert "&lt;script&gt;alert(&quot;note&quot;)&lt;/script&gt;" in page
+
+
+def test_the_brief_says_which_report_came_by_note(login, cast, make_update, mexico):
+    """Mexico's note reached the coordinators before the 8th NADD: the brief prepared
+    for it shows the report with its source."""
+    when = datetime.datetime(2024, 10, 2, 12, tzinfo=datetime.UTC)
+    make_update(
+        author=cast.carol,
+        country=mexico,
+        narrative="Reported by note.",
+        entered_on_behalf=True,
+        source_kind="diplomatic_note",
+        source_reference=NOTE,
+        source_date=datetime.date(2024, 9, 30),
+        created_at=when,
+        published_at=when,
+    )
+    eighth = Meeting.objects.get(kind="nadd", ordinal=8)
+    page = login(cast.bob).get(reverse("meeting_brief", args=[eighth.pk])).text
+    assert "Reported by note." in page
+    assert "Entered by the coordinators from a diplomatic note (Note No. 0117/2025" in page
