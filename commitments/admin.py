@@ -487,7 +487,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(ReadOnlyAdmin):
     list_display = ["objective", "country", "period", "status", "state", "author", "created_at"]
-    list_filter = ["state", "country", "status", "period", "objective__objective_set"]
+    list_filter = [
+        "state",
+        "country",
+        "status",
+        "period",
+        "objective__objective_set",
+        "entered_on_behalf",
+        "is_demo",
+    ]
     list_select_related = ["objective", "country", "period", "author"]
     search_fields = ["narrative"]
     date_hierarchy = "created_at"

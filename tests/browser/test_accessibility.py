@@ -74,6 +74,11 @@ def test_every_page_type_has_no_violations(role, page, axe_source, cast, make_up
         check(page, axe_source, found, "409 page", reverse("update_edit", args=[update.pk]))
         other = make_update(author=cast.bob)
         check(page, axe_source, found, "404 edit", reverse("update_edit", args=[other.pk]))
+        my_country = reverse("country_detail", args=["ca"])
+        check(page, axe_source, found, "my country with drafts to submit", my_country)
+        page.get_by_role("button", name="Submit the chosen updates for review").click()
+        page.wait_for_selector("#error-summary")
+        check(page, axe_source, found, "batch with nothing chosen")
     else:
         check(page, axe_source, found, "403 page", reverse("update_create", args=[objective.pk]))
     if role == "coordinator":
@@ -83,6 +88,10 @@ def test_every_page_type_has_no_violations(role, page, axe_source, cast, make_up
         page.get_by_role("button", name="Return for changes").click()
         page.wait_for_selector("#error-summary")
         check(page, axe_source, found, "return without a reason")
+        check(page, axe_source, found, "report on a country's behalf", reverse("update_on_behalf"))
+        page.get_by_role("button", name="Publish on the country's behalf").click()
+        page.wait_for_selector("#error-summary")
+        check(page, axe_source, found, "report on a country's behalf with errors")
     assert found == {}
 
 

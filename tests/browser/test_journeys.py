@@ -147,7 +147,6 @@ def test_the_coordinator_switches_years_and_compares_them(page, cast):
         number=1,
         title="Synthetic drugs 2025",
         text="Disrupt the supply of synthetic drugs.",
-        theme="synthetic_drugs",
     )
     ReportingPeriod.objects.create(
         objective_set=later,
@@ -176,3 +175,25 @@ def test_the_coordinator_switches_years_and_compares_them(page, cast):
 
     page.get_by_role("link", name="Dashboard").first.click()
     expect(heading).to_contain_text("Where the 2024 objectives stand")
+
+
+def test_an_official_submits_two_drafts_at_once_and_the_coordinator_publishes_both(
+    new_page, cast, objective
+):
+    page = new_page()
+    sign_in(page, cast.alice)
+    write_update(page, objective, "On track", NARRATIVE, submit=False)
+    write_update(page, objective, "At risk", "Kits delayed at customs.", submit=False)
+    page.goto(reverse("country_detail", args=["ca"]))
+    for box in page.get_by_role("checkbox").all():
+        box.check()
+    page.get_by_role("button", name="Submit the chosen updates for review").click()
+    expect(page.get_by_role("status")).to_contain_text("2 updates were submitted for review.")
+    coordinator = new_page()
+    sign_in(coordinator, cast.carol)
+    coordinator.goto(reverse("review_queue"))
+    for box in coordinator.get_by_role("checkbox").all():
+        box.check()
+    coordinator.get_by_role("button", name="Publish the chosen updates").click()
+    expect(coordinator.get_by_role("status")).to_contain_text("2 updates were published.")
+    assert set(ProgressUpdate.objects.values_list("state", flat=True)) == {"published"}

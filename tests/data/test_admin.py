@@ -20,6 +20,7 @@ TRANSLATIONS = ["title_es", "title_fr", "text_es", "text_fr"]
         "/admin/commitments/objectiveset/1/change/",
         "/admin/commitments/membership/",
         "/admin/commitments/progressupdate/",
+        "/admin/commitments/progressupdate/?entered_on_behalf__exact=1&is_demo__exact=0",
         "/admin/commitments/auditentry/",
         "/admin/auth/user/?membership__role=official",
     ],

@@ -16,6 +16,7 @@ from commitments import services
 from commitments.models import (
     AuditEntry,
     Country,
+    Meeting,
     Objective,
     ObjectiveSet,
     ProgressUpdate,
@@ -316,3 +317,35 @@ def test_a_late_note_for_last_years_period_is_entered_after_the_next_set_is_adop
     assert response.status_code == 302
     update = ProgressUpdate.objects.get()
     assert (update.period, update.objective.objective_set.year) == (q4, 2024)
+
+
+def test_the_source_reference_is_shown_as_text(login, cast, objective, q1, mexico):
+    payload = '<script>alert("note")</script>'
+    client = login(cast.carol)
+    client.post(
+        reverse("update_on_behalf"), form_data(objective, q1, mexico, source_reference=payload)
+    )
+    page = client.get(ProgressUpdate.objects.get().get_absolute_url()).text
+    assert payload not in page
+    assert "&lt;script&gt;alert(&quot;note&quot;)&lt;/script&gt;" in page
+
+
+def test_the_brief_says_which_report_came_by_note(login, cast, make_update, mexico):
+    """Mexico's note reached the coordinators before the 8th NADD: the brief prepared
+    for it shows the report with its source."""
+    when = datetime.datetime(2024, 10, 2, 12, tzinfo=datetime.UTC)
+    make_update(
+        author=cast.carol,
+        country=mexico,
+        narrative="Reported by note.",
+        entered_on_behalf=True,
+        source_kind="diplomatic_note",
+        source_reference=NOTE,
+        source_date=datetime.date(2024, 9, 30),
+        created_at=when,
+        published_at=when,
+    )
+    eighth = Meeting.objects.get(kind="nadd", ordinal=8)
+    page = login(cast.bob).get(reverse("meeting_brief", args=[eighth.pk])).text
+    assert "Reported by note." in page
+    assert "Entered by the coordinators from a diplomatic note (Note No. 0117/2025" in page
