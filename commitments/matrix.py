@@ -266,6 +266,10 @@ class CountryLatest:
 
     @cached_property
     def timeliness(self):
+        """The country's timeliness on the set; none for a partner, which is never
+        counted as missing."""
+        if self.country.membership != Country.Membership.MEMBER:
+            return timeliness.SetTimeliness()
         return timeliness.of_set(
             self.objective_set,
             self.objectives,

@@ -102,8 +102,9 @@ class ProgressUpdateQuerySet(models.QuerySet):
         ``latest`` is the cell's update of its latest reporting period in this queryset
         (``latest_period_first``; None if it has none) and ``reported``
         whether the cell has an update of ``reported`` (default: this queryset) in
-        ``period``. Two queries whatever the history: one index probe per cell for the
-        newest id, then the updates themselves.
+        ``period``. Two queries whatever the history: one subquery per cell for the id
+        (the reference that matrix.published is tested against, and the briefs' matrix
+        at a date), then the updates themselves.
         """
         reported = self if reported is None else reported
         annotations = {}

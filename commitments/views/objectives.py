@@ -41,7 +41,9 @@ class ObjectiveListing:
             .order_by("-year")
         )
         sets = list(sets)
-        return years.Frame(year=self.year, sets=sets, objective_set=years.choose(sets, self.year))
+        # No year asked for: every set is listed, none is "the" one.
+        chosen = years.choose(sets, self.year) if self.year is not None else None
+        return years.Frame(year=self.year, sets=sets, objective_set=chosen)
 
     @functools.cached_property
     def objective_sets(self):

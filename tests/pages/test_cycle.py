@@ -499,3 +499,21 @@ def test_write_update_opens_the_form_on_the_period_owed(login, cast, set_2025):
         form = client.get(reverse("update_create", args=[first.pk]), {"period": forged})
         assert form.status_code == 200
         assert form.context["form"]["period"].value() == current.pk
+
+
+def test_a_partners_page_marks_nothing_overdue(login, cast):
+    response = login(cast.carol).get(reverse("country_detail", args=["be"]))
+    assert response.status_code == 200
+    assert all(not overdue for _, _, overdue in response.context["latest"].rows)
+    assert "Overdue:" not in response.text
+    assert "Timeliness on the" not in response.text
+
+
+def test_the_objective_list_offers_every_year_or_one(login, cast, set_2025):
+    client = login(cast.bob)
+    every = client.get(reverse("objective_list")).text
+    assert '<option value="" selected>Every year</option>' in every
+    assert every.count(" selected>") == 1
+    one = client.get(reverse("objective_list"), {"year": 2024}).text
+    assert '<option value="2024" selected>2024 · current</option>' in one
+    assert one.count(" selected>") == 1

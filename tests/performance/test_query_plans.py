@@ -97,6 +97,9 @@ PAGES = [
     ("alice", "updates?country=MX&status=at_risk"),
     ("carol", "updates?state=submitted"),
     ("carol", "updates?period=PERIOD"),
+    ("alice", "updates?year=2024"),
+    ("carol", "timeliness?year=2024"),
+    ("carol", "compare"),
     ("carol", "updates?author=AUTHOR"),
     ("alice", "updates?objective=OBJECTIVE&status=on_track"),
     ("alice", "country"),
@@ -121,6 +124,8 @@ def test_pages_read_the_update_table_through_indexes(client, cast, history):
             "country": reverse("country_detail", args=["ca"]),
             "review": reverse("review_queue"),
             "countries": reverse("country_list"),
+            "timeliness": reverse("timeliness"),
+            "compare": reverse("compare_years"),
         }[name] + (f"?{query}" if query else "")
         url = url.replace("PERIOD", str(oldest.pk)).replace("AUTHOR", author)
         url = url.replace("OBJECTIVE", str(history.pk))
