@@ -45,7 +45,6 @@ def set_2025(db):
             number=number,
             title=title,
             text=f"{title}, full text.",
-            theme="synthetic_drugs",
         )
     quarters = [(1, 3, 4), (4, 6, 7), (7, 9, 10), (10, 12, 1)]
     for quarter, (start, end, due) in enumerate(quarters, start=1):
