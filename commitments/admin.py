@@ -25,7 +25,11 @@ from commitments.models import (
     AuditEntry,
     Comment,
     Country,
+    HandlingMarking,
     Meeting,
+    MeetingDocument,
+    MeetingSnapshot,
+    MeetingSnapshotRow,
     Membership,
     Objective,
     ObjectiveSet,
@@ -57,13 +61,36 @@ class CountryAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
 
 
+class MeetingDocumentInline(admin.StackedInline):
+    """The meeting's outcome documents, one row per language version."""
+
+    model = MeetingDocument
+    extra = 0
+    fields = ["kind", "language", "title", "url", "text"]
+
+
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "start_date", "end_date", "place"]
-    list_filter = ["kind", "participants"]
+    list_display = ["name", "kind", "start_date", "end_date", "date_precision", "host"]
+    list_filter = ["kind", "host", "participants"]
+    list_select_related = ["host"]
     search_fields = ["name", "place", "summary"]
     date_hierarchy = "start_date"
     filter_horizontal = ["participants"]
+    inlines = [MeetingDocumentInline]
+
+
+@admin.register(HandlingMarking)
+class HandlingMarkingAdmin(admin.ModelAdmin):
+    """The one handling marking: changed, never added twice or deleted (empty it instead)."""
+
+    fields = ["text", "text_es", "text_fr"]
+
+    def has_add_permission(self, request):
+        return not HandlingMarking.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ObjectiveInline(admin.TabularInline):
@@ -326,6 +353,29 @@ class ProgressUpdateAdmin(ReadOnlyAdmin):
     list_select_related = ["objective", "country", "period", "author"]
     search_fields = ["narrative"]
     date_hierarchy = "created_at"
+
+
+class MeetingSnapshotRowInline(admin.TabularInline):
+    model = MeetingSnapshotRow
+    fields = ["objective", "country", "status", "period", "update", "update_version"]
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MeetingSnapshot)
+class MeetingSnapshotAdmin(ReadOnlyAdmin):
+    """Taken by a coordinator on the meeting page; never changed (the database refuses)."""
+
+    list_display = ["meeting", "cutoff", "taken_at", "taken_by"]
+    list_select_related = ["meeting", "taken_by"]
+    inlines = [MeetingSnapshotRowInline]
 
 
 @admin.register(Comment)

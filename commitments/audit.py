@@ -62,6 +62,8 @@ class Action(models.TextChoices):
     REMINDER_REVIEW_DIGEST = "reminder.review_digest", _("Reminder sent: updates awaiting review")
     # A year's objectives imported from a file in the admin (commitments/imports.py).
     OBJECTIVESET_IMPORTED = "objectiveset.imported", _("Objectives imported")
+    # A meeting's snapshot, taken by a coordinator on the meeting page (commitments/snapshots.py).
+    MEETING_SNAPSHOT_TAKEN = "meeting.snapshot_taken", _("Meeting snapshot taken")
 
 
 class AdminVerb(models.TextChoices):

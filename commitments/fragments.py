@@ -45,6 +45,7 @@ from typing import Any
 
 from django.core.cache import caches
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -71,6 +72,28 @@ def stamps(request=None):
     if request is not None:
         request.data_stamps = current
     return current
+
+
+def with_reference_stamp(queryset):
+    """``queryset`` with each row's ``reference_stamp``: the current reference stamp, read
+    in the same statement (the reader's membership, which every signed-in page reads)."""
+    return queryset.annotate(
+        reference_stamp=RawSQL(
+            "SELECT value FROM commitments_data_stamp WHERE name = %s", (REFERENCE,)
+        )
+    )
+
+
+def reference_stamp(request):
+    """The reference stamp, without a query where the request already read it: with the
+    data stamps, or with the reader's membership (``with_reference_stamp``)."""
+    if hasattr(request, "data_stamps"):
+        return request.data_stamps[REFERENCE]
+    membership = policy.membership_of(request.user) if hasattr(request, "user") else None
+    stamp = getattr(membership, "reference_stamp", None)
+    if stamp is not None:
+        return stamp
+    return stamps(request)[REFERENCE]
 
 
 # --- What the stamps follow -----------------------------------------------------------
@@ -100,6 +123,11 @@ STAMPED_TABLES = (
     StampedTable("commitments_country", REFERENCE),
     StampedTable("commitments_meeting", REFERENCE),
     StampedTable("commitments_membership", REFERENCE),
+    # The handling marking every page shows, and what a brief compares with (a meeting's
+    # snapshot, taken once) and lists (its outcome documents).
+    StampedTable("commitments_handlingmarking", REFERENCE),
+    StampedTable("commitments_meetingsnapshot", REFERENCE),
+    StampedTable("commitments_meetingdocument", REFERENCE),
     # Names, not sign-ins: last_login changes at every sign-in and shows nowhere cached.
     StampedTable("auth_user", REFERENCE, columns=("username", "first_name", "last_name")),
     StampedTable("commitments_progressupdate", RECORD),
@@ -186,6 +214,8 @@ ROW = Part("row", lambda request, update: f"{update.pk}v{update.version}", needs
 SUBJECT = Part("subject", lambda request, subject: getattr(subject, "pk", subject), True)
 REFERENCE_STAMP = Part(REFERENCE, lambda request, subject: stamps(request)[REFERENCE])
 RECORD_STAMP = Part(RECORD, lambda request, subject: stamps(request)[RECORD])
+# The reference stamp as ``reference_stamp`` finds it: for what every page shows.
+EVERY_PAGE_STAMP = Part(REFERENCE, lambda request, subject: reference_stamp(request))
 LANGUAGE = Part("language", lambda request, subject: get_language())
 TODAY = Part("today", lambda request, subject: timezone.localdate().isoformat())
 # Whose unpublished updates the reader sees, and the official's own country (the
@@ -255,6 +285,8 @@ FRAGMENTS = {
         Fragment("update-filters", (REFERENCE_STAMP, LANGUAGE)),
         # Data: one filter's options (its subject is the filter's name), read and drawn.
         Fragment("filter-options", (SUBJECT, REFERENCE_STAMP, LANGUAGE)),
+        # Data: the handling marking in each language (every page, PDF and export).
+        Fragment("handling-marking", (EVERY_PAGE_STAMP,)),
     )
 }
 ROW_FRAGMENTS = [name for name, fragment in FRAGMENTS.items() if fragment.is_row]

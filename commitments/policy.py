@@ -53,8 +53,16 @@ def membership_of(user):
         return None
     relation = Membership._meta.get_field("user").remote_field
     if not relation.is_cached(user):
+        # The reference data stamp rides along, so that what every page shows from the
+        # reference data (the handling marking) is found in the cache without a query of
+        # its own (``fragments.reference_stamp``).
+        from commitments.fragments import with_reference_stamp  # noqa: PLC0415 - imports us
+
         relation.set_cached_value(
-            user, Membership.objects.select_related("country").filter(user=user).first()
+            user,
+            with_reference_stamp(Membership.objects.select_related("country"))
+            .filter(user=user)
+            .first(),
         )
     try:
         return user.membership
@@ -143,6 +151,12 @@ def may_write_updates(user):
 @rule(_("Only coordinators review updates."))
 def may_review(user):
     """Coordinators review: they publish submitted updates or return them with a reason."""
+    return role_of(user) == Role.COORDINATOR
+
+
+@rule(_("Only coordinators take a meeting's snapshot."))
+def may_take_snapshot(user):
+    """Coordinators freeze, at a meeting, the record presented there (once per meeting)."""
     return role_of(user) == Role.COORDINATOR
 
 
@@ -372,6 +386,10 @@ class SiteAbilities:
     @cached_property
     def write(self):
         return may_write_updates(self.user)
+
+    @cached_property
+    def take_snapshot(self):
+        return may_take_snapshot(self.user)
 
     @cached_property
     def write_for(self):
