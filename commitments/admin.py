@@ -29,7 +29,6 @@ from commitments.models import (
     Meeting,
     MeetingDocument,
     MeetingSnapshot,
-    MeetingSnapshotRow,
     Membership,
     Objective,
     ObjectiveSet,
@@ -355,27 +354,12 @@ class ProgressUpdateAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
-class MeetingSnapshotRowInline(admin.TabularInline):
-    model = MeetingSnapshotRow
-    fields = ["objective", "country", "status", "period", "update", "update_version"]
-    readonly_fields = fields
-    can_delete = False
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(MeetingSnapshot)
 class MeetingSnapshotAdmin(ReadOnlyAdmin):
     """Taken by a coordinator on the meeting page; never changed (the database refuses)."""
 
     list_display = ["meeting", "cutoff", "taken_at", "taken_by"]
     list_select_related = ["meeting", "taken_by"]
-    inlines = [MeetingSnapshotRowInline]
 
 
 @admin.register(Comment)

@@ -21,7 +21,7 @@ def at(year, month, day):
 
 @pytest.fixture
 def eighth():
-    return Meeting.objects.get(kind="nadd", ordinal=8)
+    return Meeting.objects.get(kind="plenary", ordinal=8)
 
 
 @pytest.fixture
@@ -61,27 +61,39 @@ def cells_of(brief, objective):
     return {cell.country.code: cell for o, cells in brief.rows if o == objective for cell in cells}
 
 
-def test_the_brief_compares_with_the_previous_meeting(history, eighth, objective):
-    brief = briefs.build(eighth)
-    assert brief.previous.ordinal == 7
+@pytest.fixture
+def seventh():
+    return Meeting.objects.get(kind="plenary", ordinal=7)
+
+
+EVE_OF_THE_EIGHTH = datetime.date(2024, 11, 12)
+
+
+def test_the_brief_compares_with_the_chosen_meeting(history, eighth, seventh, objective):
+    brief = briefs.build(eighth, seventh, EVE_OF_THE_EIGHTH)
+    assert brief.comparison == seventh and brief.cutoff == EVE_OF_THE_EIGHTH
+    assert brief.earlier.reconstructed  # the 7th NADD has no snapshot
+    assert brief.earlier.cutoff == datetime.date(2023, 11, 6)
     assert [s.year for s in brief.objective_sets] == [2024]
     assert len(brief.rows) == 9
     cells = cells_of(brief, objective)
     assert (cells["CA"].latest.status, cells["CA"].before.status) == ("at_risk", "on_track")
     assert cells["CA"].changed and not cells["CA"].missing
-    assert cells["MX"].missing and not cells["MX"].changed  # nothing new since the 7th NADD
-    assert cells["US"].latest is None and cells["US"].missing  # published after the meeting
-    assert brief.changed_count == 1
+    assert cells["MX"].missing and cells["MX"].change == "unchanged"  # nothing new since
+    assert cells["US"].latest is None and cells["US"].missing  # published after the cut-off
+    assert (brief.changed_count, brief.new_count, brief.unchanged_count) == (1, 0, 1)
     assert brief.missing_count == 9 * 3 - 1
 
 
 def test_the_brief_page(login, cast, history, eighth):
-    response = login(cast.carol).get(reverse("meeting_brief", args=[eighth.pk]))
+    url = reverse("meeting_brief", args=[eighth.pk])
+    response = login(cast.carol).get(url, {"compare": "", "cutoff": "2024-11-12"})
     assert response.status_code == 200
+    response = login(cast.carol).get(url)  # the suggestion: the 7th NADD, today
     text = response.text
-    assert "Progress since the 7th North American Drug Dialogue" in text
+    assert "the 7th North American Drug Dialogue: reconstructed from the published record" in text
     assert "Procurement of kits delayed." in text
-    assert "Missing: no published update since the previous meeting." in text
+    assert "Missing: no published update since the earlier meeting." in text
     assert reverse("meeting_brief_pdf", args=[eighth.pk]) in text
 
 
@@ -91,7 +103,9 @@ def test_drafts_are_left_out(history, eighth, objective):
 
 
 def test_the_brief_pdf_carries_the_same_content(login, cast, history, eighth):
-    response = login(cast.bob).get(reverse("meeting_brief_pdf", args=[eighth.pk]))
+    response = login(cast.bob).get(
+        reverse("meeting_brief_pdf", args=[eighth.pk]), {"cutoff": "2024-11-12"}
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
@@ -103,7 +117,7 @@ def test_the_brief_pdf_carries_the_same_content(login, cast, history, eighth):
     assert "Brief for the 8th North American Drug Dialogue" in text
     assert "Procurement of kits delayed." in text
     assert "Comprehensive overdose strategy" in text
-    assert "Missing: no published update since the previous meeting." in text
+    assert "Missing: no published update since the earlier meeting." in text
     assert len(reader.pages) >= 2
 
 
@@ -121,7 +135,7 @@ def test_user_text_in_a_pdf_is_text_and_fetches_nothing(login, cast, make_update
 
 
 def test_a_meeting_that_reviews_nothing_says_so(login, cast):
-    first = Meeting.objects.get(kind="leaders_summit", start_date__year=2016)
+    first = Meeting.objects.get(kind="summit", start_date__year=2016)
     response = login(cast.carol).get(reverse("meeting_brief", args=[first.pk]))
     assert response.status_code == 200
     assert "reviews no objective set yet" in response.text
