@@ -45,7 +45,6 @@ from typing import Any
 
 from django.core.cache import caches
 from django.db import connection
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -72,28 +71,6 @@ def stamps(request=None):
     if request is not None:
         request.data_stamps = current
     return current
-
-
-def with_reference_stamp(queryset):
-    """``queryset`` with each row's ``reference_stamp``: the current reference stamp, read
-    in the same statement (the reader's membership, which every signed-in page reads)."""
-    return queryset.annotate(
-        reference_stamp=RawSQL(
-            "SELECT value FROM commitments_data_stamp WHERE name = %s", (REFERENCE,)
-        )
-    )
-
-
-def reference_stamp(request):
-    """The reference stamp, without a query where the request already read it: with the
-    data stamps, or with the reader's membership (``with_reference_stamp``)."""
-    if hasattr(request, "data_stamps"):
-        return request.data_stamps[REFERENCE]
-    membership = policy.membership_of(request.user) if hasattr(request, "user") else None
-    stamp = getattr(membership, "reference_stamp", None)
-    if stamp is not None:
-        return stamp
-    return stamps(request)[REFERENCE]
 
 
 # --- What the stamps follow -----------------------------------------------------------
@@ -214,8 +191,6 @@ ROW = Part("row", lambda request, update: f"{update.pk}v{update.version}", needs
 SUBJECT = Part("subject", lambda request, subject: getattr(subject, "pk", subject), True)
 REFERENCE_STAMP = Part(REFERENCE, lambda request, subject: stamps(request)[REFERENCE])
 RECORD_STAMP = Part(RECORD, lambda request, subject: stamps(request)[RECORD])
-# The reference stamp as ``reference_stamp`` finds it: for what every page shows.
-EVERY_PAGE_STAMP = Part(REFERENCE, lambda request, subject: reference_stamp(request))
 LANGUAGE = Part("language", lambda request, subject: get_language())
 TODAY = Part("today", lambda request, subject: timezone.localdate().isoformat())
 # Whose unpublished updates the reader sees, and the official's own country (the
@@ -285,8 +260,9 @@ FRAGMENTS = {
         Fragment("update-filters", (REFERENCE_STAMP, LANGUAGE)),
         # Data: one filter's options (its subject is the filter's name), read and drawn.
         Fragment("filter-options", (SUBJECT, REFERENCE_STAMP, LANGUAGE)),
-        # Data: the handling marking in each language (every page, PDF and export).
-        Fragment("handling-marking", (EVERY_PAGE_STAMP,)),
+        # Data: the handling marking in the page's language, for a reader without a
+        # membership (signed-in readers have it with their membership: handling.py).
+        Fragment("handling-marking", (REFERENCE_STAMP, LANGUAGE)),
     )
 }
 ROW_FRAGMENTS = [name for name, fragment in FRAGMENTS.items() if fragment.is_row]

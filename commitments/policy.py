@@ -53,16 +53,12 @@ def membership_of(user):
         return None
     relation = Membership._meta.get_field("user").remote_field
     if not relation.is_cached(user):
-        # The reference data stamp rides along, so that what every page shows from the
-        # reference data (the handling marking) is found in the cache without a query of
-        # its own (``fragments.reference_stamp``).
-        from commitments.fragments import with_reference_stamp  # noqa: PLC0415 - imports us
+        # The handling marking, which every page shows, rides along (handling.py).
+        from commitments.handling import with_marking  # noqa: PLC0415 - it imports us
 
         relation.set_cached_value(
             user,
-            with_reference_stamp(Membership.objects.select_related("country"))
-            .filter(user=user)
-            .first(),
+            with_marking(Membership.objects.select_related("country")).filter(user=user).first(),
         )
     try:
         return user.membership

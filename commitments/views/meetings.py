@@ -32,7 +32,10 @@ def meeting_list(request):
 
 def _meeting_page(request, meeting, snapshot_form=None, status=200):
     objectives = Prefetch("objectives", queryset=Objective.objects.order_by("number"))
-    snapshot = MeetingSnapshot.objects.select_related("taken_by").filter(meeting=meeting).first()
+    try:
+        snapshot = meeting.snapshot
+    except MeetingSnapshot.DoesNotExist:
+        snapshot = None
     if snapshot_form is None and snapshot is None:
         snapshot_form = SnapshotForm(initial={"cutoff": snapshots.default_cutoff(meeting)})
     context = {
@@ -49,7 +52,10 @@ def _meeting_page(request, meeting, snapshot_form=None, status=200):
 
 def _meeting(pk):
     return get_object_or_404(
-        Meeting.objects.select_related("host").prefetch_related("participants"), pk=pk
+        Meeting.objects.select_related("host", "snapshot__taken_by").prefetch_related(
+            "participants"
+        ),
+        pk=pk,
     )
 
 
