@@ -9,7 +9,7 @@ the fragment cache, keyed on the reference stamp, which moves whenever the marki
 """
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import models
+from django.db import DatabaseError, models
 from django.db.models.expressions import RawSQL
 from django.utils.functional import SimpleLazyObject
 
@@ -49,7 +49,11 @@ def marking_for(request):
     texts = getattr(membership, "handling_marking", _NOT_READ)
     if texts is not _NOT_READ:
         return _localized(texts)
-    return fragments.cached("handling-marking", request, _read)[0]
+    try:
+        return fragments.cached("handling-marking", request, _read)[0]
+    except DatabaseError:
+        # A page drawn while the database is away (an error page) goes without it.
+        return ""
 
 
 def context(request):
