@@ -80,7 +80,8 @@ def meeting_snapshot(request, pk):
         )
     except snapshots.SnapshotRefused as refusal:
         form.add_error(refusal.field, refusal.message)
-        return _meeting_page(request, meeting, form, status=409)
+        # A cut-off in the future is bad input; a snapshot already taken, a conflict.
+        return _meeting_page(request, meeting, form, status=400 if refusal.field else 409)
     messages.success(request, _("The meeting's snapshot was taken. It can no longer change."))
     return redirect(meeting)
 
