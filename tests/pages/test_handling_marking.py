@@ -158,3 +158,13 @@ def test_there_is_only_one_marking():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         HandlingMarking.objects.create(id=2, text="B")
+
+
+def test_the_admin_carries_the_marking(client, cast, marking, settings):
+    from tests.support.two_factor import verified_login
+
+    settings.REQUIRE_MFA = True
+    verified_login(client, cast.dave)
+    text = client.get(reverse("admin:index")).text
+    assert banner(text) == 1 and MARKING in text
+    assert "css/admin" in text
