@@ -123,6 +123,7 @@ REFERENCE_DATA_MIGRATIONS = [
     "0002_reference_data",
     "0005_eighth_dialogue",
     "0009_reference_data_translations",
+    "0022_meetings",
 ]
 
 

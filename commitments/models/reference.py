@@ -170,10 +170,6 @@ class Meeting(Translated, models.Model):
                 condition=Q(date_precision__in=["day", "month", "tbc"]),
                 name="meeting_date_precision_valid",
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=["plenary", "senior_officials", "working_group", "summit"]),
-                name="meeting_kind_valid",
-            ),
             models.UniqueConstraint(fields=["kind", "ordinal"], name="meeting_kind_ordinal_unique"),
         ]
 
