@@ -104,7 +104,8 @@ def meeting_brief(request, pk):
         "meeting": meeting,
         "form": form,
         "brief": briefs.build(meeting, comparison, cutoff),
-        "pdf_query": form.query(),
+        # The PDF carries the coordinator's choice; without one, it makes the same one.
+        "pdf_query": form.query() if form.is_bound else "",
     }
     return render(request, "commitments/meeting_brief.html", context)
 

@@ -418,7 +418,12 @@ def test_a_brief_prepared_a_year_after_its_meeting(login, cast, history, eighth,
     assert "Updates published on or before Nov. 20, 2025" in text
     assert "Informe del cuarto trimestre." in text  # published two months after the meeting
     assert "reconstructed from the published record as of Nov. 6, 2023" in text
-    assert "cutoff=2025-11-20" in text  # the PDF link carries the same terms
+    # The PDF link makes the same suggestion; a chosen cut-off travels with it.
+    assert f'href="{reverse("meeting_brief_pdf", args=[eighth.pk])}"' in text
+    chosen = login(cast.carol).get(
+        reverse("meeting_brief", args=[eighth.pk]), {"compare": "", "cutoff": "2024-11-12"}
+    )
+    assert "?compare=&amp;cutoff=2024-11-12" in chosen.text
 
 
 @pytest.mark.parametrize(
