@@ -128,6 +128,34 @@ def state_seen_at(meeting, objectives, countries):
     return EarlierState(meeting, cells, cutoff)
 
 
+@dataclass
+class FrozenTable:
+    """A snapshot as the meeting page shows it: the countries (columns) and, per objective,
+    its cells in the countries' order (a row, or None for a country it does not name)."""
+
+    countries: list
+    rows: list  # (objective, [MeetingSnapshotRow | None, ...])
+    cells: int
+
+
+def frozen_table(snapshot):
+    """The snapshot's cells as a table of objectives by countries (one query)."""
+    cells = list(
+        snapshot.rows.select_related("objective__objective_set", "country", "period").order_by(
+            "objective_set__year", "objective__number", "country__membership", "country__name"
+        )
+    )
+    countries = list(dict.fromkeys(cell.country for cell in cells))
+    by_objective = {}
+    for cell in cells:
+        by_objective.setdefault(cell.objective, {})[cell.country.pk] = cell
+    rows = [
+        (objective, [found.get(country.pk) for country in countries])
+        for objective, found in by_objective.items()
+    ]
+    return FrozenTable(countries, rows, len(cells))
+
+
 def default_cutoff(meeting, today=None):
     """The suggested cut-off of a snapshot: the day before the meeting began, or today
     for a meeting under way, to come, or not dated yet."""

@@ -38,11 +38,13 @@ def _meeting_page(request, meeting, snapshot_form=None, status=200):
         snapshot = None
     if snapshot_form is None and snapshot is None:
         snapshot_form = SnapshotForm(initial={"cutoff": snapshots.default_cutoff(meeting)})
+    frozen = snapshots.frozen_table(snapshot) if snapshot else None
     context = {
         "meeting": meeting,
         "documents": meeting.documents.all(),
         "snapshot": snapshot,
-        "snapshot_cells": snapshot.rows.count() if snapshot else 0,
+        "frozen": frozen,
+        "snapshot_cells": frozen.cells if frozen else 0,
         "snapshot_form": snapshot_form,
         "adopted": meeting.objective_sets_adopted.prefetch_related(objectives),
         "reviewed": meeting.objective_sets_reviewed.prefetch_related(objectives),

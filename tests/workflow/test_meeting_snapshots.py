@@ -173,3 +173,18 @@ def test_the_snapshot_section_is_translated(login, cast, eighth, language, expec
     client = login(cast.carol)
     text = client.get(eighth.get_absolute_url(), headers={"accept-language": language}).text
     assert expected.replace("’", "'") in text.replace("&#x27;", "'").replace("’", "'")
+
+
+def test_the_meeting_page_shows_the_frozen_table(login, cast, eighth, reported, objective):
+    canada, _ = reported
+    take(login(cast.carol), eighth)
+    canada.__class__.objects.filter(pk=canada.pk).update(status="completed")
+    response = login(cast.bob).get(eighth.get_absolute_url())
+    table = response.context["frozen"]
+    assert [country.code for country in table.countries] == ["CA", "MX", "US"]
+    assert len(table.rows) == 9
+    first_objective, cells = table.rows[0]
+    assert first_objective == objective
+    assert [cell.status for cell in cells] == ["at_risk", "", ""]
+    assert "as the meeting saw it" in response.text
+    assert "status-at_risk" in response.text and "status-completed" not in response.text
