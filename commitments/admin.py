@@ -26,7 +26,10 @@ from commitments.models import (
     AuditEntry,
     Comment,
     Country,
+    HandlingMarking,
     Meeting,
+    MeetingDocument,
+    MeetingSnapshot,
     Membership,
     Objective,
     ObjectiveLink,
@@ -60,13 +63,36 @@ class CountryAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
 
 
+class MeetingDocumentInline(admin.StackedInline):
+    """The meeting's outcome documents, one row per language version."""
+
+    model = MeetingDocument
+    extra = 0
+    fields = ["kind", "language", "title", "url", "text"]
+
+
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "start_date", "end_date", "place"]
-    list_filter = ["kind", "participants"]
+    list_display = ["name", "kind", "start_date", "end_date", "date_precision", "host"]
+    list_filter = ["kind", "host", "participants"]
+    list_select_related = ["host"]
     search_fields = ["name", "place", "summary"]
     date_hierarchy = "start_date"
     filter_horizontal = ["participants"]
+    inlines = [MeetingDocumentInline]
+
+
+@admin.register(HandlingMarking)
+class HandlingMarkingAdmin(admin.ModelAdmin):
+    """The one handling marking: changed, never added twice or deleted (empty it instead)."""
+
+    fields = ["text", "text_es", "text_fr"]
+
+    def has_add_permission(self, request):
+        return not HandlingMarking.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class PriorityAreaInline(admin.TabularInline):
@@ -499,6 +525,14 @@ class ProgressUpdateAdmin(ReadOnlyAdmin):
     list_select_related = ["objective", "country", "period", "author"]
     search_fields = ["narrative"]
     date_hierarchy = "created_at"
+
+
+@admin.register(MeetingSnapshot)
+class MeetingSnapshotAdmin(ReadOnlyAdmin):
+    """Taken by a coordinator on the meeting page; never changed (the database refuses)."""
+
+    list_display = ["meeting", "cutoff", "taken_at", "taken_by"]
+    list_select_related = ["meeting", "taken_by"]
 
 
 @admin.register(Comment)

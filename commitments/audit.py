@@ -78,6 +78,8 @@ class Action(models.TextChoices):
         "objectiveset.import_updated",
         _("Objectives updated from an imported file"),
     )
+    # A meeting's snapshot, taken by a coordinator on the meeting page (commitments/snapshots.py).
+    MEETING_SNAPSHOT_TAKEN = "meeting.snapshot_taken", _("Meeting snapshot taken")
 
 
 class AdminVerb(models.TextChoices):

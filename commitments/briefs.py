@@ -1,5 +1,7 @@
-"""The brief for a meeting: where each objective it reviews stands, and what changed since
-the previous meeting. Built from published updates only, as it is shared across governments.
+"""The brief for a meeting: where each objective it reviews stands as of a cut-off the
+coordinator chooses, and what changed since a comparison meeting they choose (what that
+meeting saw: its snapshot, or the record reconstructed as of its date). Built from
+published updates only, as it is shared across governments.
 
 The PDF is drawn by WeasyPrint, which takes seconds, so it is drawn once per change of what
 it shows and kept in the shared cache (``cached_pdf``); and what it prints of each
@@ -12,7 +14,9 @@ import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import caches
@@ -21,9 +25,10 @@ from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
-from commitments import fragments
-from commitments.models import Country, Meeting, Objective, ObjectiveSet, ProgressUpdate
+from commitments import fragments, snapshots
+from commitments.models import Country, Meeting, ObjectiveSet, ProgressUpdate
 
 # What the PDF prints of a narrative: a row taller than a page makes WeasyPrint lay the
 # table out again and again (minutes for a brief of 10,000-character narratives), so
@@ -61,21 +66,36 @@ def shorten_for_print(text):
 
 @dataclass
 class Cell:
+    """One objective and country: the latest published update as of the cut-off, and what
+    the comparison meeting saw (``snapshots.Earlier``, or None: nothing then)."""
+
     country: Country
     latest: ProgressUpdate | None
-    before: ProgressUpdate | None
+    before: snapshots.Earlier | None
 
     @property
-    def missing(self):
-        """No published news since the previous meeting."""
-        return self.latest is None or (self.before is not None and self.latest.pk == self.before.pk)
+    def change(self):
+        """``changed``, ``new`` (nothing at the earlier meeting), ``unchanged``, or
+        ``none`` (no published update at the cut-off)."""
+        if self.latest is None:
+            return "none"
+        if self.before is None:
+            return "new"
+        return "changed" if self.latest.status != self.before.status else "unchanged"
 
     @property
     def changed(self):
-        return (
-            self.latest is not None
-            and self.before is not None
-            and self.latest.status != self.before.status
+        return self.change == "changed"
+
+    @property
+    def new(self):
+        return self.change == "new"
+
+    @property
+    def missing(self):
+        """No published news since the earlier meeting."""
+        return self.latest is None or (
+            self.before is not None and self.latest.pk == self.before.update_id
         )
 
     @functools.cached_property
@@ -99,62 +119,70 @@ class Cell:
 
 @dataclass
 class Brief:
+    """The brief for ``meeting``: the record as of ``cutoff`` (a day, inclusive) compared
+    with what the ``comparison`` meeting saw (``earlier``), generated at ``generated_at``."""
+
     meeting: Meeting
-    previous: Meeting | None
-    as_of: datetime.datetime
+    comparison: Meeting | None
+    cutoff: datetime.date
+    generated_at: datetime.datetime
     objective_sets: list
+    earlier: snapshots.EarlierState | None = None
     rows: list = field(default_factory=list)  # (objective, [Cell, ...])
+
+    def _count(self, change):
+        return sum(cell.change == change for _, cells in self.rows for cell in cells)
+
+    @property
+    def changed_count(self):
+        return self._count("changed")
+
+    @property
+    def new_count(self):
+        return self._count("new")
+
+    @property
+    def unchanged_count(self):
+        return self._count("unchanged")
 
     @property
     def missing_count(self):
         return sum(cell.missing for _, cells in self.rows for cell in cells)
 
-    @property
-    def changed_count(self):
-        return sum(cell.changed for _, cells in self.rows for cell in cells)
+
+def default_comparison(meeting):
+    """The suggested comparison: the previous plenary dialogue (the coordinator may choose
+    any earlier meeting in the brief's form)."""
+    return Meeting.objects.default_comparison_for(meeting)
 
 
-def previous_meeting(meeting):
-    """The meeting of the same kind just before this one."""
-    return (
-        Meeting.objects.filter(kind=meeting.kind, start_date__lt=meeting.start_date)
-        .order_by("-start_date")
-        .first()
-    )
-
-
-def _start_of(day):
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
-
-
-def build(meeting, now=None):
-    """The brief for ``meeting``: the sets it reviews (or that the previous one adopted)."""
+def build(meeting, comparison=None, cutoff=None, now=None):
+    """The brief for ``meeting``: the sets it reviews (or that ``comparison`` adopted), as
+    published by ``cutoff`` (default today), beside what ``comparison`` saw."""
     now = now or timezone.now()
-    previous = previous_meeting(meeting)
+    cutoff = cutoff or timezone.localdate(now)
+    if comparison is not None and not meeting.is_after(comparison):
+        raise ValueError("The comparison meeting must be held before the meeting.")
     reviewed = Q(reviewed_at=meeting)
-    if previous is not None:
-        reviewed |= Q(adopted_at=previous)
+    if comparison is not None:
+        reviewed |= Q(adopted_at=comparison)
     objective_sets = list(ObjectiveSet.objects.filter(reviewed).order_by("year"))
-    as_of = min(_start_of(meeting.start_date), now)
-    brief = Brief(meeting=meeting, previous=previous, as_of=as_of, objective_sets=objective_sets)
+    brief = Brief(
+        meeting=meeting,
+        comparison=comparison,
+        cutoff=cutoff,
+        generated_at=now,
+        objective_sets=objective_sets,
+    )
     if not objective_sets:
         return brief
-    objectives = Objective.objects.filter(objective_set__in=objective_sets).order_by(
-        "objective_set__year", "number"
-    )
+    objectives = snapshots.objectives_of(objective_sets)
     countries = list(Country.objects.members())
-    published = ProgressUpdate.objects.published()
-    now_rows = published.filter(published_at__lt=as_of).matrix(objectives, countries)
+    now_rows = snapshots.state_as_of(objectives, cutoff, countries)
     before = {}
-    if previous is not None:
-        then_rows = published.filter(published_at__lt=_start_of(previous.start_date)).matrix(
-            objectives, countries
-        )
-        before = {
-            (objective.pk, country.pk): latest
-            for objective, cells in then_rows
-            for country, latest, _ in cells
-        }
+    if comparison is not None:
+        brief.earlier = snapshots.state_seen_at(comparison, objectives, countries)
+        before = brief.earlier.cells
     brief.rows = [
         (
             objective,
@@ -168,6 +196,65 @@ def build(meeting, now=None):
     return brief
 
 
+class BriefForm(forms.Form):
+    """What the coordinator chooses for a brief: the meeting it compares with (an earlier
+    one; suggested: the previous plenary dialogue) and the cut-off (suggested: today)."""
+
+    compare = forms.ModelChoiceField(
+        label=_("Compare with"),
+        queryset=Meeting.objects.all(),
+        required=False,
+        empty_label=_("No comparison"),
+    )
+    cutoff = forms.DateField(
+        label=_("Cut-off"),
+        help_text=_("Updates published on or before this day are included."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, meeting, data=None, today=None):
+        today = today or timezone.localdate()
+        initial = {"compare": default_comparison(meeting), "cutoff": today}
+        # Without a choice the brief is the suggested one.
+        if data is not None and not ({"compare", "cutoff"} & set(data)):
+            data = None
+        super().__init__(data, initial=initial)
+        self.meeting = meeting
+        self.today = today
+        earlier = Meeting.objects.earlier_than(meeting).order_by("-start_date", "name")
+        self.fields["compare"].widget.choices = [
+            ("", self.fields["compare"].empty_label),
+            *((each.pk, str(each)) for each in earlier),
+        ]
+
+    def clean_compare(self):
+        compare = self.cleaned_data["compare"]
+        if compare is not None and not self.meeting.is_after(compare):
+            raise forms.ValidationError(
+                _("Choose a meeting held before this one."), code="not_earlier"
+            )
+        return compare
+
+    def clean_cutoff(self):
+        cutoff = self.cleaned_data["cutoff"]
+        if cutoff > self.today:
+            raise forms.ValidationError(_("The cut-off cannot be in the future."), code="future")
+        return cutoff
+
+    def terms(self):
+        """``(comparison, cutoff)``: the valid choice, or the suggested one when unbound."""
+        if not self.is_bound:
+            return self.initial["compare"], self.initial["cutoff"]
+        return self.cleaned_data["compare"], self.cleaned_data["cutoff"]
+
+    def query(self):
+        """The choice as a query string, for the PDF's link."""
+        comparison, cutoff = self.terms()
+        return urlencode(
+            {"compare": comparison.pk if comparison else "", "cutoff": cutoff.isoformat()}
+        )
+
+
 def _refuse_fetch(url, timeout=10, ssl_context=None, http_headers=None):
     # The PDF is built from our own template and stylesheet only: never fetch a resource
     # named in user text.
@@ -175,7 +262,8 @@ def _refuse_fetch(url, timeout=10, ssl_context=None, http_headers=None):
 
 
 def pdf_html(request, brief):
-    """The HTML WeasyPrint draws: the brief's body, each narrative shortened for print."""
+    """The HTML WeasyPrint draws: the brief's body, each narrative shortened for print, the
+    handling marking in every page's header and footer (brief.css)."""
     return render_to_string(PDF_TEMPLATE, {"brief": brief, "print": True}, request=request)
 
 
@@ -206,14 +294,12 @@ def _layout_digest():
     return digest.hexdigest()[:16]
 
 
-def pdf_cache_key(request, meeting, now=None):
+def pdf_cache_key(request, meeting, comparison, cutoff):
     """Names one drawing of the meeting's brief: it changes whenever what the brief shows
     may have changed (the data stamps PostgreSQL moves on every write to published updates
-    and reference data), with the language, and with the day for a meeting still to come
-    (its brief is "as published by" today)."""
-    now = now or timezone.now()
+    and reference data, meeting snapshots and the handling marking included), with the
+    language, the comparison meeting and the cut-off."""
     stamps = fragments.stamps(request)
-    as_of = min(_start_of(meeting.start_date), now)
     return ":".join(
         str(part)
         for part in (
@@ -221,7 +307,8 @@ def pdf_cache_key(request, meeting, now=None):
             _layout_digest(),
             meeting.pk,
             get_language(),
-            as_of.date().isoformat(),
+            comparison.pk if comparison else "-",
+            cutoff.isoformat(),
             stamps["reference"],
             stamps["record"],
         )

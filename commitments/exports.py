@@ -11,6 +11,11 @@ Exported text stays text, whatever it holds (OWASP's advice on CSV injection):
 - In the workbook, text cells are typed as text and numbers stay numbers.
 - Control characters, which the forms refuse but rows written before they did may hold,
   become U+FFFD in both formats (openpyxl refuses them, some readers stop at a NUL).
+
+When an administrator has set a handling marking (handling.py), it comes first: the
+CSV file's first line and the workbook's first row hold the marking alone, in one cell,
+and the column headers follow on the next; without a marking the headers come first. A
+program reading an export skips the first row when it has a single cell.
 """
 
 import csv
@@ -126,11 +131,18 @@ class _Echo:
         return value
 
 
-def csv_response(updates, filename):
+def marking_rows(marking):
+    """The rows before the headers: the handling marking alone, or none."""
+    return [[marking]] if marking else []
+
+
+def csv_response(updates, filename, marking=""):
     writer = csv.writer(_Echo(), quoting=csv.QUOTE_NONNUMERIC)
 
     def stream():
         yield "\ufeff"  # a byte-order mark, so spreadsheet programs read UTF-8
+        for row in marking_rows(marking):
+            yield writer.writerow([neutralise_csv(cell) for cell in row])
         yield writer.writerow(header())
         for row in rows(updates):
             yield writer.writerow([neutralise_csv(cell) for cell in row])
@@ -140,10 +152,12 @@ def csv_response(updates, filename):
     return response
 
 
-def xlsx_response(updates, filename):
+def xlsx_response(updates, filename, marking=""):
     # write_only keeps one row in memory at a time; the workbook goes to a temporary file.
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Updates"))
+    for row in marking_rows(marking):
+        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
     sheet.append(header())
     for row in rows(updates):
         sheet.append([_xlsx_cell(sheet, cell) for cell in row])

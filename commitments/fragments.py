@@ -104,6 +104,11 @@ STAMPED_TABLES = (
     StampedTable("commitments_country", REFERENCE),
     StampedTable("commitments_meeting", REFERENCE),
     StampedTable("commitments_membership", REFERENCE),
+    # The handling marking every page shows, and what a brief compares with (a meeting's
+    # snapshot, taken once) and lists (its outcome documents).
+    StampedTable("commitments_handlingmarking", REFERENCE),
+    StampedTable("commitments_meetingsnapshot", REFERENCE),
+    StampedTable("commitments_meetingdocument", REFERENCE),
     # Names, not sign-ins: last_login changes at every sign-in and shows nowhere cached.
     StampedTable("auth_user", REFERENCE, columns=("username", "first_name", "last_name")),
     StampedTable("commitments_progressupdate", RECORD),
@@ -302,6 +307,9 @@ FRAGMENTS = {
         Fragment("update-filters", (REFERENCE_STAMP, LANGUAGE)),
         # Data: one filter's options (its subject is the filter's name), read and drawn.
         Fragment("filter-options", (SUBJECT, REFERENCE_STAMP, LANGUAGE)),
+        # Data: the handling marking in the page's language, for a reader without a
+        # membership (signed-in readers have it with their membership: handling.py).
+        Fragment("handling-marking", (REFERENCE_STAMP, LANGUAGE)),
     )
 }
 ROW_FRAGMENTS = [name for name, fragment in FRAGMENTS.items() if fragment.is_row]

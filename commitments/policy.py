@@ -54,8 +54,12 @@ def membership_of(user):
         return None
     relation = Membership._meta.get_field("user").remote_field
     if not relation.is_cached(user):
+        # The handling marking, which every page shows, rides along (handling.py).
+        from commitments.handling import with_marking  # noqa: PLC0415 - it imports us
+
         relation.set_cached_value(
-            user, Membership.objects.select_related("country").filter(user=user).first()
+            user,
+            with_marking(Membership.objects.select_related("country")).filter(user=user).first(),
         )
     try:
         return user.membership
@@ -160,6 +164,12 @@ def may_oversee_the_cycle(user):
     """Coordinators and administrators compare two years' matrices and read every
     country's timeliness on one page; officials see their own on their pages."""
     return role_of(user) in (Role.COORDINATOR, Role.ADMIN)
+
+
+@rule(_("Only coordinators take a meeting's snapshot."))
+def may_take_snapshot(user):
+    """Coordinators freeze, at a meeting, the record presented there (once per meeting)."""
+    return role_of(user) == Role.COORDINATOR
 
 
 # About one update, objective or country.
@@ -420,6 +430,10 @@ class SiteAbilities:
     @cached_property
     def enter_on_behalf(self):
         return may_enter_on_behalf(self.user)
+
+    @cached_property
+    def take_snapshot(self):
+        return may_take_snapshot(self.user)
 
     @cached_property
     def write_for(self):

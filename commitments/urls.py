@@ -16,6 +16,7 @@ urlpatterns = [
     path("countries/<str:code>/", countries.country_detail, name="country_detail"),
     path("meetings/", meetings.meeting_list, name="meeting_list"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/snapshot/", meetings.meeting_snapshot, name="meeting_snapshot"),
     path("meetings/<int:pk>/brief/", meetings.meeting_brief, name="meeting_brief"),
     path("meetings/<int:pk>/brief.pdf", meetings.meeting_brief_pdf, name="meeting_brief_pdf"),
     path("updates/", updates.update_list, name="update_list"),

@@ -133,6 +133,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "commitments.context_processors.membership",
+                "commitments.handling.context",
             ],
         },
     },

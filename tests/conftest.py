@@ -126,6 +126,7 @@ REFERENCE_DATA_MIGRATIONS = [
     "0005_eighth_dialogue",
     "0009_reference_data_translations",
     "0022_objectives",
+    "0022_meetings",
 ]
 
 

@@ -4,11 +4,14 @@ audit log and the reminders sent. Import them from here."""
 
 from commitments.mfa import RecoveryCode, RecoveryCodeDevice
 from commitments.models.audit import AuditEntry, AuditEntryQuerySet
+from commitments.models.marking import HandlingMarking
+from commitments.models.meetings import MeetingDocument, MeetingSnapshot, MeetingSnapshotRow
 from commitments.models.people import ApiToken, Membership
 from commitments.models.reference import (
     Country,
     CountryQuerySet,
     Meeting,
+    MeetingQuerySet,
     Objective,
     ObjectiveLink,
     ObjectiveSet,
@@ -42,7 +45,12 @@ __all__ = [
     "Comment",
     "Country",
     "CountryQuerySet",
+    "HandlingMarking",
     "Meeting",
+    "MeetingDocument",
+    "MeetingQuerySet",
+    "MeetingSnapshot",
+    "MeetingSnapshotRow",
     "Membership",
     "Objective",
     "ObjectiveSet",

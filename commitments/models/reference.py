@@ -77,15 +77,38 @@ class Country(Translated, models.Model):
         return self.localized("name")
 
 
+class MeetingQuerySet(models.QuerySet):
+    def earlier_than(self, meeting):
+        """The meetings held before ``meeting`` (with known dates); for a meeting whose
+        dates are still to be confirmed, every dated meeting."""
+        dated = self.filter(start_date__isnull=False).exclude(pk=meeting.pk)
+        if meeting.start_date is None:
+            return dated
+        return dated.filter(start_date__lt=meeting.start_date)
+
+    def default_comparison_for(self, meeting):
+        """The brief's suggested comparison: the last plenary dialogue before ``meeting``."""
+        return (
+            self.earlier_than(meeting)
+            .filter(kind=Meeting.Kind.PLENARY)
+            .order_by("-start_date", "-pk")
+            .first()
+        )
+
+
 class Meeting(Translated, models.Model):
+    """A meeting of the dialogue: a plenary round (the NADD itself), a senior officials'
+    meeting, a working group or a summit; its dates may be still to be confirmed."""
+
     class Kind(models.TextChoices):
-        DIALOGUE = "nadd", _("North American Drug Dialogue")
-        HEALTH_SUMMIT = "health_summit", _("NADD Public Health Summit")
-        LEADERS_SUMMIT = "leaders_summit", _("North American Leaders' Summit")
+        PLENARY = "plenary", _("Plenary dialogue")
+        SENIOR_OFFICIALS = "senior_officials", _("Senior officials' meeting")
+        WORKING_GROUP = "working_group", _("Working group")
+        SUMMIT = "summit", _("Summit")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
     ordinal = models.PositiveSmallIntegerField(
-        _("ordinal"), null=True, blank=True, help_text=_("7 for the 7th NADD; empty otherwise.")
+        _("ordinal"), null=True, blank=True, help_text=_("8 for the 8th NADD; empty otherwise.")
     )
     name = models.CharField(_("name"), max_length=200)
     name_es = models.CharField(_("name in Spanish"), max_length=200, blank=True)
@@ -94,31 +117,58 @@ class Meeting(Translated, models.Model):
     class DatePrecision(models.TextChoices):
         DAY = "day", _("Exact dates")
         MONTH = "month", _("Month only")
+        TO_BE_CONFIRMED = "tbc", _("To be confirmed")
 
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"))
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
     date_precision = models.CharField(
         _("date precision"),
         max_length=10,
         choices=DatePrecision,
         default=DatePrecision.DAY,
-        help_text=_("Month only when the public record gives just the month."),
+        help_text=_(
+            "Month only when the public record gives just the month; to be confirmed when "
+            "the dates are not fixed yet (the dates may then be empty, or tentative)."
+        ),
     )
     place = models.CharField(_("place"), max_length=200, blank=True)
     place_es = models.CharField(_("place in Spanish"), max_length=200, blank=True)
     place_fr = models.CharField(_("place in French"), max_length=200, blank=True)
+    host = models.ForeignKey(
+        Country,
+        verbose_name=_("host country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings_hosted",
+    )
     participants = models.ManyToManyField(
         Country, verbose_name=_("participating countries"), related_name="meetings", blank=True
     )
     summary = models.TextField(_("summary"), blank=True, max_length=5000)
 
+    objects = MeetingQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-start_date"]
+        ordering = [F("start_date").desc(nulls_first=True), "name"]
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")), name="meeting_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True, end_date__isnull=True)
+                | Q(start_date__isnull=False, end_date__isnull=False),
+                name="meeting_dates_together",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_precision="tbc") | Q(start_date__isnull=False),
+                name="meeting_dated_unless_tbc",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_precision__in=["day", "month", "tbc"]),
+                name="meeting_date_precision_valid",
             ),
             models.UniqueConstraint(fields=["kind", "ordinal"], name="meeting_kind_ordinal_unique"),
         ]
@@ -130,6 +180,14 @@ class Meeting(Translated, models.Model):
         return reverse("meeting_detail", args=[self.pk])
 
     def clean(self):
+        if (self.start_date is None) != (self.end_date is None):
+            raise ValidationError(
+                {"end_date": _("Give both dates, or neither while they are to be confirmed.")}
+            )
+        if self.start_date is None and self.date_precision != self.DatePrecision.TO_BE_CONFIRMED:
+            raise ValidationError(
+                {"start_date": _("Give the dates, or mark them as to be confirmed.")}
+            )
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("A meeting cannot end before it starts.")})
 
@@ -140,6 +198,16 @@ class Meeting(Translated, models.Model):
     @property
     def local_place(self):
         return self.localized("place")
+
+    @property
+    def dates_to_be_confirmed(self):
+        return self.date_precision == self.DatePrecision.TO_BE_CONFIRMED
+
+    def is_after(self, other):
+        """Whether ``other`` was held before this meeting (``earlier_than`` for one row)."""
+        if other.pk == self.pk or other.start_date is None:
+            return False
+        return self.start_date is None or other.start_date < self.start_date
 
 
 class ObjectiveSetQuerySet(models.QuerySet):

@@ -1,43 +1,114 @@
-"""The meetings of the dialogue and the brief prepared for each."""
+"""The meetings of the dialogue, their snapshots, and the brief prepared for each."""
 
+from django import forms
+from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from commitments import briefs, policy
-from commitments.models import (
-    Meeting,
-    Objective,
-)
+from commitments import briefs, policy, snapshots
+from commitments.models import Meeting, MeetingSnapshot, Objective
 from commitments.ratelimits import hit_rate_limit, too_many_requests
+
+
+class SnapshotForm(forms.Form):
+    cutoff = forms.DateField(
+        label=gettext_lazy("Cut-off"),
+        help_text=gettext_lazy("Updates published on or before this day are frozen."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 @policy.requires(policy.has_role)
 @policy.methods("GET")
 def meeting_list(request):
-    meetings = Meeting.objects.prefetch_related("participants")
+    meetings = Meeting.objects.select_related("host").prefetch_related("participants")
     return render(request, "commitments/meeting_list.html", {"meetings": meetings})
+
+
+def _meeting_page(request, meeting, snapshot_form=None, status=200):
+    objectives = Prefetch("objectives", queryset=Objective.objects.order_by("number"))
+    try:
+        snapshot = meeting.snapshot
+    except MeetingSnapshot.DoesNotExist:
+        snapshot = None
+    if snapshot_form is None and snapshot is None:
+        snapshot_form = SnapshotForm(initial={"cutoff": snapshots.default_cutoff(meeting)})
+    frozen = snapshots.frozen_table(snapshot) if snapshot else None
+    context = {
+        "meeting": meeting,
+        "documents": meeting.documents.all(),
+        "snapshot": snapshot,
+        "frozen": frozen,
+        "snapshot_cells": frozen.cells if frozen else 0,
+        "snapshot_form": snapshot_form,
+        "adopted": meeting.objective_sets_adopted.prefetch_related(objectives),
+        "reviewed": meeting.objective_sets_reviewed.prefetch_related(objectives),
+    }
+    return render(request, "commitments/meeting_detail.html", context, status=status)
+
+
+def _meeting(pk):
+    return get_object_or_404(
+        Meeting.objects.select_related("host", "snapshot__taken_by").prefetch_related(
+            "participants"
+        ),
+        pk=pk,
+    )
 
 
 @policy.requires(policy.has_role)
 @policy.methods("GET")
 def meeting_detail(request, pk):
-    meeting = get_object_or_404(Meeting.objects.prefetch_related("participants"), pk=pk)
-    objectives = Prefetch("objectives", queryset=Objective.objects.order_by("number"))
-    context = {
-        "meeting": meeting,
-        "adopted": meeting.objective_sets_adopted.prefetch_related(objectives),
-        "reviewed": meeting.objective_sets_reviewed.prefetch_related(objectives),
-    }
-    return render(request, "commitments/meeting_detail.html", context)
+    return _meeting_page(request, _meeting(pk))
+
+
+@policy.coordinators_may_post
+@policy.requires(policy.may_take_snapshot)
+@policy.methods("POST")
+def meeting_snapshot(request, pk):
+    """A coordinator freezes the record presented at the meeting (once per meeting)."""
+    meeting = _meeting(pk)
+    form = SnapshotForm(request.POST)
+    if not form.is_valid():
+        return _meeting_page(request, meeting, form, status=400)
+    try:
+        snapshots.take_snapshot(
+            actor=request.user, meeting=meeting, cutoff=form.cleaned_data["cutoff"]
+        )
+    except snapshots.SnapshotRefused as refusal:
+        form.add_error(refusal.field, refusal.message)
+        # A cut-off in the future is bad input; a snapshot already taken, a conflict.
+        return _meeting_page(request, meeting, form, status=400 if refusal.field else 409)
+    messages.success(request, _("The meeting's snapshot was taken. It can no longer change."))
+    return redirect(meeting)
+
+
+def _brief_terms(request, meeting):
+    """The brief's form, bound to the query string when it makes a choice."""
+    return briefs.BriefForm(meeting, request.GET, today=timezone.localdate())
 
 
 @policy.requires(policy.has_role)
 @policy.methods("GET")
 def meeting_brief(request, pk):
-    meeting = get_object_or_404(Meeting, pk=pk)
-    context = {"brief": briefs.build(meeting)}
+    meeting = _meeting(pk)
+    form = _brief_terms(request, meeting)
+    if form.is_bound and not form.is_valid():
+        context = {"meeting": meeting, "form": form, "brief": None}
+        return render(request, "commitments/meeting_brief.html", context, status=400)
+    comparison, cutoff = form.terms()
+    context = {
+        "meeting": meeting,
+        "form": form,
+        "brief": briefs.build(meeting, comparison, cutoff),
+        # The PDF carries the coordinator's choice; without one, it makes the same one.
+        "pdf_query": form.query() if form.is_bound else "",
+    }
     return render(request, "commitments/meeting_brief.html", context)
 
 
@@ -48,13 +119,18 @@ def meeting_brief_pdf(request, pk):
     served from the shared cache; each user may have only a few drawn afresh at a time
     (``RATE_LIMITS["brief_pdf"]``, counted here, not per request)."""
     meeting = get_object_or_404(Meeting, pk=pk)
-    key = briefs.pdf_cache_key(request, meeting)
+    form = _brief_terms(request, meeting)
+    if form.is_bound and not form.is_valid():
+        errors = " ".join(str(error) for errors in form.errors.values() for error in errors)
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    comparison, cutoff = form.terms()
+    key = briefs.pdf_cache_key(request, meeting, comparison, cutoff)
     document = briefs.cached_pdf(key)
     if document is None:
         limit = policy.RateLimit.named("brief_pdf")
         if hit_rate_limit(limit, f"user:{request.user.pk}"):
             return too_many_requests(request, limit)
-        document = briefs.render_pdf(request, briefs.build(meeting))
+        document = briefs.render_pdf(request, briefs.build(meeting, comparison, cutoff))
         briefs.keep_pdf(key, document)
     response = HttpResponse(document, content_type="application/pdf")
     filename = slugify(meeting.name) or "brief"

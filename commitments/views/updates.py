@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
-from commitments import exports, history, policy, services
+from commitments import exports, handling, history, policy, services
 from commitments.filters import ProgressUpdateFilter
 from commitments.forms import (
     BatchForm,
@@ -84,9 +84,10 @@ def update_export(request, fmt):
         page = Paginator(updates.none(), PAGE_SIZE).get_page(1)
         return render_update_list(request, filterset, page, status=400)
     filename = f"nadd-updates-{timezone.now():%Y%m%d-%H%M}"
+    marking = handling.marking_for(request)
     if fmt == "csv":
-        return exports.csv_response(filterset.qs, filename)
-    return exports.xlsx_response(filterset.qs, filename)
+        return exports.csv_response(filterset.qs, filename, marking=marking)
+    return exports.xlsx_response(filterset.qs, filename, marking=marking)
 
 
 @policy.requires(policy.has_role)

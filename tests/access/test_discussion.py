@@ -194,7 +194,7 @@ def test_an_account_without_a_role_reads_nothing_of_it(login, cast, canadas):
 
 def surfaces(update):
     """(name, url, what shows that the surface does carry the update)."""
-    eighth = Meeting.objects.get(kind="nadd", ordinal=8)
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
     return [
         ("updates list", reverse("update_list"), update.get_absolute_url()),
         (

@@ -33,6 +33,8 @@ DECLARES_VIEWS = {
 DISPLAY_USES = {
     # The header shows the role's label and the official's country.
     ("commitments/context_processors.py", "membership"): "header",
+    # The handling marking rides in the membership's query (no query of its own).
+    ("commitments/handling.py", "marking_for"): "header",
     # The denial log records the refused user's role and country.
     ("commitments/denials.py", "log_denial"): "log",
     # Pages come in the language saved on the membership, and the switch saves it there.

@@ -7,6 +7,7 @@ and adds, changes and deletes through the admin's own pages, as a verified admin
 A model registered tomorrow is walked too: until it has a sample below, its test fails.
 """
 
+import datetime
 import json
 
 import pytest
@@ -18,7 +19,7 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from commitments import audit, mfa
+from commitments import audit, mfa, snapshots
 from commitments.models import (
     ApiToken,
     AuditEntry,
@@ -45,6 +46,11 @@ def _permission(codename):
 # What to type into each model's add page (on top of what the page itself fills in), and
 # what to change on its change page. Values may be callables of the cast.
 ADD = {
+    "commitments.handlingmarking": lambda cast: {
+        "text": "UNCLASSIFIED",
+        "text_es": "NO CLASIFICADO",
+        "text_fr": "NON CLASSIFIÉ",
+    },
     "auth.group": lambda cast: {
         "name": "Reviewers",
         "permissions": [_permission("view_progressupdate"), _permission("view_comment")],
@@ -58,7 +64,7 @@ ADD = {
     "otp_totp.totpdevice": lambda cast: {"user": cast.alice.pk, "name": "phone"},
     "commitments.country": lambda cast: {"code": "GT", "name": "Guatemala"},
     "commitments.meeting": lambda cast: {
-        "kind": "health_summit",
+        "kind": "summit",
         "ordinal": "9",
         "name": "9th Public Health Summit",
         "start_date": "2031-03-03",
@@ -87,6 +93,7 @@ ADD = {
 }
 
 CHANGE = {
+    "commitments.handlingmarking": lambda cast: {"text": "UNCLASSIFIED // FOR OFFICIAL USE"},
     "auth.group": lambda cast: {"permissions": [_permission("view_progressupdate")]},
     "auth.user": lambda cast: {"first_name": "Nova", "email": "nova@example.org"},
     "otp_totp.totpdevice": lambda cast: {"name": "new phone", "confirmed": ""},
@@ -104,6 +111,15 @@ CHANGE = {
 
 # Rows of inlines: what a new row holds, and what is then changed in it.
 INLINE_ROWS = {
+    "commitments.meetingdocument": (
+        {
+            "kind": "joint_statement",
+            "language": "es",
+            "title": "Declaración conjunta",
+            "url": "https://example.org/declaracion",
+        },
+        {"title": "Declaración conjunta final"},
+    ),
     "commitments.objective": (
         {"number": "11", "title": "Pill presses", "text": "Pill presses", "is_active": "on"},
         {"title": "Pill presses and encapsulators"},
@@ -163,6 +179,11 @@ def _existing(label, cast, make_update):
         ),
         "commitments.reminderlog": lambda: ReminderLog.objects.create(
             recipient=cast.alice, kind="update_due", sent_on=timezone.localdate()
+        ),
+        "commitments.meetingsnapshot": lambda: snapshots.take_snapshot(
+            actor=cast.carol,
+            meeting=Meeting.objects.get(kind="plenary", ordinal=8),
+            cutoff=datetime.date(2024, 11, 12),
         ),
         "commitments.auditentry": lambda: audit.record(
             actor=cast.alice, action="update.created", target=cast.alice
@@ -430,7 +451,7 @@ def test_deleting_a_user_records_everything_the_deletion_took_with_it(login, cas
 
 def test_deleting_a_meeting_records_the_sets_it_no_longer_reviews(login, cast):
     meeting = Meeting.objects.create(
-        kind="nadd", ordinal=20, name="20th NADD", start_date="2040-01-01", end_date="2040-01-02"
+        kind="plenary", ordinal=20, name="20th NADD", start_date="2040-01-01", end_date="2040-01-02"
     )
     reviewed = ObjectiveSet.objects.get(year=2024)
     reviewed.reviewed_at = meeting

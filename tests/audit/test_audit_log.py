@@ -316,3 +316,27 @@ def test_the_deploy_check_warns_when_the_running_role_could_erase_the_audit_log(
     assert "owns it" in warning.msg and "TRUNCATE" in warning.msg
     with acting_as(app_role):
         assert check_audit_table_rights(None) == []
+
+
+def test_the_application_role_takes_snapshots_but_never_changes_one(app_role, cast, make_update):
+    """Meeting snapshots are append-only like the audit log: the application's role may
+    add them (the coordinator's button) and nothing more, whatever the triggers."""
+    import datetime
+
+    from commitments import snapshots
+    from commitments.models import Meeting, MeetingSnapshot
+
+    make_update(published_at=datetime.datetime(2024, 10, 1, tzinfo=datetime.UTC))
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
+    with acting_as(app_role):
+        snapshots.take_snapshot(
+            actor=cast.carol, meeting=eighth, cutoff=datetime.date(2024, 11, 12)
+        )
+        for table in ("commitments_meetingsnapshot", "commitments_meetingsnapshotrow"):
+            assert "permission denied" in refused("TRUNCATE " + table)
+            assert "permission denied" in refused("DELETE FROM " + table)  # noqa: S608
+            assert "must be owner" in refused(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
+        assert "permission denied" in refused(
+            "UPDATE commitments_meetingsnapshotrow SET status = 'completed'"
+        )
+    assert MeetingSnapshot.objects.get().rows.count() == 27

@@ -25,8 +25,8 @@ def submit_empty(page, button):
 
 def pages_for_everyone(make_update, cast, objective):
     update = make_update(author=cast.alice, evidence_links=["https://example.org/report"])
-    meeting = Meeting.objects.get(kind="nadd", ordinal=7)
-    eighth = Meeting.objects.get(kind="nadd", ordinal=8)
+    meeting = Meeting.objects.get(kind="plenary", ordinal=7)
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
     return {
         "update history": reverse("update_history", args=[update.pk]),
         "meeting brief": reverse("meeting_brief", args=[eighth.pk]),

@@ -140,7 +140,7 @@ def test_the_coordinator_switches_years_and_compares_them(page, cast):
 
     from commitments.models import Meeting, Objective, ObjectiveSet, ReportingPeriod
 
-    eighth = Meeting.objects.get(kind="nadd", ordinal=8)
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
     later = ObjectiveSet.objects.create(year=2025, adopted_at=eighth)
     Objective.objects.create(
         objective_set=later,

@@ -192,7 +192,7 @@ def test_the_brief_shows_the_earlier_years_as_published_by_its_cut_off(
 ):
     """A brief prepared a year after its meeting shows 2024 as the meeting saw it."""
     ninth = Meeting.objects.create(
-        kind="nadd",
+        kind="plenary",
         ordinal=9,
         name="9th North American Drug Dialogue",
         start_date=datetime.date(2025, 11, 12),

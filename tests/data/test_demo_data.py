@@ -122,3 +122,31 @@ def test_load_demo_adds_the_2025_set_of_the_eighth_dialogue():
     contribution = ProgressUpdate.objects.get(country__code="NL")
     assert contribution.objective == partnership
     assert contribution.state == "published"
+
+
+def test_the_demo_shows_the_eighth_nadd_as_its_meeting_page_should():
+    """Hosted by Mexico, its joint statement in three languages, the snapshot of what it
+    was shown (the 2024 reports published before it opened), and a demo marking."""
+    import datetime
+
+    from commitments.models import HandlingMarking, Meeting, MeetingSnapshot
+
+    call_command("load_demo", stdout=None)
+    call_command("load_demo", stdout=None)  # idempotent: one snapshot, three versions
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
+    assert eighth.host.code == "MX"
+    versions = eighth.documents.filter(kind="joint_statement")
+    assert sorted(versions.values_list("language", flat=True)) == ["en", "es", "fr"]
+    snapshot = MeetingSnapshot.objects.get(meeting=eighth)
+    assert snapshot.cutoff == datetime.date(2024, 11, 12)
+    assert snapshot.taken_by.username == "coordinator"
+    assert snapshot.rows.count() == 27
+    published_before = ProgressUpdate.objects.filter(
+        state="published", published_at__date__lte=snapshot.cutoff
+    )
+    assert set(snapshot.rows.exclude(update=None).values_list("update", flat=True)) <= set(
+        published_before.values_list("pk", flat=True)
+    )
+    assert snapshot.rows.exclude(update=None).count() > 20
+    assert AuditEntry.objects.filter(action="meeting.snapshot_taken").count() == 1
+    assert "DEMO" in HandlingMarking.load().text

@@ -47,7 +47,7 @@ def test_country_codes_are_two_capital_letters():
 def test_meetings_and_periods_cannot_end_before_they_start():
     violates(
         lambda: Meeting.objects.create(
-            kind="nadd",
+            kind="plenary",
             name="Backwards",
             start_date=datetime.date(2024, 2, 2),
             end_date=datetime.date(2024, 2, 1),

@@ -37,7 +37,7 @@ def period(name):
 @pytest.fixture
 def set_2025(db):
     """The 2025 set adopted at the 8th NADD: two objectives, four quarters."""
-    eighth = Meeting.objects.get(kind="nadd", ordinal=8)
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
     objective_set = ObjectiveSet.objects.create(year=2025, adopted_at=eighth)
     for number, title in [(1, "Synthetic drugs 2025"), (2, "Demand reduction 2025")]:
         Objective.objects.create(
@@ -112,7 +112,7 @@ def test_the_country_page_shows_the_latest_periods_status(login, cast, corrected
 
 def test_the_brief_shows_the_latest_periods_status(corrected, objective):
     q2, _ = corrected
-    brief = briefs.build(Meeting.objects.get(kind="nadd", ordinal=8))
+    brief = briefs.build(Meeting.objects.get(kind="plenary", ordinal=8))
     cells = {c.country.code: c for o, cs in brief.rows if o == objective for c in cs}
     assert cells["CA"].latest.pk == q2.pk
     assert cells["CA"].latest.status == "at_risk"

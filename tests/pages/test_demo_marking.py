@@ -102,7 +102,7 @@ def test_the_exports_have_a_column_for_it(login, cast, pair):
 
 
 def test_the_brief_marks_demo_narratives_on_the_page_and_in_the_pdf(login, cast, pair):
-    eighth = Meeting.objects.get(kind="nadd", ordinal=8)
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
     client = login(cast.carol)
     page = client.get(reverse("meeting_brief", args=[eighth.pk])).text
     assert "Invented demo narrative." in page and "A real report." in page

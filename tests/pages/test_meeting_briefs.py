@@ -5,11 +5,12 @@ import datetime
 import io
 
 import pytest
+import time_machine
 import weasyprint
 from django.urls import reverse
 from pypdf import PdfReader
 
-from commitments import briefs, services
+from commitments import briefs, services, snapshots
 from commitments.models import Meeting, Objective, ProgressUpdate, ReportingPeriod
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def at(year, month, day):
 
 @pytest.fixture
 def eighth():
-    return Meeting.objects.get(kind="nadd", ordinal=8)
+    return Meeting.objects.get(kind="plenary", ordinal=8)
 
 
 @pytest.fixture
@@ -61,27 +62,39 @@ def cells_of(brief, objective):
     return {cell.country.code: cell for o, cells in brief.rows if o == objective for cell in cells}
 
 
-def test_the_brief_compares_with_the_previous_meeting(history, eighth, objective):
-    brief = briefs.build(eighth)
-    assert brief.previous.ordinal == 7
+@pytest.fixture
+def seventh():
+    return Meeting.objects.get(kind="plenary", ordinal=7)
+
+
+EVE_OF_THE_EIGHTH = datetime.date(2024, 11, 12)
+
+
+def test_the_brief_compares_with_the_chosen_meeting(history, eighth, seventh, objective):
+    brief = briefs.build(eighth, seventh, EVE_OF_THE_EIGHTH)
+    assert brief.comparison == seventh and brief.cutoff == EVE_OF_THE_EIGHTH
+    assert brief.earlier.reconstructed  # the 7th NADD has no snapshot
+    assert brief.earlier.cutoff == datetime.date(2023, 11, 6)
     assert [s.year for s in brief.objective_sets] == [2024]
     assert len(brief.rows) == 9
     cells = cells_of(brief, objective)
     assert (cells["CA"].latest.status, cells["CA"].before.status) == ("at_risk", "on_track")
     assert cells["CA"].changed and not cells["CA"].missing
-    assert cells["MX"].missing and not cells["MX"].changed  # nothing new since the 7th NADD
-    assert cells["US"].latest is None and cells["US"].missing  # published after the meeting
-    assert brief.changed_count == 1
+    assert cells["MX"].missing and cells["MX"].change == "unchanged"  # nothing new since
+    assert cells["US"].latest is None and cells["US"].missing  # published after the cut-off
+    assert (brief.changed_count, brief.new_count, brief.unchanged_count) == (1, 0, 1)
     assert brief.missing_count == 9 * 3 - 1
 
 
 def test_the_brief_page(login, cast, history, eighth):
-    response = login(cast.carol).get(reverse("meeting_brief", args=[eighth.pk]))
+    url = reverse("meeting_brief", args=[eighth.pk])
+    response = login(cast.carol).get(url, {"compare": "", "cutoff": "2024-11-12"})
     assert response.status_code == 200
+    response = login(cast.carol).get(url)  # the suggestion: the 7th NADD, today
     text = response.text
-    assert "Progress since the 7th North American Drug Dialogue" in text
+    assert "the 7th North American Drug Dialogue: reconstructed from the published record" in text
     assert "Procurement of kits delayed." in text
-    assert "Missing: no published update since the previous meeting." in text
+    assert "Missing: no published update since the earlier meeting." in text
     assert reverse("meeting_brief_pdf", args=[eighth.pk]) in text
 
 
@@ -91,7 +104,9 @@ def test_drafts_are_left_out(history, eighth, objective):
 
 
 def test_the_brief_pdf_carries_the_same_content(login, cast, history, eighth):
-    response = login(cast.bob).get(reverse("meeting_brief_pdf", args=[eighth.pk]))
+    response = login(cast.bob).get(
+        reverse("meeting_brief_pdf", args=[eighth.pk]), {"cutoff": "2024-11-12"}
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
@@ -103,7 +118,7 @@ def test_the_brief_pdf_carries_the_same_content(login, cast, history, eighth):
     assert "Brief for the 8th North American Drug Dialogue" in text
     assert "Procurement of kits delayed." in text
     assert "Comprehensive overdose strategy" in text
-    assert "Missing: no published update since the previous meeting." in text
+    assert "Missing: no published update since the earlier meeting." in text
     assert len(reader.pages) >= 2
 
 
@@ -121,7 +136,7 @@ def test_user_text_in_a_pdf_is_text_and_fetches_nothing(login, cast, make_update
 
 
 def test_a_meeting_that_reviews_nothing_says_so(login, cast):
-    first = Meeting.objects.get(kind="leaders_summit", start_date__year=2016)
+    first = Meeting.objects.get(kind="summit", start_date__year=2016)
     response = login(cast.carol).get(reverse("meeting_brief", args=[first.pk]))
     assert response.status_code == 200
     assert "reviews no objective set yet" in response.text
@@ -296,3 +311,184 @@ def test_the_pdf_stylesheet_reaches_weasyprint_page_numbers_and_all(login, cast,
     assert pages >= 2
     for number, page in enumerate(reader.pages, start=1):
         assert f"{number} / {pages}" in page.extract_text()
+
+
+# --- The comparison is chosen, against what that meeting saw -------------------------------
+
+
+@pytest.fixture
+def check_in():
+    """A senior officials' virtual check-in between the 7th and 8th NADD."""
+    return Meeting.objects.create(
+        kind="senior_officials",
+        name="Senior officials' check-in",
+        start_date=datetime.date(2024, 6, 15),
+        end_date=datetime.date(2024, 6, 15),
+    )
+
+
+def test_the_suggested_comparison_is_the_previous_plenary_not_a_check_in(eighth, seventh, check_in):
+    assert briefs.default_comparison(eighth) == seventh
+    assert briefs.default_comparison(check_in) == seventh
+    assert briefs.default_comparison(seventh).ordinal == 6
+
+
+def test_the_brief_compares_with_the_snapshot_of_the_chosen_meeting(
+    cast, make_update, eighth, check_in, objective
+):
+    """Canada on track at the check-in, at risk since; Mexico first reported after it; the
+    United States unchanged. The check-in's snapshot, not the record rewritten later, is
+    what the brief compares with."""
+    canada = make_update(author=cast.alice, status="on_track", published_at=at(2024, 4, 10))
+    us = make_update(author=cast.uma, status="on_track", published_at=at(2024, 4, 12))
+    snapshots.take_snapshot(actor=cast.carol, meeting=check_in, cutoff=datetime.date(2024, 6, 14))
+    make_update(author=cast.alice, status="at_risk", published_at=at(2024, 10, 1))
+    make_update(author=cast.bob, status="on_track", published_at=at(2024, 9, 1))
+    # Canada's April report rewritten afterwards: the snapshot keeps what the meeting saw.
+    ProgressUpdate.objects.filter(pk=canada.pk).update(status="completed")
+
+    brief = briefs.build(eighth, check_in, EVE_OF_THE_EIGHTH)
+    assert not brief.earlier.reconstructed
+    assert brief.earlier.cutoff == datetime.date(2024, 6, 14)
+    cells = cells_of(brief, objective)
+    assert (cells["CA"].before.status, cells["CA"].latest.status, cells["CA"].change) == (
+        "on_track",
+        "at_risk",
+        "changed",
+    )
+    assert (cells["MX"].before, cells["MX"].change) == (None, "new")
+    assert cells["US"].change == "unchanged" and cells["US"].latest == us and cells["US"].missing
+    assert (brief.changed_count, brief.new_count, brief.unchanged_count) == (1, 1, 1)
+
+
+def test_a_new_set_is_all_new_since_the_meeting_that_adopted_it(cast, make_update, eighth):
+    """The 2025 set adopted at the 8th NADD and reviewed at the 9th: nothing at the 8th
+    (its snapshot holds empty cells), so every reported cell is new, not 'unchanged'."""
+    ninth = Meeting.objects.create(
+        kind="plenary",
+        ordinal=9,
+        name="9th North American Drug Dialogue",
+        start_date=datetime.date(2025, 11, 20),
+        end_date=datetime.date(2025, 11, 21),
+    )
+    from commitments.models import ObjectiveSet
+
+    next_set = ObjectiveSet.objects.create(year=2025, adopted_at=eighth, reviewed_at=ninth)
+    goals = [
+        Objective.objects.create(
+            objective_set=next_set, number=n, title=f"Goal {n}", text="Text", theme="trafficking"
+        )
+        for n in (1, 2)
+    ]
+    period = ReportingPeriod.objects.create(
+        objective_set=next_set,
+        name="2025 Q1",
+        starts_on=datetime.date(2025, 1, 1),
+        ends_on=datetime.date(2025, 3, 31),
+        deadline=datetime.date(2025, 4, 15),
+    )
+    snapshots.take_snapshot(actor=cast.carol, meeting=eighth, cutoff=EVE_OF_THE_EIGHTH)
+    assert eighth.snapshot.rows.filter(objective_set=next_set, update=None).count() == 2 * 3
+    for author in (cast.alice, cast.bob):
+        make_update(author=author, objective=goals[0], period=period, published_at=at(2025, 4, 1))
+    brief = briefs.build(ninth, briefs.default_comparison(ninth), datetime.date(2025, 11, 19))
+    assert brief.comparison == eighth
+    assert [s.year for s in brief.objective_sets] == [2025]
+    assert (brief.changed_count, brief.new_count, brief.unchanged_count) == (0, 2, 0)
+    assert brief.missing_count == 6 - 2
+
+
+def test_a_brief_prepared_a_year_after_its_meeting(login, cast, history, eighth, make_update):
+    """A year on, the brief for the 8th NADD takes today's cut-off (what was published
+    since, the fourth quarter included), says when it was generated, and still compares
+    with the 7th NADD as reconstructed."""
+    make_update(
+        author=cast.bob,
+        status="completed",
+        narrative="Informe del cuarto trimestre.",
+        published_at=at(2025, 1, 20),
+    )
+    with time_machine.travel(datetime.datetime(2025, 11, 20, 9, 0, tzinfo=datetime.UTC)):
+        response = login(cast.carol).get(reverse("meeting_brief", args=[eighth.pk]))
+    assert response.status_code == 200
+    brief = response.context["brief"]
+    assert brief.cutoff == datetime.date(2025, 11, 20)
+    assert brief.generated_at.date() == datetime.date(2025, 11, 20)
+    text = response.text
+    assert "Updates published on or before Nov. 20, 2025" in text
+    assert "Informe del cuarto trimestre." in text  # published two months after the meeting
+    assert "reconstructed from the published record as of Nov. 6, 2023" in text
+    # The PDF link makes the same suggestion; a chosen cut-off travels with it.
+    assert f'href="{reverse("meeting_brief_pdf", args=[eighth.pk])}"' in text
+    chosen = login(cast.carol).get(
+        reverse("meeting_brief", args=[eighth.pk]), {"compare": "", "cutoff": "2024-11-12"}
+    )
+    assert "?compare=&amp;cutoff=2024-11-12" in chosen.text
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"compare": "NEXT", "cutoff": "2024-11-12"}, "Choose a meeting held before this one."),
+        ({"compare": "SELF", "cutoff": "2024-11-12"}, "Choose a meeting held before this one."),
+        ({"compare": "999999", "cutoff": "2024-11-12"}, "Select a valid choice."),
+        ({"compare": "", "cutoff": "2999-01-01"}, "The cut-off cannot be in the future."),
+        ({"compare": "", "cutoff": "yesterday"}, "Enter a valid date."),
+    ],
+)
+def test_bad_terms_are_refused_with_a_message(login, cast, eighth, query, message):
+    later = Meeting.objects.create(kind="working_group", name="Working group", date_precision="tbc")
+    query = {
+        **query,
+        "compare": {"NEXT": later.pk, "SELF": eighth.pk}.get(query["compare"], query["compare"]),
+    }
+    client = login(cast.carol)
+    page = client.get(reverse("meeting_brief", args=[eighth.pk]), query)
+    assert page.status_code == 400 and message in page.text
+    pdf = client.get(reverse("meeting_brief_pdf", args=[eighth.pk]), query)
+    assert pdf.status_code == 400 and message in pdf.text
+
+
+def test_the_form_offers_only_earlier_meetings(login, cast, eighth, seventh):
+    later = Meeting.objects.create(kind="summit", name="A later summit", date_precision="tbc")
+    page = login(cast.carol).get(reverse("meeting_brief", args=[eighth.pk])).text
+    assert f'<option value="{seventh.pk}" selected>' in page
+    assert f'value="{later.pk}"' not in page and f'value="{eighth.pk}"' not in page
+
+
+def test_a_meeting_to_be_confirmed_has_a_brief(login, cast, history, seventh):
+    tbc = Meeting.objects.create(kind="plenary", ordinal=10, name="10th NADD", date_precision="tbc")
+    response = login(cast.carol).get(reverse("meeting_brief", args=[tbc.pk]))
+    assert response.status_code == 200
+    assert response.context["brief"].comparison.ordinal == 8
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("es", ["Comparada con", "Fecha de corte", "Generada", "Nuevo desde entonces"]),
+        ("fr", ["Comparée avec", "Date d'arrêt", "Générée", "Nouveau depuis"]),
+    ],
+)
+def test_the_brief_is_translated(login, cast, eighth, make_update, language, expected):
+    make_update(author=cast.alice, published_at=at(2024, 10, 1))
+    response = login(cast.carol).get(
+        reverse("meeting_brief", args=[eighth.pk]), headers={"accept-language": language}
+    )
+    text = response.text.replace("&#x27;", "'")
+    for phrase in expected:
+        assert phrase in text, phrase
+
+
+def test_the_pdf_says_when_it_was_generated_and_its_cutoff_with_page_numbers(
+    login, cast, history, eighth
+):
+    response = login(cast.carol).get(
+        reverse("meeting_brief_pdf", args=[eighth.pk]), {"cutoff": "2024-11-12"}
+    )
+    reader = PdfReader(io.BytesIO(response.content))
+    first = " ".join(reader.pages[0].extract_text().split())
+    assert "Generated" in first
+    assert "Updates published on or before Nov. 12, 2024" in first
+    assert "2" in reader.pages[1].extract_text()  # the second page is numbered
+    assert f"2 / {len(reader.pages)}" in reader.pages[1].extract_text()

@@ -60,7 +60,9 @@ PAGES = {
     "objective list": ("objective_list", [], "carol", 3),
     "country list": ("country_list", [], "carol", 2),
     "meeting list": ("meeting_list", [], "carol", 3),
-    "meeting page": ("meeting_detail", ["meeting"], "carol", 5),
+    # The meeting with its host and snapshot, participants, outcome documents, the sets
+    # it adopted and reviewed with their objectives.
+    "meeting page": ("meeting_detail", ["meeting"], "carol", 6),
 }
 
 STATES = ["published", "submitted", "draft", "returned", "published", "withdrawn"]
@@ -154,7 +156,8 @@ def test_a_signed_in_page_pays_three_queries_before_its_own(client, cast):
     # the header's membership and country, fetched together.
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("country_list"))
-    tables = [query["sql"].split(" FROM ")[1].split()[0] for query in queries.captured_queries]
+    # The outermost FROM: the membership's query carries the handling marking's subquery.
+    tables = [query["sql"].split(" FROM ")[-1].split()[0] for query in queries.captured_queries]
     assert tables[:BASE] == [
         '"commitments_usersession"',
         '"auth_user"',

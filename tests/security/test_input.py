@@ -157,7 +157,7 @@ def test_evidence_links_are_http_or_https_only(login, cast, objective, q1, link)
     assert not ProgressUpdate.objects.exists()
 
 
-def test_the_content_security_policy_forbids_inline_script(client):
+def test_the_content_security_policy_forbids_inline_script(client, db):
     csp = client.get(reverse("login"))["Content-Security-Policy"]
     script = re.search(r"script-src ([^;]+)", csp).group(1)
     assert script.strip() == "'self'"

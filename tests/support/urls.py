@@ -33,6 +33,8 @@ MATRIX = {
     "meeting_list": READ,
     "meeting_detail": READ,
     "meeting_brief": READ,
+    # Taking a meeting's snapshot answers POST only (tests/workflow/test_meeting_snapshots.py).
+    "meeting_snapshot": POST_ONLY,
     "meeting_brief_pdf": READ,
     "update_list": READ,
     "update_export_csv": READ,
@@ -146,6 +148,7 @@ def url_for(name, sample):
         "meeting_detail": {"pk": sample["meeting_pk"]},
         "meeting_brief": {"pk": sample["meeting_pk"]},
         "meeting_brief_pdf": {"pk": sample["meeting_pk"]},
+        "meeting_snapshot": {"pk": sample["meeting_pk"]},
         "country_detail": {"code": sample["code"]},
         "mfa_security_key_remove": {"pk": 999_999},
     }.get(name, {})

@@ -345,7 +345,7 @@ def test_the_brief_says_which_report_came_by_note(login, cast, make_update, mexi
         created_at=when,
         published_at=when,
     )
-    eighth = Meeting.objects.get(kind="nadd", ordinal=8)
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
     page = login(cast.bob).get(reverse("meeting_brief", args=[eighth.pk])).text
     assert "Reported by note." in page
     assert "Entered by the coordinators from a diplomatic note (Note No. 0117/2025" in page

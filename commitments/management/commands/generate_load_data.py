@@ -259,7 +259,7 @@ class Command(BaseCommand):
         sets = []
         for year in range(2024 - years + 1, 2024):
             meeting = Meeting.objects.create(
-                kind=Meeting.Kind.DIALOGUE,
+                kind=Meeting.Kind.PLENARY,
                 name=f"North American Drug Dialogue {year - 1}",
                 start_date=datetime.date(year - 1, 11, 7),
                 end_date=datetime.date(year - 1, 11, 8),

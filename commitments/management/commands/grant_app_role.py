@@ -10,6 +10,7 @@ before):
   tables, and the rate-limit counters;
 - the audit table: SELECT and INSERT only, so the application can neither change, delete
   nor truncate an entry, and, owning no table, cannot ALTER TABLE … DISABLE TRIGGER;
+  the same for the meeting snapshots and their cells (what a meeting saw never changes);
 - ``django_migrations``: SELECT only;
 - every sequence: USAGE and SELECT;
 - tables and sequences that later migrations create: the same as ordinary ones (default
@@ -20,12 +21,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from psycopg2 import sql
 
-from commitments.models import AuditEntry
+from commitments.models import AuditEntry, MeetingSnapshot, MeetingSnapshotRow
 
 ORDINARY = ["SELECT", "INSERT", "UPDATE", "DELETE"]
 # Tables whose rows the application may read and add to but never change.
 LIMITED = {
     AuditEntry._meta.db_table: ["SELECT", "INSERT"],
+    MeetingSnapshot._meta.db_table: ["SELECT", "INSERT"],
+    MeetingSnapshotRow._meta.db_table: ["SELECT", "INSERT"],
     "django_migrations": ["SELECT"],
 }
 

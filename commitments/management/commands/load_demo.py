@@ -12,12 +12,15 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from commitments import audit
+from commitments import audit, snapshots
 from commitments.imports import quarters
 from commitments.models import (
     Comment,
     Country,
+    HandlingMarking,
     Meeting,
+    MeetingDocument,
+    MeetingSnapshot,
     Membership,
     Objective,
     ObjectiveLink,
@@ -305,6 +308,56 @@ EVIDENCE = {
 }
 
 
+# The 8th NADD's joint statement as the demo shows it: a summary of the public record,
+# marked as demo text (the governments' own statement is what a real deployment records).
+EIGHTH_STATEMENT = {
+    "en": (
+        "Joint statement of the 8th North American Drug Dialogue",
+        "Demo text, summarising the public record; not the official statement.\n\n"
+        "Meeting in Mexico City on 13 and 14 November 2024, Canada, Mexico and the United "
+        "States reviewed the year's progress on their priority areas and agreed cooperation "
+        "actions for 2025: wastewater testing and early-warning systems for illicit drugs; "
+        "postal and border security; tracking synthetic drug trends to disrupt organised "
+        "crime; and reviewing joint actions on the links between synthetic drugs and "
+        "firearms trafficking. Belgium and the Netherlands attended as partners.",
+    ),
+    "es": (
+        "Declaración conjunta del 8.º Diálogo de América del Norte sobre Drogas",
+        "Texto de demostración que resume el registro público; no es la declaración "
+        "oficial.\n\n"
+        "Reunidos en la Ciudad de México el 13 y 14 de noviembre de 2024, Canadá, México y "
+        "los Estados Unidos examinaron los avances del año en sus áreas prioritarias y "
+        "acordaron acciones de cooperación para 2025: análisis de aguas residuales y sistemas "
+        "de alerta temprana sobre drogas ilícitas; seguridad postal y fronteriza; seguimiento "
+        "de las tendencias de las drogas sintéticas para desarticular la delincuencia "
+        "organizada; y revisión de las acciones conjuntas sobre los vínculos entre las drogas "
+        "sintéticas y el tráfico de armas de fuego. Bélgica y los Países Bajos asistieron "
+        "como socios.",
+    ),
+    "fr": (
+        "Déclaration conjointe du 8e Dialogue nord-américain sur les drogues",
+        "Texte de démonstration résumant le dossier public ; ce n'est pas la déclaration "
+        "officielle.\n\n"
+        "Réunis à Mexico les 13 et 14 novembre 2024, le Canada, le Mexique et les "
+        "États-Unis ont examiné les progrès de l'année dans leurs domaines prioritaires et "
+        "convenu d'actions de coopération pour 2025 : analyse des eaux usées et systèmes "
+        "d'alerte précoce sur les drogues illicites ; sécurité postale et frontalière ; "
+        "suivi des tendances des drogues de synthèse pour démanteler le crime organisé ; et "
+        "examen des actions conjointes sur les liens entre drogues de synthèse et trafic "
+        "d'armes à feu. La Belgique et les Pays-Bas y ont assisté comme partenaires.",
+    ),
+}
+DEMO_MARKING = {
+    "text": "UNCLASSIFIED // FOR OFFICIAL USE // DEMO",
+    "text_es": "NO CLASIFICADO // PARA USO OFICIAL // DEMOSTRACIÓN",
+    "text_fr": "NON CLASSIFIÉ // POUR USAGE OFFICIEL // DÉMONSTRATION",
+}
+# The snapshot of the 8th NADD: the record as published the day before it opened, taken
+# by the coordinator on its first morning.
+EIGHTH_SNAPSHOT_CUTOFF = datetime.date(2024, 11, 12)
+EIGHTH_SNAPSHOT_TAKEN = datetime.datetime(2024, 11, 13, 8, 30, tzinfo=datetime.UTC)
+
+
 def capitalised(sentence):
     return sentence[:1].upper() + sentence[1:]
 
@@ -319,6 +372,8 @@ class Command(BaseCommand):
             users = self.create_accounts()
             created = self.create_updates(users)
             created += self.create_report_entered_on_behalf(users)
+            # What the 8th NADD was shown, frozen before its 2025 set is added.
+            self.create_meeting_record(users)
             created += self.create_2025_set(users)
             self.mark_fictional(users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new progress updates)."))
@@ -546,7 +601,7 @@ class Command(BaseCommand):
         partnership objective, the quarters of 2025, and one published contribution of
         the Netherlands. Returns the number of updates written (0 when already there)."""
         earlier = ObjectiveSet.objects.filter(year=2024).first()
-        adopted_at = Meeting.objects.filter(kind=Meeting.Kind.DIALOGUE, ordinal=8).first()
+        adopted_at = Meeting.objects.filter(kind=Meeting.Kind.PLENARY, ordinal=8).first()
         if earlier is None or adopted_at is None:
             raise CommandError("The 2024 objectives are missing; run migrate first.")
         netherlands = Country.objects.get(code="NL")
@@ -638,6 +693,34 @@ class Command(BaseCommand):
             at=published,
         )
         return 1
+
+    def create_meeting_record(self, users):
+        """The 8th NADD as the meeting page shows it: hosted by Mexico, its joint statement
+        in three languages, the snapshot of the record it was shown; and a demo marking."""
+        eighth = Meeting.objects.filter(kind=Meeting.Kind.PLENARY, ordinal=8).first()
+        if eighth is None:
+            raise CommandError("The 8th NADD is missing; run migrate first.")
+        if eighth.host is None:
+            eighth.host = Country.objects.get(code="MX")
+            eighth.save(update_fields=["host"])
+        for language, (title, text) in EIGHTH_STATEMENT.items():
+            MeetingDocument.objects.get_or_create(
+                meeting=eighth,
+                kind=MeetingDocument.Kind.JOINT_STATEMENT,
+                language=language,
+                defaults={"title": title, "text": text},
+            )
+        if not MeetingSnapshot.objects.filter(meeting=eighth).exists():
+            snapshots.take_snapshot(
+                actor=users["coordinator"],
+                meeting=eighth,
+                cutoff=EIGHTH_SNAPSHOT_CUTOFF,
+                now=EIGHTH_SNAPSHOT_TAKEN,
+            )
+        # An administrator's own marking is never replaced.
+        HandlingMarking.objects.get_or_create(
+            pk=HandlingMarking.SINGLETON_ID, defaults=DEMO_MARKING
+        )
 
     @staticmethod
     def review_state(rng, last_quarter):
