@@ -32,7 +32,9 @@ def test_load_demo_creates_the_documented_accounts_and_updates():
     # The officials' own reports (the Netherlands' one contribution among them); one more
     # was entered by the coordinator from a diplomatic note (tests/pages/test_demo_marking.py).
     updates = ProgressUpdate.objects.filter(entered_on_behalf=False)
-    assert 60 < updates.count() <= 9 * 3 * 4 + 1
+    of_2024 = updates.filter(objective__objective_set__year=2024)
+    assert 60 < of_2024.count() <= 9 * 3 * 4
+    assert set(of_2024.values_list("country__code", flat=True)) == {"CA", "MX", "US"}
     assert set(updates.values_list("country__code", flat=True)) == {"CA", "MX", "US", "NL"}
     assert {u.author.membership.country_id for u in updates} == {u.country_id for u in updates}
     assert updates.values("status").distinct().count() >= 4
@@ -150,3 +152,25 @@ def test_the_demo_shows_the_eighth_nadd_as_its_meeting_page_should():
     assert snapshot.rows.exclude(update=None).count() > 20
     assert AuditEntry.objects.filter(action="meeting.snapshot_taken").count() == 1
     assert "DEMO" in HandlingMarking.load().text
+
+
+def test_the_demo_2025_set_has_its_reports_in_progress():
+    """Each member country reports on the 2025 set: its first two quarters published, the
+    third moving through review with cells missing, the fourth not reported yet."""
+    call_command("load_demo", stdout=None)
+    call_command("load_demo", stdout=None)  # idempotent
+    of_2025 = ProgressUpdate.objects.filter(
+        objective__objective_set__year=2025, country__membership="member"
+    )
+    objectives = ObjectiveSet.objects.get(year=2025).objectives.count()
+    by_period = {
+        name: of_2025.filter(period__name=name) for name in ["2025 Q1", "2025 Q2", "2025 Q3"]
+    }
+    assert by_period["2025 Q1"].count() == objectives * 3
+    assert set(by_period["2025 Q2"].values_list("state", flat=True)) == {"published"}
+    assert 0 < by_period["2025 Q3"].count() < objectives * 3
+    assert set(by_period["2025 Q3"].values_list("state", flat=True)) > {"published"}
+    assert not of_2025.filter(period__name="2025 Q4").exists()
+    assert all(u.is_demo for u in of_2025)
+    # The dashboard still opens on 2024 until someone chooses otherwise.
+    assert ObjectiveSet.objects.get(opens_dashboard=True).year == 2024

@@ -375,6 +375,7 @@ class Command(BaseCommand):
             # What the 8th NADD was shown, frozen before its 2025 set is added.
             self.create_meeting_record(users)
             created += self.create_2025_set(users)
+            created += self.create_2025_reports(users)
             self.mark_fictional(users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new progress updates)."))
         self.stdout.write("Sign in with any of these accounts; the password is " + DEMO_PASSWORD)
@@ -473,6 +474,75 @@ class Command(BaseCommand):
                         )
                     )
         self.make_one_report_late(updates)
+        self.write(updates, coordinator, rng)
+        return len(updates)
+
+    def create_2025_reports(self, users):
+        """The 2025 set's reports in progress: each member country's first two quarters
+        published, the third moving through review with some cells missing, the fourth not
+        yet reported; each objective's text follows the 2024 objective it continues."""
+        officials = [users[name] for name in ("official-ca", "official-mx", "official-us")]
+        objective_set = ObjectiveSet.objects.filter(year=2025).first()
+        if (
+            objective_set is None
+            or ProgressUpdate.objects.filter(
+                author__in=officials, objective__objective_set=objective_set
+            ).exists()
+        ):
+            return 0
+        coordinator = users["coordinator"]
+        rng = random.Random(2025)
+        periods = list(objective_set.periods.order_by("starts_on"))[:3]
+        updates = []
+        for official in officials:
+            country = official.membership.country
+            agencies = AGENCIES[country.code]
+            objectives = objective_set.objectives.prefetch_related("links_to_earlier__earlier")
+            for objective in objectives.order_by("number"):
+                earlier = [link.earlier.number for link in objective.links_to_earlier.all()]
+                work = WORK[earlier[0] if earlier else 1 + objective.number % 9]
+                status = None
+                for quarter, period in enumerate(periods):
+                    last = quarter == len(periods) - 1
+                    if last and rng.random() < 0.4:
+                        continue
+                    status = self.next_status(rng, status, quarter)
+                    written = datetime.datetime.combine(
+                        period.deadline - datetime.timedelta(days=rng.randint(1, 12)),
+                        datetime.time(rng.randint(13, 22), rng.randint(0, 59)),
+                        tzinfo=datetime.UTC,
+                    )
+                    state = self.review_state(rng, last)
+                    reviewed = written + datetime.timedelta(days=rng.randint(1, 6))
+                    updates.append(
+                        ProgressUpdate(
+                            objective=objective,
+                            country=country,
+                            period=period,
+                            status=status,
+                            narrative="\n\n".join(
+                                [
+                                    capitalised(work[quarter].format(**agencies)),
+                                    rng.choice(NEXT_STEPS),
+                                ]
+                            ),
+                            author=official,
+                            state=state,
+                            created_at=written,
+                            updated_at=reviewed if state in REVIEWED else written,
+                            submitted_at=written if state != State.DRAFT else None,
+                            first_submitted_at=written if state != State.DRAFT else None,
+                            published_at=reviewed if state == State.PUBLISHED else None,
+                            reviewed_by=coordinator if state in REVIEWED else None,
+                            version=1 if state == State.DRAFT else 2,
+                            is_demo=True,
+                        )
+                    )
+        self.write(updates, coordinator, rng)
+        return len(updates)
+
+    def write(self, updates, coordinator, rng):
+        """Save demo updates with the audit entries and return reasons of their history."""
         ProgressUpdate.objects.bulk_create(updates)
         for update in updates:
             audit.record(
@@ -510,7 +580,6 @@ class Command(BaseCommand):
                     body=reason,
                     created_at=update.updated_at,
                 )
-        return len(updates)
 
     def mark_fictional(self, users):
         """Every update the demo accounts wrote is fictional text and says so wherever it
