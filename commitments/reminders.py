@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from commitments import audit, policy
-from commitments.models import Country, Objective, ProgressUpdate, ReminderLog, ReportingPeriod
+from commitments.models import Objective, ProgressUpdate, ReminderLog, ReportingPeriod
 
 DEFAULT_DAYS_BEFORE = 14
 # An overdue reminder is repeated at most this often while reports stay missing.
@@ -137,9 +137,8 @@ def send_all(today, days_before=DEFAULT_DAYS_BEFORE):
     outcomes = Counter()
     periods = list(periods_due(today, days_before))
     overdue_periods = list(periods_overdue(today))
-    officials = _recipients(policy.officials()).filter(
-        membership__country__membership=Country.Membership.MEMBER
-    )
+    # Partners too, about the objectives naming their country only (missing_objectives).
+    officials = _recipients(policy.officials())
     for user in officials:
         outcomes[_remind_of_overdue(user, overdue_periods, today)] += 1
     for user in officials:

@@ -190,7 +190,8 @@ def test_the_exports_name_the_earlier_objectives(login, cast, years, make_update
 def test_the_brief_shows_the_earlier_years_as_published_by_its_cut_off(
     login, cast, years, make_update
 ):
-    """A brief prepared a year after its meeting shows 2024 as the meeting saw it."""
+    """A brief prepared a year after its meeting, with the cut-off the coordinator chose
+    (the eve of the meeting), shows 2024 as published by then."""
     ninth = Meeting.objects.create(
         kind="plenary",
         ordinal=9,
@@ -211,7 +212,7 @@ def test_the_brief_shows_the_earlier_years_as_published_by_its_cut_off(
     )
     client = login(cast.carol)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
-    page = client.get(f"/meetings/{ninth.pk}/brief/").text
+    page = client.get(f"/meetings/{ninth.pk}/brief/", {"cutoff": "2025-11-11"}).text
     assert "Años anteriores" in page
     section = page[page.index("brief-earlier") :]
     assert "status-completed" in section

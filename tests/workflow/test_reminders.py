@@ -155,7 +155,7 @@ def test_a_late_report_stops_the_overdue_reminder(cast, emails, make_update):
     assert len(mail_to("bob")) == 1
 
 
-def test_partner_countries_are_never_reminded_of_missing_reports(cast, emails):
+def test_a_partner_named_on_no_objective_is_never_reminded(cast, emails):
     from tests.conftest import make_user
 
     partner = make_user("pieter", "official", "BE", email="pieter@example.org")
