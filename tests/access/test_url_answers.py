@@ -180,8 +180,10 @@ def test_the_exceptions_to_the_default_are_decided_one_by_one():
         "otp_webauthn:js-i18n-catalog",
         *KEY_ENDPOINTS,
     }
-    # A coordinator's only non-GET requests: reviewing, and their own account.
+    # A coordinator's only non-GET requests: reviewing, choosing the set every page opens
+    # on, and their own account.
     assert names_declared(lambda d: d.coordinators_may_post) == {
+        "open_dashboard_on",
         "update_publish",
         "update_return",
         "update_comment",
