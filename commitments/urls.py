@@ -7,6 +7,11 @@ urlpatterns = [
     path("", overview.dashboard, name="dashboard"),
     path("compare/", overview.compare_years, name="compare_years"),
     path("timeliness/", overview.timeliness_report, name="timeliness"),
+    path(
+        "years/<int:year>/open-dashboard/",
+        overview.open_dashboard_on,
+        name="open_dashboard_on",
+    ),
     path("healthz", site.healthz, name="healthz"),
     path("livez", site.livez, name="livez"),
     path("objectives/", objectives.objective_list, name="objective_list"),

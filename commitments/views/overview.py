@@ -2,11 +2,14 @@
 what happened last, for the year asked for; two years side by side; and every country's
 timeliness on a set."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
-from commitments import fragments, partners, policy, timeliness, years
+from commitments import fragments, partners, policy, services, timeliness, years
 from commitments.matrix import DashboardOverview, matrix_rows, published
 from commitments.models import (
+    ObjectiveSet,
     ProgressUpdate,
 )
 
@@ -131,3 +134,19 @@ def timeliness_report(request):
         "labels": timeliness.LABELS,
     }
     return render(request, "commitments/timeliness.html", context)
+
+
+# Deciding which set every page opens on is part of overseeing the cycle, as reviewing is.
+@policy.coordinators_may_post
+@policy.requires(policy.may_oversee_the_cycle)
+@policy.methods("POST")
+def open_dashboard_on(request, year):
+    """Every page opens on this year's set from now on (audited in the service)."""
+    objective_set = get_object_or_404(ObjectiveSet, year=year)
+    services.open_dashboard_on(actor=request.user, objective_set=objective_set)
+    messages.success(
+        request,
+        _("Every page now opens on %(set)s; the other years stay one click away.")
+        % {"set": objective_set},
+    )
+    return redirect("dashboard")

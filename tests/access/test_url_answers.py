@@ -181,9 +181,11 @@ def test_the_exceptions_to_the_default_are_decided_one_by_one():
         *KEY_ENDPOINTS,
     }
     # A coordinator's only non-GET requests: reviewing (one update or several), entering
-    # a report a country sent formally, freezing a meeting's record, and their own account.
+    # a report a country sent formally, freezing a meeting's record, choosing the set every
+    # page opens on, and their own account.
     assert names_declared(lambda d: d.coordinators_may_post) == {
         "meeting_snapshot",
+        "open_dashboard_on",
         "update_publish",
         "review_publish_batch",
         "update_on_behalf",

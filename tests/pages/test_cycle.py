@@ -516,3 +516,38 @@ def test_the_objective_list_offers_every_year_or_one(login, cast, set_2025):
     one = client.get(reverse("objective_list"), {"year": 2024}).text
     assert '<option value="2024" selected>2024 · current</option>' in one
     assert one.count(" selected>") == 1
+
+
+def test_a_coordinator_opens_every_page_on_the_new_set(login, cast, set_2025):
+    client = login(cast.carol)
+    page = client.get(DASHBOARD, {"year": 2025}).text
+    url = reverse("open_dashboard_on", args=[2025])
+    assert f'action="{url}"' in page
+    assert "Open every page on 2025 from now on" in page
+    response = client.post(url, follow=True)
+    assert response.redirect_chain == [(DASHBOARD, 302)]
+    assert "Every page now opens on Objectives for 2025" in response.text
+    assert response.context["overview"].objective_set == set_2025
+    entry = AuditEntry.objects.get(action="objectiveset.opens_dashboard")
+    assert (entry.actor, entry.changes) == (cast.carol, {"opens_dashboard": [[2024], 2025]})
+    # Where the dashboard already opens, nothing is offered.
+    assert url not in client.get(DASHBOARD).text
+
+
+@pytest.mark.parametrize("who", ["alice", "bob", "nora"])
+def test_only_coordinators_and_administrators_may_open_the_dashboard_elsewhere(
+    login, cast, set_2025, who
+):
+    client = login(getattr(cast, who))
+    assert client.post(reverse("open_dashboard_on", args=[2025])).status_code == 403
+    assert ObjectiveSet.objects.current().year == 2024
+    assert (
+        reverse("open_dashboard_on", args=[2025]) not in client.get(DASHBOARD, {"year": 2025}).text
+    )
+    assert not AuditEntry.objects.filter(action="objectiveset.opens_dashboard").exists()
+
+
+def test_opening_the_dashboard_on_an_unknown_year_is_404(login, cast):
+    response = login(cast.carol).post(reverse("open_dashboard_on", args=[1999]))
+    assert response.status_code == 404
+    assert ObjectiveSet.objects.current().year == 2024

@@ -26,6 +26,7 @@ MATRIX = {
     # Coordinators and administrators follow the cycle across years and countries.
     "compare_years": answers(302, 403, 403, 200, 200, 403),
     "timeliness": answers(302, 403, 403, 200, 200, 403),
+    "open_dashboard_on": POST_ONLY,
     "objective_list": READ,
     "objective_detail": READ,
     "country_list": READ,
@@ -136,6 +137,7 @@ def declared_rate_limits():
 def url_for(name, sample):
     kwargs = {
         "objective_detail": {"pk": sample["objective_pk"]},
+        "open_dashboard_on": {"year": 2024},
         "update_create": {"pk": sample["objective_pk"]},
         "update_detail": {"pk": sample["update_pk"]},
         "update_edit": {"pk": sample["draft_pk"]},
