@@ -62,6 +62,8 @@ class Action(models.TextChoices):
     REMINDER_REVIEW_DIGEST = "reminder.review_digest", _("Reminder sent: updates awaiting review")
     # A year's objectives imported from a file in the admin (commitments/imports.py).
     OBJECTIVESET_IMPORTED = "objectiveset.imported", _("Objectives imported")
+    # An export's file downloaded by the person who asked for it (commitments/views/jobs.py).
+    EXPORT_DOWNLOADED = "export.downloaded", _("Export downloaded")
 
 
 class AdminVerb(models.TextChoices):

@@ -1,4 +1,5 @@
-"""The updates list as CSV or Excel, streamed row by row whatever its size.
+"""The updates list as CSV or Excel, written row by row to a file whatever its size (by a
+background job: commitments/jobs.py).
 
 Exported text stays text, whatever it holds (OWASP's advice on CSV injection):
 
@@ -15,10 +16,9 @@ Exported text stays text, whatever it holds (OWASP's advice on CSV injection):
 
 import csv
 import datetime
+import io
 import re
-import tempfile
 
-from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -111,38 +111,39 @@ def _xlsx_cell(sheet, value):
     return cell
 
 
-class _Echo:
-    def write(self, value):
-        return value
+def _counted(updates, progress):
+    """The rows of ``updates``, telling ``progress(rows_written)`` after every chunk."""
+    written = 0
+    for written, row in enumerate(rows(updates), 1):  # noqa: B007 - counted after the loop
+        yield row
+        if written % CHUNK == 0:
+            progress(written)
+    progress(written)
 
 
-def csv_response(updates, filename):
-    writer = csv.writer(_Echo(), quoting=csv.QUOTE_NONNUMERIC)
+def write_csv(updates, output, progress):
+    """Write the updates as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read
+    it as such) to the binary file ``output``, a chunk of rows in memory at a time."""
+    text = io.TextIOWrapper(output, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text, quoting=csv.QUOTE_NONNUMERIC)
+    text.write("\ufeff")
+    writer.writerow(header())
+    for row in _counted(updates, progress):
+        writer.writerow([neutralise_csv(cell) for cell in row])
+    text.flush()
+    text.detach()
 
-    def stream():
-        yield "\ufeff"  # a byte-order mark, so spreadsheet programs read UTF-8
-        yield writer.writerow(header())
-        for row in rows(updates):
-            yield writer.writerow([neutralise_csv(cell) for cell in row])
 
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
-
-
-def xlsx_response(updates, filename):
-    # write_only keeps one row in memory at a time; the workbook goes to a temporary file.
+def write_xlsx(updates, output, progress):
+    """Write the updates as an Excel workbook to the binary file ``output``; write_only
+    keeps one row in memory at a time."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Updates"))
     sheet.append(header())
-    for row in rows(updates):
+    for row in _counted(updates, progress):
         sheet.append([_xlsx_cell(sheet, cell) for cell in row])
-    output = tempfile.TemporaryFile()
     workbook.save(output)
-    output.seek(0)
-    return FileResponse(
-        output,
-        as_attachment=True,
-        filename=f"{filename}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -4,6 +4,7 @@ audit log and the reminders sent. Import them from here."""
 
 from commitments.mfa import RecoveryCode, RecoveryCodeDevice
 from commitments.models.audit import AuditEntry, AuditEntryQuerySet
+from commitments.models.jobs import Job, JobQuerySet
 from commitments.models.people import ApiToken, Membership
 from commitments.models.reference import (
     Country,
@@ -40,6 +41,8 @@ __all__ = [
     "Comment",
     "Country",
     "CountryQuerySet",
+    "Job",
+    "JobQuerySet",
     "Meeting",
     "Membership",
     "Objective",
