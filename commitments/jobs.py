@@ -247,9 +247,7 @@ def queue_health(now=None):
     """How many jobs wait and run, and how long the oldest waiting one has waited
     (seconds): what ``manage.py job_queue`` and the operators watch."""
     now = now or timezone.now()
-    counts = dict(
-        Job.objects.active().values_list("state").annotate(n=Count("pk")).order_by()
-    )
+    counts = dict(Job.objects.active().values_list("state").annotate(n=Count("pk")).order_by())
     oldest = Job.objects.filter(state=State.QUEUED).aggregate(at=Min("created_at"))["at"]
     return {
         "queued": counts.get(State.QUEUED, 0),
