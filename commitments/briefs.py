@@ -1,8 +1,10 @@
 """The brief for a meeting: where each objective it reviews stands, and what changed since
 the previous meeting. Built from published updates only, as it is shared across governments.
 
-The PDF is drawn by WeasyPrint, which takes seconds, so it is drawn once per change of what
-it shows and kept in the shared cache (``cached_pdf``); and what it prints of each
+The PDF is drawn by WeasyPrint, which takes seconds, so a background job draws it
+(commitments/jobs.py), once per change of what it shows: the job's file is reused for the
+same drawing (``pdf_cache_key``), which is also kept in the shared cache (``cached_pdf``);
+and what it prints of each
 narrative is capped (``shorten_for_print``), so that a brief whose every cell holds a
 10,000-character narrative still renders in a few seconds.
 """
@@ -181,7 +183,7 @@ def pdf_html(request, brief):
 
 def render_pdf(request, brief):
     """The brief as PDF bytes, rendered on the server by WeasyPrint."""
-    from weasyprint import CSS, HTML  # noqa: PLC0415 - heavy import, only for this view
+    from weasyprint import CSS, HTML  # noqa: PLC0415 - heavy import, only for the PDF job
 
     # Our own stylesheet goes to WeasyPrint as a stylesheet, not through the template
     # (where escaping would break its quoted rules): no user data can reach it.

@@ -414,7 +414,8 @@ RATE_LIMITS = {
     # office's mistyped passwords stay far below.
     "login_failures_hour": (100, 60 * 60, "ip"),
     "login_failures_day": (300, 24 * 60 * 60, "ip"),
-    # Meeting brief PDFs drawn afresh (not served from the cache), counted by the view.
+    # Meeting brief PDFs drawn afresh (a new drawing job, not a kept file), counted by the
+    # view that starts the job (commitments/views/jobs.py).
     "brief_pdf": (10, 10 * 60, "user"),
 }
 
