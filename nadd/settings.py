@@ -37,6 +37,13 @@ def env_list(name, default):
 PRODUCTION = os.environ.get("DJANGO_ENV", "development") == "production"
 
 
+def env_json(name):
+    try:
+        return json.loads(os.environ[name])
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be JSON: {error}") from None
+
+
 def env_secret(name):
     """A secret from ``NAME`` or from the file that ``NAME_FILE`` names (Docker/K8s secrets)."""
     path = os.environ.get(f"{name}_FILE")
@@ -216,7 +223,7 @@ STORAGES = {
     # to the person who asked (commitments/jobs.py). JOB_FILES_STORAGE (JSON: a backend
     # and its options) puts them elsewhere, e.g. an S3-compatible bucket.
     "job_files": (
-        json.loads(os.environ["JOB_FILES_STORAGE"])
+        env_json("JOB_FILES_STORAGE")
         if os.environ.get("JOB_FILES_STORAGE")
         else {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
