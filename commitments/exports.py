@@ -25,6 +25,8 @@ from openpyxl.cell import WriteOnlyCell
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 CHUNK = 2000
+# Rows of updates on one sheet of a workbook: Excel's limit, less the header.
+XLSX_SHEET_ROWS = 1_048_575
 
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LEADING_SPACES = " \u00a0"
@@ -136,12 +138,20 @@ def write_csv(updates, output, progress):
 
 def write_xlsx(updates, output, progress):
     """Write the updates as an Excel workbook to the binary file ``output``; write_only
-    keeps one row in memory at a time."""
+    keeps one row in memory at a time. A sheet holds at most ``XLSX_SHEET_ROWS`` updates
+    (Excel opens no more than 1,048,576 rows); the next ones go on another sheet."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Updates"))
-    sheet.append(header())
+    sheet, on_sheet = None, XLSX_SHEET_ROWS
     for row in _counted(updates, progress):
+        if on_sheet == XLSX_SHEET_ROWS:
+            number = len(workbook.worksheets) + 1
+            title = _("Updates") if number == 1 else f"{_('Updates')} ({number})"
+            sheet, on_sheet = workbook.create_sheet(title), 0
+            sheet.append(header())
         sheet.append([_xlsx_cell(sheet, cell) for cell in row])
+        on_sheet += 1
+    if sheet is None:
+        workbook.create_sheet(_("Updates")).append(header())
     workbook.save(output)
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from commitments.exports import neutralise
+from commitments.exports import header, neutralise
 from tests.support.jobs import fetch_file
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +107,24 @@ def test_the_list_links_to_both_downloads_with_its_filters(login, cast, make_upd
     assert reverse("update_export_xlsx") + "?country=CA" in text
     # The whole published record, as one zip, is not filtered.
     assert reverse("update_export_zip") in text
+
+
+def test_a_workbook_goes_on_to_another_sheet_past_excels_row_limit(
+    login, cast, make_update, monkeypatch
+):
+    monkeypatch.setattr("commitments.exports.XLSX_SHEET_ROWS", 2)
+    for i in range(5):
+        make_update(author=cast.uma, narrative=f"US line {i}")
+    response = fetch_file(login(cast.carol), reverse("update_export_xlsx"))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    assert workbook.sheetnames == ["Updates", "Updates (2)", "Updates (3)"]
+    sheets = [list(sheet.iter_rows(values_only=True)) for sheet in workbook.worksheets]
+    assert [len(rows) for rows in sheets] == [3, 3, 2]  # each with its header
+    assert all(rows[0][0] == "Id" for rows in sheets)
+    narratives = sorted(row[9] for rows in sheets for row in rows[1:])
+    assert narratives == [f"US line {i}" for i in range(5)]
+
+
+def test_an_empty_export_still_has_its_header(login, cast):
+    response = fetch_file(login(cast.carol), reverse("update_export_xlsx"), {"country": "CA"})
+    assert read_xlsx(response) == [header()]
