@@ -30,6 +30,7 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.text import slugify
 
 from commitments import briefs, exports, open_data, policy
@@ -224,6 +225,7 @@ def send_ready_mail(job):
         "url": settings.SITE_URL + reverse("job_detail", args=[job.pk]),
     }
     with translation.override(job.language):
+        context["rows"] = number_format(job.total, force_grouping=True)
         subject = render_to_string("email/job_ready_subject.txt", context).strip()
         body = render_to_string("email/job_ready.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [job.owner.email])

@@ -365,6 +365,7 @@ def test_a_long_export_is_announced_by_email_in_the_language_it_was_asked_in(
     assert message.to == ["carol@example.org"]
     assert "Su archivo está listo" in message.subject
     assert f"http://127.0.0.1:8000/files/{job.pk}/" in message.body
+    assert "(Actualizaciones en CSV, 2 filas)" in message.body
     job.refresh_from_db()
     assert job.emailed_at is not None
 
