@@ -14,7 +14,7 @@ from commitments import audit, briefs, jobs, policy
 from commitments.models import Job
 from commitments.ratelimits import hit_rate_limit, too_many_requests
 
-# Where "ask again" leads from an expired or failed job.
+# How many of the reader's most recent jobs "Your files" lists.
 RECENT_JOBS = 20
 
 
