@@ -71,6 +71,10 @@ run: install system-deps messages
 	@echo ""
 	@echo "Serving the NADD Commitment Tracker at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	@echo "as people meet it: real error pages, static files from WhiteNoise; DJANGO_DEBUG=1 make run shows Django's debug pages"
+	@echo "with a worker beside it for the background jobs (exports, PDF briefs)"
+	@# The worker runs beside the web server and stops with it (Ctrl-C, or either one exiting).
+	@$(PY) manage.py db_worker --no-reload --interval 1 -v0 & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 test: install system-deps messages browser-deps

@@ -17,6 +17,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
+from django_tasks_db.models import DBTaskResult
 
 from commitments import audit, imports, mfa, services
 from commitments.admin_fixes import CheckedAutocompleteSelect
@@ -495,6 +496,11 @@ class UserAdmin(BaseUserAdmin):
 # enrols again. (django-otp-webauthn registers no admin of its own; checked by a test.)
 if admin.site.is_registered(TOTPDevice):
     admin.site.unregister(TOTPDevice)
+
+# The background jobs' queue (django-tasks-db registers an admin for it) is the workers'
+# to write: its rows hold job ids only, and operators watch it with `manage.py job_queue`.
+if admin.site.is_registered(DBTaskResult):
+    admin.site.unregister(DBTaskResult)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

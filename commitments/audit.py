@@ -80,6 +80,8 @@ class Action(models.TextChoices):
     )
     # A meeting's snapshot, taken by a coordinator on the meeting page (commitments/snapshots.py).
     MEETING_SNAPSHOT_TAKEN = "meeting.snapshot_taken", _("Meeting snapshot taken")
+    # An export's file downloaded by the person who asked for it (commitments/views/jobs.py).
+    EXPORT_DOWNLOADED = "export.downloaded", _("Export downloaded")
 
 
 class AdminVerb(models.TextChoices):

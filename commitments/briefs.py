@@ -3,8 +3,10 @@ coordinator chooses, and what changed since a comparison meeting they choose (wh
 meeting saw: its snapshot, or the record reconstructed as of its date). Built from
 published updates only, as it is shared across governments.
 
-The PDF is drawn by WeasyPrint, which takes seconds, so it is drawn once per change of what
-it shows and kept in the shared cache (``cached_pdf``); and what it prints of each
+The PDF is drawn by WeasyPrint, which takes seconds, so a background job draws it
+(commitments/jobs.py), once per change of what it shows: the job's file is reused for the
+same drawing (``pdf_cache_key``), which is also kept in the shared cache (``cached_pdf``);
+and what it prints of each
 narrative is capped (``shorten_for_print``), so that a brief whose every cell holds a
 10,000-character narrative still renders in a few seconds.
 """
@@ -21,6 +23,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import caches
 from django.db.models import Q
+from django.http import QueryDict
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -249,10 +252,21 @@ class BriefForm(forms.Form):
 
     def query(self):
         """The choice as a query string, for the PDF's link."""
-        comparison, cutoff = self.terms()
-        return urlencode(
-            {"compare": comparison.pk if comparison else "", "cutoff": cutoff.isoformat()}
-        )
+        return terms_query(*self.terms())
+
+
+def terms_query(comparison, cutoff):
+    """A brief's terms as a query string (the PDF's link, the PDF job's record)."""
+    return urlencode({"compare": comparison.pk if comparison else "", "cutoff": cutoff.isoformat()})
+
+
+def terms_of(meeting, query):
+    """The terms ``terms_query`` wrote, read back with the brief's form: ``(comparison,
+    cutoff)``; the suggested ones when the query is empty or no longer valid."""
+    form = BriefForm(meeting, QueryDict(query) if query else {})
+    if form.is_bound and form.is_valid():
+        return form.terms()
+    return BriefForm(meeting, {}).terms()
 
 
 def _refuse_fetch(url, timeout=10, ssl_context=None, http_headers=None):
@@ -269,7 +283,7 @@ def pdf_html(request, brief):
 
 def render_pdf(request, brief):
     """The brief as PDF bytes, rendered on the server by WeasyPrint."""
-    from weasyprint import CSS, HTML  # noqa: PLC0415 - heavy import, only for this view
+    from weasyprint import CSS, HTML  # noqa: PLC0415 - heavy import, only for the PDF job
 
     # Our own stylesheet goes to WeasyPrint as a stylesheet, not through the template
     # (where escaping would break its quoted rules): no user data can reach it.

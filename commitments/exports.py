@@ -1,4 +1,5 @@
-"""The updates list as CSV or Excel, streamed row by row whatever its size.
+"""The updates list as CSV or Excel, written row by row to a file whatever its size (by a
+background job: commitments/jobs.py).
 
 Exported text stays text, whatever it holds (OWASP's advice on CSV injection):
 
@@ -20,10 +21,9 @@ program reading an export skips the first row when it has a single cell.
 
 import csv
 import datetime
+import io
 import re
-import tempfile
 
-from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -32,6 +32,8 @@ from commitments import continuity
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 CHUNK = 2000
+# Rows of updates on one sheet of a workbook: Excel's limit, less the header.
+XLSX_SHEET_ROWS = 1_048_575
 
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LEADING_SPACES = " \u00a0"
@@ -126,9 +128,14 @@ def _xlsx_cell(sheet, value):
     return cell
 
 
-class _Echo:
-    def write(self, value):
-        return value
+def _counted(updates, progress):
+    """The rows of ``updates``, telling ``progress(rows_written)`` after every chunk."""
+    written = 0
+    for written, row in enumerate(rows(updates), 1):  # noqa: B007 - counted after the loop
+        yield row
+        if written % CHUNK == 0:
+            progress(written)
+    progress(written)
 
 
 def marking_rows(marking):
@@ -136,37 +143,48 @@ def marking_rows(marking):
     return [[marking]] if marking else []
 
 
-def csv_response(updates, filename, marking=""):
-    writer = csv.writer(_Echo(), quoting=csv.QUOTE_NONNUMERIC)
-
-    def stream():
-        yield "\ufeff"  # a byte-order mark, so spreadsheet programs read UTF-8
-        for row in marking_rows(marking):
-            yield writer.writerow([neutralise_csv(cell) for cell in row])
-        yield writer.writerow(header())
-        for row in rows(updates):
-            yield writer.writerow([neutralise_csv(cell) for cell in row])
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
-
-
-def xlsx_response(updates, filename, marking=""):
-    # write_only keeps one row in memory at a time; the workbook goes to a temporary file.
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Updates"))
+def write_csv(updates, output, progress, marking=""):
+    """Write the updates as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read
+    it as such) to the binary file ``output``, a chunk of rows in memory at a time; the
+    handling marking, if any, on the first line."""
+    text = io.TextIOWrapper(output, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text, quoting=csv.QUOTE_NONNUMERIC)
+    text.write("\ufeff")
     for row in marking_rows(marking):
+        writer.writerow([neutralise_csv(cell) for cell in row])
+    writer.writerow(header())
+    for row in _counted(updates, progress):
+        writer.writerow([neutralise_csv(cell) for cell in row])
+    text.flush()
+    text.detach()
+
+
+def write_xlsx(updates, output, progress, marking=""):
+    """Write the updates as an Excel workbook to the binary file ``output``; write_only
+    keeps one row in memory at a time. A sheet holds at most ``XLSX_SHEET_ROWS`` updates
+    (Excel opens no more than 1,048,576 rows); the next ones go on another sheet. Each
+    sheet starts with the handling marking, if any, above its header."""
+    workbook = Workbook(write_only=True)
+    sheet, on_sheet = None, XLSX_SHEET_ROWS
+
+    def new_sheet(title):
+        sheet = workbook.create_sheet(title)
+        for row in marking_rows(marking):
+            sheet.append([_xlsx_cell(sheet, cell) for cell in row])
+        sheet.append(header())
+        return sheet
+
+    for row in _counted(updates, progress):
+        if on_sheet == XLSX_SHEET_ROWS:
+            number = len(workbook.worksheets) + 1
+            title = _("Updates") if number == 1 else f"{_('Updates')} ({number})"
+            sheet, on_sheet = new_sheet(title), 0
         sheet.append([_xlsx_cell(sheet, cell) for cell in row])
-    sheet.append(header())
-    for row in rows(updates):
-        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
-    output = tempfile.TemporaryFile()
+        on_sheet += 1
+    if sheet is None:
+        new_sheet(_("Updates"))
     workbook.save(output)
-    output.seek(0)
-    return FileResponse(
-        output,
-        as_attachment=True,
-        filename=f"{filename}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -42,6 +42,12 @@ def _read():
     return (_localized((marking.text, marking.text_es, marking.text_fr)),)
 
 
+def current_marking():
+    """The marking in the active language, read now ("" when there is none): for work
+    done away from a page, such as an export's background job."""
+    return _read()[0]
+
+
 def marking_for(request):
     """The marking in the active language ("" when there is none)."""
     user = getattr(request, "user", None)

@@ -37,7 +37,14 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from commitments.models import ALL_COUNTRIES, Country, Membership, Objective, ProgressUpdate
+from commitments.models import (
+    ALL_COUNTRIES,
+    Country,
+    Job,
+    Membership,
+    Objective,
+    ProgressUpdate,
+)
 
 Role = Membership.Role
 State = ProgressUpdate.State
@@ -369,6 +376,20 @@ def get_objective_to_write_for(request, pk):
     )
     may_contribute_to.check(request.user, objective)
     return objective
+
+
+def own_jobs(user):
+    """The jobs (files being prepared or ready) this user may read: those they asked for,
+    while their account is active and has a role. Anyone else's, another coordinator's
+    included, is out of scope."""
+    if not (user.is_active and has_role(user)):
+        return Job.objects.none()
+    return Job.objects.filter(owner=user)
+
+
+def get_job(request, pk):
+    """A job the reader asked for, or 404."""
+    return get_object_or_404(own_jobs(request.user), pk=pk)
 
 
 # --- What the pages offer --------------------------------------------------------------------

@@ -1,7 +1,16 @@
 from django.urls import path
 
 from commitments import api
-from commitments.views import countries, meetings, objectives, overview, review, site, updates
+from commitments.views import (
+    countries,
+    jobs,
+    meetings,
+    objectives,
+    overview,
+    review,
+    site,
+    updates,
+)
 
 urlpatterns = [
     path("", overview.dashboard, name="dashboard"),
@@ -29,6 +38,11 @@ urlpatterns = [
     path("updates/export.xlsx", updates.update_export, {"fmt": "xlsx"}, name="update_export_xlsx"),
     path("updates/on-behalf/", updates.update_on_behalf, name="update_on_behalf"),
     path("updates/submit/", updates.update_submit_batch, name="update_submit_batch"),
+    path("updates/export.zip", jobs.export_all, name="update_export_zip"),
+    path("files/", jobs.job_list, name="job_list"),
+    path("files/<uuid:pk>/", jobs.job_detail, name="job_detail"),
+    path("files/<uuid:pk>/status.json", jobs.job_status, name="job_status"),
+    path("files/<uuid:pk>/download", jobs.job_download, name="job_download"),
     path("updates/<int:pk>/", updates.update_detail, name="update_detail"),
     path("updates/<int:pk>/edit/", updates.update_edit, name="update_edit"),
     path("updates/<int:pk>/submit/", updates.update_submit, name="update_submit"),

@@ -8,6 +8,7 @@ every secret it needs is given.
 """
 
 import datetime
+import json
 import os
 from pathlib import Path
 
@@ -34,6 +35,13 @@ def env_list(name, default):
 
 
 PRODUCTION = os.environ.get("DJANGO_ENV", "development") == "production"
+
+
+def env_json(name):
+    try:
+        return json.loads(os.environ[name])
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be JSON: {error}") from None
 
 
 def env_secret(name):
@@ -83,6 +91,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp_webauthn",
+    "django_tasks_db",
     "commitments",
 ]
 
@@ -210,6 +219,23 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files the background jobs produce (exports, brief PDFs): private, outside the web
+    # root and never served by WhiteNoise; each is handed out by the job's download view
+    # to the person who asked (commitments/jobs.py). JOB_FILES_STORAGE (JSON: a backend
+    # and its options) puts them elsewhere, e.g. an S3-compatible bucket.
+    "job_files": (
+        env_json("JOB_FILES_STORAGE")
+        if os.environ.get("JOB_FILES_STORAGE")
+        else {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {
+                "location": os.environ.get("JOB_FILES_DIR", str(BASE_DIR / "private" / "jobs")),
+                "base_url": None,
+                "file_permissions_mode": 0o600,
+                "directory_permissions_mode": 0o700,
+            },
+        }
+    ),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -396,9 +422,21 @@ RATE_LIMITS = {
     # office's mistyped passwords stay far below.
     "login_failures_hour": (100, 60 * 60, "ip"),
     "login_failures_day": (300, 24 * 60 * 60, "ip"),
-    # Meeting brief PDFs drawn afresh (not served from the cache), counted by the view.
+    # Meeting brief PDFs drawn afresh (a new drawing job, not a kept file), counted by the
+    # view that starts the job (commitments/views/jobs.py).
     "brief_pdf": (10, 10 * 60, "user"),
 }
+
+# Background jobs (commitments/jobs.py): Django's tasks framework with its queue in the
+# database (django-tasks-db); `manage.py db_worker` runs them (make run starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# How many jobs one person may have queued or running at once.
+JOBS_MAX_RUNNING = int(os.environ.get("JOBS_MAX_RUNNING", "3"))
+# How long a finished job's file is kept (then deleted: manage.py expire_job_files, and
+# the worker after each job).
+JOBS_FILE_HOURS = int(os.environ.get("JOBS_FILE_HOURS", "24"))
+# An export of more rows than this also e-mails its link when it is ready.
+JOBS_EMAIL_ROWS = int(os.environ.get("JOBS_EMAIL_ROWS", "20000"))
 
 # Limits on what one request may carry (Django's defaults, written down on purpose).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

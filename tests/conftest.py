@@ -10,12 +10,16 @@ from hypothesis import settings as hypothesis_settings
 
 from commitments.models import (
     Country,
+    Job,
     Meeting,
     Membership,
     Objective,
     ProgressUpdate,
     ReportingPeriod,
 )
+
+# Background jobs: their files in a temporary folder, the worker run in the test.
+pytest_plugins = ["tests.support.jobs"]
 
 PASSWORD = "a-long-test-password-for-everyone"
 
@@ -98,9 +102,11 @@ def make_update(cast, objective, q1):
 @pytest.fixture
 def sample(cast, make_update):
     """Ids for every URL of the sweep (tests/support/urls.py): a published update and a
-    draft by alice, objective 1 of 2024, the 7th NADD, Canada."""
+    draft by alice, objective 1 of 2024, the 7th NADD, Canada, and an export alice asked
+    for (still waiting for a worker)."""
     update = make_update(author=cast.alice)
     draft = make_update(author=cast.alice, state="draft")
+    job = Job.objects.create(owner=cast.alice, kind=Job.Kind.EXPORT_CSV, language="en")
     return {
         "pk": update.pk,
         "update_pk": update.pk,
@@ -108,6 +114,7 @@ def sample(cast, make_update):
         "objective_pk": update.objective_id,
         "meeting_pk": Meeting.objects.get(ordinal=7).pk,
         "code": "ca",
+        "job_pk": job.pk,
     }
 
 

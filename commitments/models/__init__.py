@@ -4,6 +4,7 @@ audit log and the reminders sent. Import them from here."""
 
 from commitments.mfa import RecoveryCode, RecoveryCodeDevice
 from commitments.models.audit import AuditEntry, AuditEntryQuerySet
+from commitments.models.jobs import Job, JobQuerySet
 from commitments.models.marking import HandlingMarking
 from commitments.models.meetings import MeetingDocument, MeetingSnapshot, MeetingSnapshotRow
 from commitments.models.people import ApiToken, Membership
@@ -46,6 +47,8 @@ __all__ = [
     "Country",
     "CountryQuerySet",
     "HandlingMarking",
+    "Job",
+    "JobQuerySet",
     "Meeting",
     "MeetingDocument",
     "MeetingQuerySet",

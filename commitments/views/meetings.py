@@ -6,13 +6,12 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from commitments import briefs, policy, snapshots
 from commitments.models import Meeting, MeetingSnapshot, Objective
-from commitments.ratelimits import hit_rate_limit, too_many_requests
+from commitments.views import jobs as job_views
 
 
 class SnapshotForm(forms.Form):
@@ -115,24 +114,12 @@ def meeting_brief(request, pk):
 @policy.requires(policy.has_role)
 @policy.methods("GET")
 def meeting_brief_pdf(request, pk):
-    """The brief as a PDF: drawn once per change of what it shows (it takes seconds), then
-    served from the shared cache; each user may have only a few drawn afresh at a time
-    (``RATE_LIMITS["brief_pdf"]``, counted here, not per request)."""
+    """The brief as a PDF, drawn by a background job once per change of what it shows
+    (commitments/views/jobs.py); this sends the reader to the job's page."""
     meeting = get_object_or_404(Meeting, pk=pk)
     form = _brief_terms(request, meeting)
     if form.is_bound and not form.is_valid():
         errors = " ".join(str(error) for errors in form.errors.values() for error in errors)
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     comparison, cutoff = form.terms()
-    key = briefs.pdf_cache_key(request, meeting, comparison, cutoff)
-    document = briefs.cached_pdf(key)
-    if document is None:
-        limit = policy.RateLimit.named("brief_pdf")
-        if hit_rate_limit(limit, f"user:{request.user.pk}"):
-            return too_many_requests(request, limit)
-        document = briefs.render_pdf(request, briefs.build(meeting, comparison, cutoff))
-        briefs.keep_pdf(key, document)
-    response = HttpResponse(document, content_type="application/pdf")
-    filename = slugify(meeting.name) or "brief"
-    response["Content-Disposition"] = f'attachment; filename="brief-{filename}.pdf"'
-    return response
+    return job_views.start_brief_pdf(request, meeting, comparison, cutoff)

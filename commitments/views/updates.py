@@ -7,12 +7,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
-from commitments import exports, handling, history, policy, services
+from commitments import history, jobs, policy, services
 from commitments.filters import ProgressUpdateFilter
 from commitments.forms import (
     BatchForm,
@@ -24,11 +23,13 @@ from commitments.forms import (
 )
 from commitments.models import (
     AuditEntry,
+    Job,
     ProgressUpdate,
     ReportingPeriod,
 )
 from commitments.pagination import PAGE_SIZE, page_of_rows
 from commitments.pagination import CappedPaginator as Paginator
+from commitments.views import jobs as job_views
 
 
 def listed_updates(user):
@@ -77,17 +78,15 @@ def render_update_list(request, filterset, page, status):
 @policy.requires(policy.has_role)
 @policy.methods("GET")
 def update_export(request, fmt):
-    """The filtered updates list as a file, under the same filters and access rules."""
+    """The filtered updates list as a file, under the same filters and access rules:
+    prepared by a background job, whose page this sends the reader to."""
     updates = listed_updates(request.user)
     filterset = ProgressUpdateFilter(request.GET, queryset=updates, request=request)
     if not filterset.is_valid():
         page = Paginator(updates.none(), PAGE_SIZE).get_page(1)
         return render_update_list(request, filterset, page, status=400)
-    filename = f"nadd-updates-{timezone.now():%Y%m%d-%H%M}"
-    marking = handling.marking_for(request)
-    if fmt == "csv":
-        return exports.csv_response(filterset.qs, filename, marking=marking)
-    return exports.xlsx_response(filterset.qs, filename, marking=marking)
+    kind = Job.Kind.EXPORT_CSV if fmt == "csv" else Job.Kind.EXPORT_XLSX
+    return job_views.start_export(request, kind, query=jobs.filters_of(request.GET))
 
 
 @policy.requires(policy.has_role)

@@ -1,4 +1,5 @@
-"""CSV and Excel exports: the list's filters and access rules, and no formula injection."""
+"""CSV and Excel exports (files prepared by background jobs: tests/jobs/): the list's
+filters and access rules, and no formula injection."""
 
 import csv
 import io
@@ -7,7 +8,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from commitments.exports import neutralise
+from commitments.exports import header, neutralise
+from tests.support.jobs import fetch_file
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +46,7 @@ def test_neutralise(value, expected):
 def test_csv_export_follows_the_filters(login, cast, make_update):
     make_update(author=cast.alice, narrative="Canadian line")
     make_update(author=cast.bob, narrative="Mexican line", status="at_risk")
-    response = login(cast.carol).get(reverse("update_export_csv"), {"country": "MX"})
-    assert response.status_code == 200
+    response = fetch_file(login(cast.carol), reverse("update_export_csv"), {"country": "MX"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="nadd-updates-')
     rows = read_csv(response)
@@ -57,9 +58,9 @@ def test_csv_export_follows_the_filters(login, cast, make_update):
 def test_exports_follow_the_access_rules(login, cast, make_update):
     make_update(author=cast.alice, narrative="Canada's draft", state="draft")
     make_update(author=cast.bob, narrative="Mexico published")
-    bob_rows = read_csv(login(cast.bob).get(reverse("update_export_csv")))
+    bob_rows = read_csv(fetch_file(login(cast.bob), reverse("update_export_csv")))
     assert [row[9] for row in bob_rows[1:]] == ["Mexico published"]
-    carol_rows = read_csv(login(cast.carol).get(reverse("update_export_csv")))
+    carol_rows = read_csv(fetch_file(login(cast.carol), reverse("update_export_csv")))
     assert {row[9] for row in carol_rows[1:]} == {"Canada's draft", "Mexico published"}
 
 
@@ -75,17 +76,18 @@ def test_formula_shaped_text_is_neutralised_in_both_formats(login, cast, make_up
         author=cast.alice, narrative="=cmd|'/C calc'!A0", evidence_links=["https://e.org/x"]
     )
     client = login(cast.carol)
-    csv_rows = read_csv(client.get(reverse("update_export_csv")))
+    csv_rows = read_csv(fetch_file(client, reverse("update_export_csv")))
     assert csv_rows[1][9] == "'=cmd|'/C calc'!A0"
-    xlsx_rows = read_xlsx(client.get(reverse("update_export_xlsx")))
+    xlsx_rows = read_xlsx(fetch_file(client, reverse("update_export_xlsx")))
     assert xlsx_rows[1][9] == "'=cmd|'/C calc'!A0"
 
 
 def test_xlsx_export_has_the_same_rows_as_the_page(login, cast, make_update):
     for i in range(3):
         make_update(author=cast.uma, narrative=f"US line {i}")
-    response = login(cast.alice).get(reverse("update_export_xlsx"), {"country": "US", "q": "line"})
-    assert response.status_code == 200
+    response = fetch_file(
+        login(cast.alice), reverse("update_export_xlsx"), {"country": "US", "q": "line"}
+    )
     assert response["Content-Disposition"].endswith('.xlsx"')
     rows = read_xlsx(response)
     assert rows[0][0] == "Id"
@@ -103,3 +105,26 @@ def test_the_list_links_to_both_downloads_with_its_filters(login, cast, make_upd
     text = login(cast.carol).get(reverse("update_list"), {"country": "CA"}).text
     assert reverse("update_export_csv") + "?country=CA" in text
     assert reverse("update_export_xlsx") + "?country=CA" in text
+    # The whole published record, as one zip, is not filtered.
+    assert reverse("update_export_zip") in text
+
+
+def test_a_workbook_goes_on_to_another_sheet_past_excels_row_limit(
+    login, cast, make_update, monkeypatch
+):
+    monkeypatch.setattr("commitments.exports.XLSX_SHEET_ROWS", 2)
+    for i in range(5):
+        make_update(author=cast.uma, narrative=f"US line {i}")
+    response = fetch_file(login(cast.carol), reverse("update_export_xlsx"))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    assert workbook.sheetnames == ["Updates", "Updates (2)", "Updates (3)"]
+    sheets = [list(sheet.iter_rows(values_only=True)) for sheet in workbook.worksheets]
+    assert [len(rows) for rows in sheets] == [3, 3, 2]  # each with its header
+    assert all(rows[0][0] == "Id" for rows in sheets)
+    narratives = sorted(row[9] for rows in sheets for row in rows[1:])
+    assert narratives == [f"US line {i}" for i in range(5)]
+
+
+def test_an_empty_export_still_has_its_header(login, cast):
+    response = fetch_file(login(cast.carol), reverse("update_export_xlsx"), {"country": "CA"})
+    assert read_xlsx(response) == [header()]

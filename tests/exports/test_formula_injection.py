@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from commitments.exports import FORMULA_TRIGGERS
 from commitments.models import ProgressUpdate
+from tests.support.jobs import fetch_file
 
 text = st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\0"))
 # What a spreadsheet may split a CSV line on: its list separator (",", ";" in Spanish and
@@ -33,14 +34,12 @@ def starts_a_formula(piece):
 
 
 def export_csv(client):
-    response = client.get(reverse("update_export_csv"))
-    assert response.status_code == 200
+    response = fetch_file(client, reverse("update_export_csv"))
     return b"".join(response.streaming_content).decode("utf-8-sig")
 
 
 def export_xlsx(client):
-    response = client.get(reverse("update_export_xlsx"))
-    assert response.status_code == 200
+    response = fetch_file(client, reverse("update_export_xlsx"))
     return load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
 
 
@@ -59,7 +58,7 @@ def test_no_exported_cell_starts_a_formula_whatever_the_separator(
     narrative = trigger + rest
     make_update(author=cast.alice, narrative=narrative)
     client = login(cast.carol)
-    response = client.get(reverse("update_export_csv"))
+    response = fetch_file(client, reverse("update_export_csv"))
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
     rows = list(csv.reader(io.StringIO(export_csv(client))))
@@ -121,6 +120,6 @@ def test_downloads_are_attachments_and_refused_to_outsiders(client, cast):
     for name in ["update_export_csv", "update_export_xlsx"]:
         assert client.get(reverse(name)).status_code == 302
     client.force_login(cast.alice)
-    response = client.get(reverse("update_export_xlsx"))
+    response = fetch_file(client, reverse("update_export_xlsx"))
     assert response["Content-Disposition"].startswith("attachment;")
     assert "no-store" in response["Cache-Control"]

@@ -19,6 +19,9 @@ READ = answers(302, 200, 200, 200, 200, 403)
 POST_ONLY = answers(302, 405, 405, 405, 405, 405)
 
 
+STARTS_A_JOB = answers(302, 302, 302, 302, 302, 403)
+
+
 # url name -> expected GET status per role. The sample update is a published update of
 # Canada; edit and history use a Canadian draft, which Mexico's bob may not even see.
 MATRIX = {
@@ -36,10 +39,18 @@ MATRIX = {
     "meeting_brief": READ,
     # Taking a meeting's snapshot answers POST only (tests/workflow/test_meeting_snapshots.py).
     "meeting_snapshot": POST_ONLY,
-    "meeting_brief_pdf": READ,
     "update_list": READ,
-    "update_export_csv": READ,
-    "update_export_xlsx": READ,
+    # Files are prepared by background jobs: asking for one sends to the job's page, which
+    # only the person who asked may open (the sample job is alice's, still queued, so its
+    # download answers 409); tests/jobs/ has the rest.
+    "meeting_brief_pdf": STARTS_A_JOB,
+    "update_export_csv": STARTS_A_JOB,
+    "update_export_xlsx": STARTS_A_JOB,
+    "update_export_zip": STARTS_A_JOB,
+    "job_list": READ,
+    "job_detail": answers(302, 200, 404, 404, 404, 403),
+    "job_status": answers(302, 200, 404, 404, 404, 403),
+    "job_download": answers(302, 409, 404, 404, 404, 403),
     "update_detail": READ,
     "update_create": answers(302, 200, 200, 403, 403, 403),
     "update_edit": answers(302, 200, 404, 403, 403, 403),
@@ -152,6 +163,9 @@ def url_for(name, sample):
         "meeting_brief_pdf": {"pk": sample["meeting_pk"]},
         "meeting_snapshot": {"pk": sample["meeting_pk"]},
         "country_detail": {"code": sample["code"]},
+        "job_detail": {"pk": sample["job_pk"]},
+        "job_status": {"pk": sample["job_pk"]},
+        "job_download": {"pk": sample["job_pk"]},
         "mfa_security_key_remove": {"pk": 999_999},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
