@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from commitments import fragments, snapshots
+from commitments import fragments, handling, snapshots
 from commitments.models import Country, Meeting, ObjectiveSet, ProgressUpdate
 
 # What the PDF prints of a narrative: a row taller than a page makes WeasyPrint lay the
@@ -278,7 +278,10 @@ def _refuse_fetch(url, timeout=10, ssl_context=None, http_headers=None):
 def pdf_html(request, brief):
     """The HTML WeasyPrint draws: the brief's body, each narrative shortened for print, the
     handling marking in every page's header and footer (brief.css)."""
-    return render_to_string(PDF_TEMPLATE, {"brief": brief, "print": True}, request=request)
+    context = {"brief": brief, "print": True}
+    if request is None:  # drawn by a background job: no context processors
+        context["handling_marking"] = handling.current_marking()
+    return render_to_string(PDF_TEMPLATE, context, request=request)
 
 
 def render_pdf(request, brief):

@@ -238,7 +238,7 @@ def test_a_brief_is_drawn_once_for_everyone_who_asks(client, cast, monkeypatch):
         "commitments.briefs.render_pdf", lambda request, brief: drawn.append(1) or b"%PDF-1.7"
     )
     monkeypatch.setattr("commitments.briefs.cached_pdf", lambda key: None)  # no cache help
-    eighth = Meeting.objects.get(kind="nadd", ordinal=8)
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
     url = reverse("meeting_brief_pdf", args=[eighth.pk])
     client.force_login(cast.carol)
     first = job_of(client.get(url))
@@ -289,7 +289,7 @@ def test_a_file_past_its_time_is_not_served_even_before_the_sweep(
 
 def test_a_shared_pdf_stays_until_its_last_job_expires(client, cast, monkeypatch, job_files):
     monkeypatch.setattr("commitments.briefs.render_pdf", lambda request, brief: b"%PDF-1.7")
-    eighth = Meeting.objects.get(kind="nadd", ordinal=8)
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
     client.force_login(cast.carol)
     first = job_of(client.get(reverse("meeting_brief_pdf", args=[eighth.pk])))
     run_jobs()
@@ -397,7 +397,7 @@ def test_downloading_an_export_is_audited_and_a_brief_is_not(
     assert entry.changes == {"kind": "export_csv", "filters": "country=CA", "rows": 1}
     assert audit.label(entry.action) == "Export downloaded"
     monkeypatch.setattr("commitments.briefs.render_pdf", lambda request, brief: b"%PDF-1.7")
-    eighth = Meeting.objects.get(kind="nadd", ordinal=8)
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
     fetch_file(client, reverse("meeting_brief_pdf", args=[eighth.pk]))
     assert AuditEntry.objects.filter(action=audit.Action.EXPORT_DOWNLOADED).count() == 1
 

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from commitments import fragments
 from commitments.models import HandlingMarking, Meeting
+from tests.support.jobs import downloaded
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +105,7 @@ def test_the_csv_export_starts_with_the_marking_and_stays_parseable(
     login, cast, marking, make_update
 ):
     make_update(author=cast.alice, narrative="=HYPERLINK(evil)")
-    body = b"".join(login(cast.carol).get(reverse("update_export_csv")).streaming_content)
+    body = b"".join(downloaded(login(cast.carol), reverse("update_export_csv")).streaming_content)
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0] == [MARKING]
     assert rows[1][:3] == ["Id", "Year", "Objective number"]
@@ -114,8 +115,8 @@ def test_the_csv_export_starts_with_the_marking_and_stays_parseable(
 
 def test_the_excel_export_starts_with_the_marking(login, cast, marking, make_update):
     make_update(author=cast.alice)
-    response = login(cast.carol).get(
-        reverse("update_export_xlsx"), headers={"accept-language": "es"}
+    response = downloaded(
+        login(cast.carol), reverse("update_export_xlsx"), headers={"accept-language": "es"}
     )
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -126,7 +127,7 @@ def test_the_excel_export_starts_with_the_marking(login, cast, marking, make_upd
 
 def test_without_a_marking_exports_start_with_their_headers(login, cast, make_update):
     make_update(author=cast.alice)
-    body = b"".join(login(cast.carol).get(reverse("update_export_csv")).streaming_content)
+    body = b"".join(downloaded(login(cast.carol), reverse("update_export_csv")).streaming_content)
     assert next(csv.reader(io.StringIO(body.decode("utf-8-sig"))))[0] == "Id"
 
 
@@ -137,19 +138,20 @@ def test_every_pdf_page_has_the_marking_in_its_header_and_footer(login, cast, ma
         narrative="Long enough to need pages. " * 200,
         published_at=datetime.datetime(2024, 10, 1, tzinfo=datetime.UTC),
     )
-    response = login(cast.carol).get(
-        reverse("meeting_brief_pdf", args=[eighth.pk]), {"cutoff": "2024-11-12"}
+    response = downloaded(
+        login(cast.carol), reverse("meeting_brief_pdf", args=[eighth.pk]), {"cutoff": "2024-11-12"}
     )
-    pages = PdfReader(io.BytesIO(response.content)).pages
+    pages = PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages
     assert len(pages) >= 2
     for page in pages:
         assert page.extract_text().count(MARKING) >= 2
     # A change of marking draws the PDF again.
     HandlingMarking.objects.filter(pk=1).update(text="RESTRICTED")
-    response = login(cast.carol).get(
-        reverse("meeting_brief_pdf", args=[eighth.pk]), {"cutoff": "2024-11-12"}
+    response = downloaded(
+        login(cast.carol), reverse("meeting_brief_pdf", args=[eighth.pk]), {"cutoff": "2024-11-12"}
     )
-    assert "RESTRICTED" in PdfReader(io.BytesIO(response.content)).pages[-1].extract_text()
+    document = PdfReader(io.BytesIO(b"".join(response.streaming_content)))
+    assert "RESTRICTED" in document.pages[-1].extract_text()
 
 
 def test_there_is_only_one_marking():

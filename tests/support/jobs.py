@@ -60,3 +60,14 @@ def fetch_file(client, url, params=None, **extra):
     response = client.get(reverse("job_download", args=[job.pk]))
     assert response.status_code == 200
     return response
+
+
+def downloaded(client, url, data=None, **extra):
+    """A file as its reader gets it: the link starts a job (or finds the file drawn
+    already), the worker runs it, and the job's page offers the download (a response)."""
+    response = client.get(url, data or {}, **extra)
+    if response.status_code != 302:
+        return response
+    job = job_of(response)
+    run_jobs()
+    return client.get(reverse("job_download", args=[job.pk]), **extra)
