@@ -20,6 +20,7 @@ from commitments.models import (
     ObjectiveSet,
     ReportingPeriod,
 )
+from tests.support.jobs import downloaded
 
 pytestmark = pytest.mark.django_db
 
@@ -177,14 +178,16 @@ def test_the_exports_name_the_earlier_objectives(login, cast, years, make_update
     period = ReportingPeriod.objects.get(name="2025 Q1")
     make_update(objective=years.new, period=period)
     make_update(objective=years.old, period=ReportingPeriod.objects.get(name="2023 Q1"))
-    response = login(cast.carol).get("/updates/export.csv")
-    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
+    client = login(cast.carol)
+    response = downloaded(client, "/updates/export.csv")
+    body = b"".join(response.streaming_content)
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     column = rows[0].index("Continues")
     continues = {(row[1], row[2]): row[column] for row in rows[1:]}
     assert continues[("2025", "1")] == "2024/1, 2024/2"
     assert continues[("2023", "1")] == ""
-    response = login(cast.carol).get("/updates/export.xlsx")
-    assert response.status_code == 200
+    response = downloaded(client, "/updates/export.xlsx")
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
 
 
 def test_the_brief_shows_the_earlier_years_as_published_by_its_cut_off(

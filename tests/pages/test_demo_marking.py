@@ -12,6 +12,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from commitments.models import AuditEntry, Meeting, ProgressUpdate
+from tests.support.jobs import downloaded
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +95,7 @@ def test_real_data_shows_nothing_extra(login, cast, make_update, objective):
 
 def test_the_exports_have_a_column_for_it(login, cast, pair):
     demo, real, queued = pair
-    response = login(cast.carol).get(reverse("update_export_csv"))
+    response = downloaded(login(cast.carol), reverse("update_export_csv"))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode()[1:])))
     column = rows[0].index(MARK)
     marks = {int(row[0]): row[column] for row in rows[1:]}
@@ -107,8 +108,8 @@ def test_the_brief_marks_demo_narratives_on_the_page_and_in_the_pdf(login, cast,
     page = client.get(reverse("meeting_brief", args=[eighth.pk])).text
     assert "Invented demo narrative." in page and "A real report." in page
     assert page.count(MARK) == 1
-    response = client.get(reverse("meeting_brief_pdf", args=[eighth.pk]))
-    reader = PdfReader(io.BytesIO(response.content))
+    response = downloaded(client, reverse("meeting_brief_pdf", args=[eighth.pk]))
+    reader = PdfReader(io.BytesIO(b"".join(response.streaming_content)))
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert text.count(MARK) == 1
 

@@ -22,6 +22,7 @@ from commitments.models import (
     ProgressUpdate,
     ReportingPeriod,
 )
+from tests.support.jobs import downloaded
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +105,7 @@ def test_the_mark_shows_wherever_the_report_does(login, cast, objective, q1, mex
         reverse("update_list"),
     ]:
         assert client.get(url).text.count(mark) == 1, url
-    export = client.get(reverse("update_export_csv"))
+    export = downloaded(client, reverse("update_export_csv"))
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode()[1:])))
     column = rows[0].index("Entered on the country's behalf")
     by_country = {row[4]: row[column] for row in rows[1:]}

@@ -15,4 +15,9 @@ class Command(migrate.Command):
         connection = connections[options["database"]]
         with connection.cursor() as cursor:
             cursor.execute("SET statement_timeout = 0")
-        return super().handle(*args, **options)
+        try:
+            return super().handle(*args, **options)
+        finally:
+            # The connection may serve on (tests, a shell): back to the pages' limit.
+            with connection.cursor() as cursor:
+                cursor.execute("RESET statement_timeout")
