@@ -37,5 +37,9 @@ urlpatterns = [
     path("api/v1/updates/", api.updates, name="api_updates"),
     path("api/v1/objectives/", api.objectives, name="api_objectives"),
     path("api/v1/countries/", api.countries, name="api_countries"),
+    path("api/v1/sets/", api.objective_sets, name="api_sets"),
+    path("api/v1/periods/", api.periods, name="api_periods"),
+    path("api/v1/meetings/", api.meetings, name="api_meetings"),
+    path("api/v1/snapshots/", api.snapshot_cells, name="api_snapshots"),
     path("api/v1/openapi.json", api.openapi, name="api_openapi"),
 ]
