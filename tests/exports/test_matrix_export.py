@@ -170,3 +170,20 @@ def test_the_dashboard_links_to_the_matrix_of_the_year_shown(login, cast):
         text = login(user).get(reverse("dashboard"), {"year": 2024}).text
         assert f"{reverse('matrix_export_csv')}?year=2024" in text
         assert f"{reverse('matrix_export_xlsx')}?year=2024" in text
+
+
+def test_the_list_export_follows_the_year_filter(login, cast, make_update, period_2025):
+    older = make_update(author=cast.alice)
+    newer = make_update(
+        author=cast.alice,
+        objective=Objective.objects.get(objective_set__year=2025),
+        period=period_2025,
+    )
+    client = login(cast.carol)
+    for year, expected in [(2025, newer), (2024, older)]:
+        response = client.get(reverse("update_export_csv"), {"year": year})
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(body)))
+        assert [row[0] for row in rows[1:]] == [str(expected.pk)]
+        assert rows[1][1] == str(year)
+    assert client.get(reverse("update_export_csv"), {"year": "1999"}).status_code == 400
