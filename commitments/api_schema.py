@@ -622,7 +622,11 @@ def openapi_schema():
             "title": "NADD Commitment Tracker feed",
             "version": "1",
             "description": "Published progress updates on the cooperation objectives of the "
-            "North American Drug Dialogue, with the objectives and countries they refer to.",
+            "North American Drug Dialogue, with the objectives (in English, Spanish and "
+            "French, with their continuity links) and countries they refer to; the yearly "
+            "objective sets with their priority areas and reporting periods; the meetings "
+            "with their outcome documents; and what each meeting saw (its snapshot). Every "
+            "list filters by `year` (of an objective set) and `set` (a set's id).",
         },
         "servers": [{"url": "/"}],
         "security": [{"token": []}, {"session": []}],
