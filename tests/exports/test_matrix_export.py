@@ -187,3 +187,18 @@ def test_the_list_export_follows_the_year_filter(login, cast, make_update, perio
         assert [row[0] for row in rows[1:]] == [str(expected.pk)]
         assert rows[1][1] == str(year)
     assert client.get(reverse("update_export_csv"), {"year": "1999"}).status_code == 400
+
+
+def test_the_timeliness_page_links_to_the_matrix_of_each_period(login, cast):
+    text = login(cast.carol).get(reverse("timeliness"), {"year": 2024}).text
+    for period in ReportingPeriod.objects.filter(objective_set__year=2024):
+        assert f'{reverse("matrix_export_csv")}?period={period.pk}"' in text
+        assert f'{reverse("matrix_export_xlsx")}?period={period.pk}"' in text
+    spanish = login(cast.carol).get(
+        reverse("timeliness"), {"year": 2024}, headers={"accept-language": "es"}
+    )
+    assert "Matriz de estatus de un periodo" in spanish.text
+    french = login(cast.carol).get(
+        reverse("timeliness"), {"year": 2024}, headers={"accept-language": "fr"}
+    )
+    assert "Matrice des états d’une période" in french.text
