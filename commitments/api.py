@@ -1,19 +1,42 @@
-"""A read-only JSON feed of published updates, objectives and countries, for partners'
-systems. Authenticated by the browser session or by a per-user token created in the admin
+"""A read-only JSON feed of published updates, objectives, countries, objective sets,
+reporting periods, meetings and the cells of their snapshots, for partners' systems.
+Authenticated by the browser session or by a per-user token created in the admin
 (``Authorization: Token <key>``). The OpenAPI description is served at /api/v1/openapi.json.
 """
 
 import re
 from functools import wraps
 
+from django.db.models import Prefetch, Q
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
-from commitments import api_schema, policy
-from commitments.api_schema import COUNTRIES, OBJECTIVES, PAGE_SIZE, UPDATES, InvalidCursor
+from commitments import api_schema, policy, years
+from commitments.api_schema import (
+    COUNTRIES,
+    MEETINGS,
+    OBJECTIVES,
+    PAGE_SIZE,
+    PERIODS,
+    SETS,
+    SNAPSHOTS,
+    UPDATES,
+    InvalidCursor,
+)
 from commitments.filters import ProgressUpdateFilter
-from commitments.models import ApiToken, Country, Objective, ProgressUpdate
+from commitments.models import (
+    ApiToken,
+    Country,
+    Meeting,
+    MeetingSnapshot,
+    MeetingSnapshotRow,
+    Objective,
+    ObjectiveLink,
+    ObjectiveSet,
+    ProgressUpdate,
+    ReportingPeriod,
+)
 from commitments.pagination import newest_matches
 
 
@@ -98,18 +121,87 @@ def paginated(request, queryset, endpoint, search=False):
     )
 
 
+class Refused(Exception):
+    """A request the feed answers with 400: ``errors`` per parameter."""
+
+    def __init__(self, message, errors):
+        super().__init__(message)
+        self.message, self.errors = message, errors
+
+
+def checked_parameters(request, endpoint):
+    """Refuse parameters the endpoint does not declare, and empty ones."""
+    unknown = set(request.GET) - endpoint.accepted
+    if unknown:
+        raise Refused("Unknown parameters.", {name: ["Unknown."] for name in unknown})
+    empty = [name for name, value in request.GET.items() if not value.strip()]
+    if empty:
+        raise Refused("Empty parameters.", {name: ["Give a value."] for name in empty})
+
+
+def number(request, name, digits=None):
+    """The whole number given as ``name`` (None when not given); 400 otherwise."""
+    value = request.GET.get(name)
+    if value is None:
+        return None
+    pattern = f"[0-9]{{{digits}}}" if digits else "[0-9]{1,18}"
+    if not re.fullmatch(pattern, value):  # isdigit() would take "²²²²"
+        hint = f"Give a {digits}-digit year." if digits else "Give an id (a whole number)."
+        raise Refused("Invalid filters.", {name: [hint]})
+    return int(value)
+
+
+def cycle_filters(request, queryset, to_set):
+    """The ``year`` and ``set`` filters of every list: ``year`` is the four-digit year of
+    an objective set, ``set`` its id (as /api/v1/sets/ gives it); ``to_set`` is the path
+    from the list's rows to their set. A set id that no set has is refused, like every
+    filter naming something that does not exist; a year without a set lists nothing.
+    ``to_set`` None: the rows are the sets."""
+    year = number(request, "year", digits=4)
+    set_id = existing_set(request)
+    prefix = f"{to_set}__" if to_set else ""
+    if set_id is not None:
+        queryset = queryset.filter(**{f"{prefix}pk": set_id})
+    if year is not None:
+        queryset = queryset.filter(**{f"{prefix}year": year})
+    return queryset
+
+
+def existing_set(request):
+    """The set id given as ``set`` (None when not given); 400 if no set has it."""
+    set_id = number(request, "set")
+    if set_id is not None and not ObjectiveSet.objects.filter(pk=set_id).exists():
+        raise Refused("Invalid filters.", {"set": ["No objective set has this id."]})
+    return set_id
+
+
+def answers_400(view):
+    """``Refused`` becomes a 400 JSON answer."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Refused as refused:
+            return error(400, refused.message, errors=refused.errors)
+
+    return wrapper
+
+
 @api_view
+@answers_400
 def updates(request):
+    checked_parameters(request, UPDATES)
     queryset = ProgressUpdate.objects.published().select_related(
         "objective__objective_set", "country", "period", "author"
     )
-    unknown = set(request.GET) - UPDATES.accepted
-    if unknown:
-        return error(400, "Unknown parameters.", errors={name: ["Unknown."] for name in unknown})
-    empty = [name for name, value in request.GET.items() if not value.strip()]
-    if empty:
-        return error(400, "Empty parameters.", errors={name: ["Give a value."] for name in empty})
-    filterset = ProgressUpdateFilter(request.GET, queryset=queryset, request=request)
+    set_id = existing_set(request)
+    if set_id is not None:  # the year is the list's own filter (ProgressUpdateFilter)
+        # by its periods, as the year filter does
+        queryset = queryset.filter(period__objective_set=set_id)
+    parameters = request.GET.copy()
+    parameters.pop("set", None)
+    filterset = ProgressUpdateFilter(parameters, queryset=queryset, request=request)
     if not filterset.is_valid():
         return error(400, "Invalid filters.", errors=filterset.errors.get_json_data())
     return paginated(
@@ -118,19 +210,85 @@ def updates(request):
 
 
 @api_view
+@answers_400
 def objectives(request):
-    queryset = Objective.objects.select_related("objective_set__adopted_at", "area")
-    year = request.GET.get("year")
-    if year is not None:
-        if not re.fullmatch("[0-9]{4}", year):  # isdigit() would take "²²²²"
-            return error(400, "Invalid filters.", errors={"year": ["Give a four-digit year."]})
-        queryset = queryset.filter(objective_set__year=int(year))
-    return paginated(request, queryset, OBJECTIVES)
+    checked_parameters(request, OBJECTIVES)
+    queryset = Objective.objects.select_related(
+        "objective_set__adopted_at", "area"
+    ).prefetch_related(
+        "partners", Prefetch("links_to_earlier", ObjectiveLink.objects.order_by("pk"))
+    )
+    return paginated(request, cycle_filters(request, queryset, "objective_set"), OBJECTIVES)
 
 
 @api_view
+@answers_400
 def countries(request):
+    checked_parameters(request, COUNTRIES)
     return paginated(request, Country.objects.all(), COUNTRIES)
+
+
+@api_view
+@answers_400
+def objective_sets(request):
+    checked_parameters(request, SETS)
+    queryset = (
+        ObjectiveSet.objects.annotate(is_open=years.is_open())
+        .select_related("adopted_at")
+        .prefetch_related(
+            "areas", Prefetch("periods", ReportingPeriod.objects.order_by("starts_on", "pk"))
+        )
+    )
+    queryset = cycle_filters(request, queryset, None)
+    request.dashboard_set_id = getattr(years.choose(years.all_sets(), None), "pk", None)
+    return paginated(request, queryset, SETS)
+
+
+@api_view
+@answers_400
+def periods(request):
+    checked_parameters(request, PERIODS)
+    queryset = ReportingPeriod.objects.select_related("objective_set")
+    return paginated(request, cycle_filters(request, queryset, "objective_set"), PERIODS)
+
+
+@api_view
+@answers_400
+def meetings(request):
+    checked_parameters(request, MEETINGS)
+    queryset = Meeting.objects.select_related("host", "snapshot").prefetch_related(
+        Prefetch("participants", Country.objects.order_by("code")), "documents"
+    )
+    year = number(request, "year", digits=4)
+    set_id = existing_set(request)
+    if year is not None:
+        queryset = queryset.filter(start_date__year=year)
+    if set_id is not None:
+        of_set = ObjectiveSet.objects.filter(pk=set_id)
+        queryset = queryset.filter(
+            Q(pk__in=of_set.values("adopted_at")) | Q(pk__in=of_set.values("reviewed_at"))
+        )
+    return paginated(request, queryset, MEETINGS)
+
+
+@api_view
+@answers_400
+def snapshot_cells(request):
+    """What each meeting saw: the frozen cells of its snapshot (published updates only,
+    as of its cut-off; the snapshot never changes afterwards)."""
+    checked_parameters(request, SNAPSHOTS)
+    queryset = MeetingSnapshotRow.objects.select_related("snapshot", "country")
+    meeting = number(request, "meeting")
+    snapshot = number(request, "snapshot")
+    if meeting is not None:
+        if not Meeting.objects.filter(pk=meeting).exists():
+            raise Refused("Invalid filters.", {"meeting": ["No meeting has this id."]})
+        queryset = queryset.filter(snapshot__meeting=meeting)
+    if snapshot is not None:
+        if not MeetingSnapshot.objects.filter(pk=snapshot).exists():
+            raise Refused("Invalid filters.", {"snapshot": ["No snapshot has this id."]})
+        queryset = queryset.filter(snapshot=snapshot)
+    return paginated(request, cycle_filters(request, queryset, "objective_set"), SNAPSHOTS)
 
 
 @api_view

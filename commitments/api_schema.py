@@ -14,10 +14,17 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import attrgetter, or_
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import F, Q
 
-from commitments.models import Country, ProgressUpdate
+from commitments.models import (
+    Country,
+    Meeting,
+    MeetingDocument,
+    ObjectiveLink,
+    ProgressUpdate,
+)
 
 PAGE_SIZE = 50
 
@@ -86,6 +93,39 @@ def nested(shape, path):
     return lambda request, obj: shape.serialise(request, read_object(request, obj))
 
 
+def nested_or_null(shape, path):
+    """``nested``, or null where ``obj.path`` is None (or a missing one-to-one row)."""
+
+    def read(request, obj):
+        try:
+            value = attribute(path)(request, obj)
+        except ObjectDoesNotExist:
+            value = None
+        return None if value is None else shape.serialise(request, value)
+
+    return read
+
+
+def many(shape, path):
+    """A field holding a list of ``shape`` read from the related rows ``obj.path`` (their
+    ``all()``, prefetched by the view)."""
+    return lambda request, obj: [
+        shape.serialise(request, item) for item in getattr(obj, path).all()
+    ]
+
+
+def array_of(schema):
+    return {"type": "array", "items": schema}
+
+
+def code_of(path):
+    """The country code at ``obj.path`` (a country or None)."""
+    return attribute(path, lambda country: country.code if country else None)
+
+
+LANGUAGE = {**TEXT, "enum": [code for code, _name in settings.LANGUAGES]}
+
+
 # --- Shapes ------------------------------------------------------------------------------
 
 UPDATE_OBJECTIVE = Shape(
@@ -95,6 +135,7 @@ UPDATE_OBJECTIVE = Shape(
         Field("year", INTEGER, attribute("objective_set.year")),
         Field("number", INTEGER, attribute("number")),
         Field("title", TEXT, attribute("title")),
+        Field("set", INTEGER, attribute("objective_set_id")),
     ),
     closed=False,
 )
@@ -128,6 +169,7 @@ UPDATE = Shape(
         Field("period", UPDATE_PERIOD.schema(), nested(UPDATE_PERIOD, "period")),
         Field("status", {**TEXT, "enum": list(ProgressUpdate.Status.values)}, attribute("status")),
         Field("narrative", TEXT, attribute("narrative")),
+        Field("language", LANGUAGE, attribute("language")),
         Field(
             "evidence_links", {"type": "array", "items": TEXT}, attribute("evidence_links", list)
         ),
@@ -158,6 +200,24 @@ UPDATE = Shape(
     ),
 )
 
+AREA = Shape(
+    "PriorityArea",
+    (
+        Field("number", INTEGER, attribute("number")),
+        Field("name", TEXT, attribute("name")),
+        Field("name_es", TEXT, attribute("name_es")),
+        Field("name_fr", TEXT, attribute("name_fr")),
+    ),
+)
+
+LINK = Shape(
+    "ContinuityLink",
+    (
+        Field("kind", {**TEXT, "enum": list(ObjectiveLink.Kind.values)}, attribute("kind")),
+        Field("earlier", INTEGER, attribute("earlier_id")),
+    ),
+)
+
 OBJECTIVE = Shape(
     "Objective",
     (
@@ -173,6 +233,21 @@ OBJECTIVE = Shape(
         ),
         Field("active", BOOLEAN, attribute("is_active")),
         Field("adopted_at", TEXT, attribute("objective_set.adopted_at.name")),
+        # Added with the yearly cycle: every language version, the set, the priority area
+        # in full, the partners named on it and what it continues.
+        Field("set", INTEGER, attribute("objective_set_id")),
+        Field("title_es", TEXT, attribute("title_es")),
+        Field("title_fr", TEXT, attribute("title_fr")),
+        Field("text_es", TEXT, attribute("text_es")),
+        Field("text_fr", TEXT, attribute("text_fr")),
+        Field("translations_official", BOOLEAN, attribute("translations_official")),
+        Field("priority_area", nullable(AREA.schema()), nested_or_null(AREA, "area")),
+        Field(
+            "partners",
+            array_of(TEXT),
+            lambda request, objective: [country.code for country in objective.partners.all()],
+        ),
+        Field("continues", array_of(LINK.schema()), many(LINK, "links_to_earlier")),
     ),
 )
 
@@ -186,6 +261,116 @@ COUNTRY = Shape(
             {**TEXT, "enum": list(Country.Membership.values)},
             attribute("membership"),
         ),
+        Field("name_es", TEXT, attribute("name_es")),
+        Field("name_fr", TEXT, attribute("name_fr")),
+    ),
+)
+
+PERIOD = Shape(
+    "Period",
+    (
+        Field("id", INTEGER, attribute("pk")),
+        Field("set", INTEGER, attribute("objective_set_id")),
+        Field("year", INTEGER, attribute("objective_set.year")),
+        Field("name", TEXT, attribute("name")),
+        Field("starts_on", DATE, attribute("starts_on", iso)),
+        Field("ends_on", DATE, attribute("ends_on", iso)),
+        Field("deadline", DATE, attribute("deadline", iso)),
+    ),
+)
+
+SET_PERIOD = Shape(
+    "SetPeriod",
+    tuple(f for f in PERIOD.fields if f.name not in {"set", "year"}),
+)
+
+OBJECTIVE_SET = Shape(
+    "ObjectiveSet",
+    (
+        Field("id", INTEGER, attribute("pk")),
+        Field("year", INTEGER, attribute("year")),
+        Field("adopted_at", INTEGER, attribute("adopted_at_id")),
+        Field("reviewed_at", nullable(INTEGER), attribute("reviewed_at_id")),
+        # The set every page shows unless the reader asks for another year: the one chosen
+        # in the admin, else the newest open one (years.choose).
+        Field(
+            "opens_dashboard",
+            BOOLEAN,
+            lambda request, objective_set: objective_set.pk == request.dashboard_set_id,
+        ),
+        Field("open", BOOLEAN, attribute("is_open")),
+        Field("areas", array_of(AREA.schema()), many(AREA, "areas")),
+        Field("periods", array_of(SET_PERIOD.schema()), many(SET_PERIOD, "periods")),
+    ),
+)
+
+DOCUMENT = Shape(
+    "OutcomeDocument",
+    (
+        Field("kind", {**TEXT, "enum": list(MeetingDocument.Kind.values)}, attribute("kind")),
+        Field("language", LANGUAGE, attribute("language")),
+        Field("title", TEXT, attribute("title")),
+        Field("url", nullable(TEXT), attribute("url", lambda value: value or None)),
+        Field("text", nullable(TEXT), attribute("text", lambda value: value or None)),
+    ),
+)
+
+SNAPSHOT = Shape(
+    "MeetingSnapshot",
+    (
+        Field("id", INTEGER, attribute("pk")),
+        Field("taken_at", DATE_TIME, attribute("taken_at", iso)),
+        Field("cutoff", DATE, attribute("cutoff", iso)),
+    ),
+)
+
+MEETING = Shape(
+    "Meeting",
+    (
+        Field("id", INTEGER, attribute("pk")),
+        Field("kind", {**TEXT, "enum": list(Meeting.Kind.values)}, attribute("kind")),
+        Field("ordinal", nullable(INTEGER), attribute("ordinal")),
+        Field("name", TEXT, attribute("name")),
+        Field("name_es", TEXT, attribute("name_es")),
+        Field("name_fr", TEXT, attribute("name_fr")),
+        Field("start_date", nullable(DATE), attribute("start_date", iso)),
+        Field("end_date", nullable(DATE), attribute("end_date", iso)),
+        Field(
+            "date_precision",
+            {**TEXT, "enum": list(Meeting.DatePrecision.values)},
+            attribute("date_precision"),
+        ),
+        Field("place", TEXT, attribute("place")),
+        Field("place_es", TEXT, attribute("place_es")),
+        Field("place_fr", TEXT, attribute("place_fr")),
+        Field("host", nullable(TEXT), code_of("host")),
+        Field(
+            "participants",
+            array_of(TEXT),
+            lambda request, meeting: [country.code for country in meeting.participants.all()],
+        ),
+        Field("documents", array_of(DOCUMENT.schema()), many(DOCUMENT, "documents")),
+        Field("snapshot", nullable(SNAPSHOT.schema()), nested_or_null(SNAPSHOT, "snapshot")),
+    ),
+)
+
+SNAPSHOT_CELL = Shape(
+    "SnapshotCell",
+    (
+        Field("id", INTEGER, attribute("pk")),
+        Field("snapshot", INTEGER, attribute("snapshot_id")),
+        Field("meeting", INTEGER, attribute("snapshot.meeting_id")),
+        Field("set", INTEGER, attribute("objective_set_id")),
+        Field("objective", INTEGER, attribute("objective_id")),
+        Field("country", TEXT, attribute("country.code")),
+        # null where the cell had no published update at the cut-off
+        Field(
+            "status",
+            {"type": ["string", "null"], "enum": [*ProgressUpdate.Status.values, None]},
+            attribute("status", lambda value: value or None),
+        ),
+        Field("period", nullable(INTEGER), attribute("period_id")),
+        Field("update", nullable(INTEGER), attribute("update_id")),
     ),
 )
 
@@ -313,6 +498,12 @@ class Endpoint:
         return {parameter.name for parameter in (CURSOR, *self.parameters)}
 
 
+YEAR = Parameter(
+    "year", {**INTEGER, "minimum": 1000, "maximum": 9999}, "The year of the objective set."
+)
+SET = Parameter("set", INTEGER, "The id of the objective set (see /api/v1/sets/).")
+
+
 UPDATES = Endpoint(
     "api_updates",
     "/api/v1/updates/",
@@ -327,6 +518,8 @@ UPDATES = Endpoint(
         Parameter("period", INTEGER),
         Parameter("author", TEXT, "Username of the author."),
         Parameter("q", {**TEXT, "maxLength": 200}, "Full-text search of the narratives."),
+        YEAR,
+        SET,
     ),
 )
 OBJECTIVES = Endpoint(
@@ -336,7 +529,7 @@ OBJECTIVES = Endpoint(
     "Objectives, newest set first.",
     OBJECTIVE,
     Keyset(("-objective_set__year", "number")),
-    (Parameter("year", {**INTEGER, "minimum": 1000, "maximum": 9999}),),
+    (YEAR, SET),
 )
 COUNTRIES = Endpoint(
     "api_countries",
@@ -346,7 +539,51 @@ COUNTRIES = Endpoint(
     COUNTRY,
     Keyset(("code",)),
 )
-ENDPOINTS = (UPDATES, OBJECTIVES, COUNTRIES)
+SETS = Endpoint(
+    "api_sets",
+    "/api/v1/sets/",
+    "listSets",
+    "Objective sets, newest year first, with their priority areas and reporting periods.",
+    OBJECTIVE_SET,
+    Keyset(("-year",)),
+    (YEAR, SET),
+)
+PERIODS = Endpoint(
+    "api_periods",
+    "/api/v1/periods/",
+    "listPeriods",
+    "Reporting periods, newest set first, each set's in order.",
+    PERIOD,
+    Keyset(("-objective_set__year", "starts_on", "id")),
+    (YEAR, SET),
+)
+MEETINGS = Endpoint(
+    "api_meetings",
+    "/api/v1/meetings/",
+    "listMeetings",
+    "Meetings of the dialogue, with their outcome documents and snapshot, by id.",
+    MEETING,
+    Keyset(("id",)),
+    (
+        Parameter("year", YEAR.schema, "Meetings held (starting) in this year."),
+        Parameter("set", INTEGER, "Meetings that adopted or reviewed this set (its id)."),
+    ),
+)
+SNAPSHOTS = Endpoint(
+    "api_snapshots",
+    "/api/v1/snapshots/",
+    "listSnapshotCells",
+    "The cells of the meetings' snapshots: what each meeting saw, frozen at its cut-off.",
+    SNAPSHOT_CELL,
+    Keyset(("id",)),
+    (
+        Parameter("meeting", INTEGER, "The id of the meeting."),
+        Parameter("snapshot", INTEGER, "The id of the snapshot."),
+        YEAR,
+        SET,
+    ),
+)
+ENDPOINTS = (UPDATES, OBJECTIVES, COUNTRIES, SETS, PERIODS, MEETINGS, SNAPSHOTS)
 
 
 def _page_of(shape):
@@ -385,7 +622,11 @@ def openapi_schema():
             "title": "NADD Commitment Tracker feed",
             "version": "1",
             "description": "Published progress updates on the cooperation objectives of the "
-            "North American Drug Dialogue, with the objectives and countries they refer to.",
+            "North American Drug Dialogue, with the objectives (in English, Spanish and "
+            "French, with their continuity links) and countries they refer to; the yearly "
+            "objective sets with their priority areas and reporting periods; the meetings "
+            "with their outcome documents; and what each meeting saw (its snapshot). Every "
+            "list filters by `year` (of an objective set) and `set` (a set's id).",
         },
         "servers": [{"url": "/"}],
         "security": [{"token": []}, {"session": []}],

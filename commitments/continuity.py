@@ -41,10 +41,10 @@ def lineage(objective):
 def latest_statuses(objectives, countries, published_before=None):
     """{(objective id, country id): update}: each cell's published update of its latest
     reporting period (the newest published for that period), as published before
-    ``published_before`` when given (a brief's cut-off day, inclusive); one query."""
+    ``published_before`` when given (a moment: the end of a brief's cut-off day); one query."""
     published = ProgressUpdate.objects.published()
     if published_before is not None:
-        published = published.filter(published_at__date__lte=published_before)
+        published = published.filter(published_at__lt=published_before)
     updates = (
         published.filter(objective__in=objectives, country__in=countries)
         .select_related("period")

@@ -1,5 +1,6 @@
 """The updates list as CSV or Excel, written row by row to a file whatever its size (by a
-background job: commitments/jobs.py).
+background job: commitments/jobs.py); and the status matrix of one reporting period
+(objectives by countries), a small direct download.
 
 Exported text stays text, whatever it holds (OWASP's advice on CSV injection):
 
@@ -24,11 +25,13 @@ import datetime
 import io
 import re
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from commitments import continuity
+from commitments.models import Country, ProgressUpdate
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 CHUNK = 2000
@@ -188,3 +191,93 @@ def write_xlsx(updates, output, progress, marking=""):
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class _Echo:
+    """What csv.writer writes to when each line is wanted back as a string."""
+
+    def write(self, value):
+        return value
+
+
+# --- The status matrix of one period -------------------------------------------------
+
+
+def matrix_countries(objectives):
+    """The matrix's columns: every member country, then the partner countries named on
+    any of ``objectives`` (partners answer only for the objectives they are named on)."""
+    members = list(Country.objects.members().order_by("name"))
+    partners = list(
+        Country.objects.filter(partner_objectives__in=objectives).distinct().order_by("name")
+    )
+    return members + [country for country in partners if country not in members]
+
+
+def matrix_table(objective_set, period):
+    """The header and one row per objective of ``objective_set`` for ``period``: each cell
+    the status of that period's newest published report of the country, "Missing" where
+    a member country has none, empty where a partner has none (partners contribute where
+    they are named and are never counted as missing). Three queries."""
+    objectives = list(objective_set.objectives.order_by("number").prefetch_related("partners"))
+    countries = matrix_countries(objectives)
+    newest = {}
+    reports = (
+        ProgressUpdate.objects.published()
+        .filter(period=period, objective__in=objectives)
+        .order_by("-created_at", "-id")
+        .values_list("objective_id", "country_id", "status")
+    )
+    for objective_id, country_id, status in reports:
+        newest.setdefault((objective_id, country_id), status)
+    header = [
+        _("Year"),
+        _("Objective number"),
+        _("Objective"),
+        _("Reporting period"),
+        *(country.local_name for country in countries),
+    ]
+    table = []
+    for objective in objectives:
+        named = {country.pk for country in objective.partners.all()}
+        cells = []
+        for country in countries:
+            if country.membership == Country.Membership.PARTNER and country.pk not in named:
+                cells.append("")
+                continue
+            status = newest.get((objective.pk, country.pk))
+            if status:
+                cells.append(str(ProgressUpdate.Status(status).label))
+            else:  # partners contribute where named, and are never counted as missing
+                partner = country.membership == Country.Membership.PARTNER
+                cells.append("" if partner else _("Missing"))
+        table.append(
+            [objective_set.year, objective.number, objective.local_title, period.name, *cells]
+        )
+    return header, table
+
+
+def matrix_response(fmt, objective_set, period, filename, marking=""):
+    """The matrix of ``period`` as a CSV file or an Excel workbook (``fmt``), with the
+    handling marking first when there is one, neutralised like the list exports."""
+    header, table = matrix_table(objective_set, period)
+    lines = [*marking_rows(marking), header, *table]
+    if fmt == "csv":
+        writer = csv.writer(_Echo(), quoting=csv.QUOTE_NONNUMERIC)
+        body = "\ufeff" + "".join(
+            writer.writerow([neutralise_csv(cell) for cell in line]) for line in lines
+        )
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        return response
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Status matrix"))
+    for line in lines:
+        sheet.append([_xlsx_cell(sheet, cell) for cell in line])
+    output = io.BytesIO()
+    workbook.save(output)
+    response = HttpResponse(
+        output.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response

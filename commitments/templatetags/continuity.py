@@ -4,7 +4,7 @@ a fixed number of queries) the first time the brief asks."""
 
 from django import template
 
-from commitments import continuity
+from commitments import continuity, snapshots
 
 register = template.Library()
 
@@ -14,7 +14,7 @@ def earlier_years(brief, objective):
     found = getattr(brief, "_earlier_years", None)
     if found is None:
         found = continuity.earlier_years(
-            [row[0] for row in brief.rows], published_before=brief.cutoff
+            [row[0] for row in brief.rows], published_before=snapshots.end_of(brief.cutoff)
         )
         brief._earlier_years = found
     return found.get(objective.pk, [])

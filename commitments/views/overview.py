@@ -2,15 +2,19 @@
 what happened last, for the year asked for; two years side by side; and every country's
 timeliness on a set."""
 
+import re
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commitments import fragments, partners, policy, services, timeliness, years
+from commitments import exports, fragments, handling, partners, policy, services, timeliness, years
 from commitments.matrix import DashboardOverview, matrix_rows, published
 from commitments.models import (
     ObjectiveSet,
     ProgressUpdate,
+    ReportingPeriod,
 )
 
 
@@ -150,3 +154,48 @@ def open_dashboard_on(request, year):
         % {"set": objective_set},
     )
     return redirect("dashboard")
+
+
+@policy.requires(policy.has_role)
+@policy.methods("GET")
+def matrix_export(request, fmt):
+    """The status matrix of one reporting period, objectives by countries, as a file:
+    ``?period=<id>`` (a period of the set asked for), by default the current period of
+    the set asked for (``?year=``, else the one the dashboard opens on). Published
+    reports only, for every reader with a role."""
+    year = years.requested(request)
+    if year == years.NOT_A_YEAR:
+        return refused(request, _("Give the year as four digits."))
+    period_given = request.GET.get("period", "").strip()
+    if period_given:
+        if not re.fullmatch("[0-9]{1,18}", period_given):
+            return refused(request, _("Choose a reporting period from the list."))
+        period = (
+            ReportingPeriod.objects.select_related("objective_set")
+            .filter(pk=int(period_given))
+            .first()
+        )
+        if period is None:
+            return refused(request, _("Choose a reporting period from the list."))
+        if year is not None and period.objective_set.year != year:
+            return refused(
+                request,
+                _("That reporting period belongs to the objectives for %(year)s.")
+                % {"year": period.objective_set.year},
+            )
+        objective_set = period.objective_set
+    else:
+        frame = years.read_frame(year)
+        if frame.unknown_year or frame.objective_set is None:
+            return year_unknown(request, frame)
+        objective_set, period = frame.objective_set, frame.period
+        if period is None:
+            return refused(request, _("The objectives for this year have no reporting period."))
+    filename = f"nadd-matrix-{period.name}-{timezone.now():%Y%m%d-%H%M}"
+    filename = re.sub("[^A-Za-z0-9-]+", "-", filename)
+    marking = handling.marking_for(request)
+    return exports.matrix_response(fmt, objective_set, period, filename, marking=marking)
+
+
+def refused(request, reason):
+    return render(request, "400.html", {"reason": reason}, status=400)

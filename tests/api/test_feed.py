@@ -16,8 +16,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from commitments import api_schema
-from commitments.models import ApiToken, AuditEntry
+from commitments import api_schema, snapshots
+from commitments.models import ApiToken, AuditEntry, Meeting
 from nadd.wsgi import application
 
 pytestmark = pytest.mark.django_db
@@ -199,6 +199,10 @@ def test_the_openapi_description_is_served(client, key):
         "/api/v1/updates/",
         "/api/v1/objectives/",
         "/api/v1/countries/",
+        "/api/v1/sets/",
+        "/api/v1/periods/",
+        "/api/v1/meetings/",
+        "/api/v1/snapshots/",
     }
 
 
@@ -278,7 +282,10 @@ def test_each_list_sends_exactly_the_fields_it_declares(client, cast, make_updat
     """The answers and the OpenAPI description come from one declaration
     (commitments/api_schema.py): a field sent but not declared, or declared but not sent,
     fails here."""
-    make_update(author=cast.alice)
+    make_update(author=cast.alice, published_at=timezone.now() - timedelta(days=2))
+    snapshots.take_snapshot(
+        actor=cast.carol, meeting=Meeting.objects.get(ordinal=8), cutoff=timezone.localdate()
+    )
     for endpoint in api_schema.ENDPOINTS:
         results = get(client, endpoint.url_name, key).json()["results"]
         assert results, endpoint.path

@@ -215,6 +215,8 @@ def test_the_brief_shows_the_earlier_years_as_published_by_its_cut_off(
     )
     client = login(cast.carol)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    # The cut-off is the coordinator's choice (here the meeting's eve), not derived from
+    # the meeting's date; the earlier years follow it like the rest of the brief.
     page = client.get(f"/meetings/{ninth.pk}/brief/", {"cutoff": "2025-11-11"}).text
     assert "Años anteriores" in page
     section = page[page.index("brief-earlier") :]
