@@ -17,6 +17,7 @@ from commitments.models import (
     ObjectiveSet,
     ReportingPeriod,
 )
+from tests.support.jobs import downloaded
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +183,7 @@ def test_the_list_export_follows_the_year_filter(login, cast, make_update, perio
     )
     client = login(cast.carol)
     for year, expected in [(2025, newer), (2024, older)]:
-        response = client.get(reverse("update_export_csv"), {"year": year})
+        response = downloaded(client, reverse("update_export_csv"), {"year": year})
         body = b"".join(response.streaming_content).decode("utf-8-sig")
         rows = list(csv.reader(io.StringIO(body)))
         assert [row[0] for row in rows[1:]] == [str(expected.pk)]
