@@ -79,12 +79,16 @@ def test_pages_mark_demo_updates_and_only_them(login, cast, pair, objective):
     assert client.get(reverse("country_detail", args=["mx"])).text.count(MARK) == 1
     assert MARK not in client.get(reverse("country_detail", args=["ca"])).text
     assert client.get(reverse("review_queue")).text.count(MARK) == 1
+    # The dashboard's recent activity: the published demo update and the queued one.
+    activity = client.get(reverse("dashboard")).text.split('id="recent-heading"')[1]
+    assert activity.count(MARK) == 2
 
 
 def test_real_data_shows_nothing_extra(login, cast, make_update, objective):
     make_update(author=cast.alice)
     client = login(cast.carol)
     for url in [
+        reverse("dashboard"),
         reverse("update_list"),
         reverse("objective_detail", args=[objective.pk]),
         reverse("country_detail", args=["ca"]),

@@ -100,6 +100,7 @@ def test_the_mark_shows_wherever_the_report_does(login, cast, objective, q1, mex
     mark = "Entered by the coordinators from an e-mail (From the SRE"
     client = login(cast.alice)  # another country's official reads the published record
     for url in [
+        reverse("dashboard"),  # its recent activity
         reverse("country_detail", args=["mx"]),
         reverse("objective_detail", args=[objective.pk]),
         reverse("update_list"),
