@@ -5,6 +5,7 @@ timeliness on a set."""
 import re
 
 from django.contrib import messages
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from commitments import exports, fragments, handling, partners, policy, services, timeliness, years
 from commitments.matrix import DashboardOverview, matrix_rows, published
 from commitments.models import (
+    ObjectiveLink,
     ObjectiveSet,
     ProgressUpdate,
     ReportingPeriod,
@@ -68,7 +70,7 @@ def recent_activity(request, count=10):
 @policy.methods("GET")
 def compare_years(request):
     """Two sets' matrices side by side (``?a=2024&b=2025``; by default the two newest),
-    objectives aligned by number."""
+    objectives aligned by the continuity recorded between them, otherwise by number."""
     sets = years.all_sets()
     asked = {side: years.requested_value(request.GET.get(side, "")) for side in ("a", "b")}
     defaults = [s.year for s in sets[:2]][::-1]
@@ -84,17 +86,12 @@ def compare_years(request):
     ]
     scope = policy.unpublished_scope(request.user)
     countries = list(years.member_countries())
-    columns = {}  # side -> {objective number: (objective, cells)}
+    columns = {}  # side -> [(objective, cells)] in statement order
     for side, objective_set in chosen.items():
         if objective_set is not None:
             objectives = years.objectives_of(objective_set)
-            matrix = matrix_rows(published(objectives, countries, None, scope))
-            columns[side] = {objective.number: (objective, cells) for objective, cells in matrix}
-    numbers = sorted({number for column in columns.values() for number in column})
-    rows = [
-        (number, [columns.get(side, {}).get(number, (None, None)) for side in ("a", "b")])
-        for number in numbers
-    ]
+            columns[side] = matrix_rows(published(objectives, countries, None, scope))
+    rows = aligned(columns.get("a", []), columns.get("b", []))
     context = {
         "sets": sets,
         "a": chosen["a"],
@@ -106,6 +103,37 @@ def compare_years(request):
     return render(
         request, "commitments/compare_years.html", context, status=404 if unknown else 200
     )
+
+
+def aligned(left, right):
+    """Rows ``(label, [(objective, cells) or (None, None), ...])`` of two sets' matrices:
+    each objective beside the one of the other set it continues (or that continues it:
+    ``ObjectiveLink``, read in one query), the rest by number. An objective split into
+    several is on the row of each; the label says which numbers meet ("5 → 4")."""
+    empty = (None, None)
+    links = set(
+        ObjectiveLink.objects.filter(
+            Q(objective__in=[o for o, _ in left], earlier__in=[o for o, _ in right])
+            | Q(objective__in=[o for o, _ in right], earlier__in=[o for o, _ in left])
+        ).values_list("objective_id", "earlier_id")
+    )
+
+    def linked(a, b):
+        return (a.pk, b.pk) in links or (b.pk, a.pk) in links
+
+    rows, placed = [], set()
+    for a, cells in left:
+        matches = [(b, b_cells) for b, b_cells in right if linked(a, b)]
+        matches = matches or [
+            (b, b_cells) for b, b_cells in right if b.number == a.number and not links
+        ]
+        for b, b_cells in matches or [empty]:
+            label = a.number if b is None or b.number == a.number else f"{a.number} → {b.number}"
+            rows.append((label, [(a, cells), (b, b_cells)]))
+            if b is not None:
+                placed.add(b.pk)
+    rows += [(b.number, [empty, (b, b_cells)]) for b, b_cells in right if b.pk not in placed]
+    return rows
 
 
 @policy.requires(policy.may_oversee_the_cycle)

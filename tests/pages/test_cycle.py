@@ -275,6 +275,33 @@ def test_two_years_side_by_side(login, cast, set_2025, make_update, objective):
     assert "Synthetic drugs 2025" in response.text
 
 
+def test_two_years_are_aligned_by_the_continuity_recorded_between_them(
+    login, cast, set_2025, objective
+):
+    """2025's objective 2 continues 2024's objectives 5 and 6 (a merge): it sits beside
+    each of them, not beside 2024's objective 2; 2025's objective 1 continues nothing."""
+    from commitments.models import ObjectiveLink
+
+    merged = Objective.objects.get(objective_set=set_2025, number=2)
+    for number in (5, 6):
+        earlier = Objective.objects.get(objective_set__year=2024, number=number)
+        ObjectiveLink.objects.create(objective=merged, earlier=earlier, kind="merges")
+    response = login(cast.carol).get(reverse("compare_years"), {"a": 2024, "b": 2025})
+    rows = response.context["rows"]
+    pairs = [
+        (left[0] and left[0].number, right[0] and right[0].number) for _, (left, right) in rows
+    ]
+    assert (5, 2) in pairs and (6, 2) in pairs
+    assert (2, None) in pairs and (None, 1) in pairs  # no number pairing once linked
+    assert "5 → 2" in response.text
+    # Either way round.
+    reverse_rows = login(cast.carol).get(reverse("compare_years"), {"a": 2025, "b": 2024})
+    assert (2, 5) in [
+        (left[0] and left[0].number, right[0] and right[0].number)
+        for _, (left, right) in reverse_rows.context["rows"]
+    ]
+
+
 def test_comparing_with_an_unknown_year_says_so(login, cast):
     response = login(cast.carol).get(reverse("compare_years"), {"a": 2024, "b": "1888"})
     assert response.status_code == 404
