@@ -149,7 +149,10 @@ def parse(upload):
                 % {"line": line, "expected": len(header), "found": len(cells)}
             )
             continue
-        values = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+        values = {
+            name: cell.strip() if name == "number" else _unguarded(cell.strip())
+            for name, cell in zip(header, cells, strict=True)
+        }
         for name in values:
             if name.startswith("text"):
                 values[name] = values[name].replace("\r\n", "\n").replace("\r", "\n")
@@ -302,18 +305,38 @@ def update_objective_set(*, actor, objective_set, rows):
     return objective_set, changed
 
 
+# A cell a spreadsheet would run as a formula starts with one of these.
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def _guarded(value):
+    """``value`` as the export writes it: an apostrophe before text a spreadsheet would
+    run as a formula (after any apostrophes it already starts with), so that opening the
+    file runs nothing; ``_unguarded`` takes exactly that apostrophe away again."""
+    return "'" + value if value.lstrip("'").startswith(FORMULA_START) else value
+
+
+def _unguarded(value):
+    """The text ``_guarded`` wrote (or a spreadsheet's own text marker) read back."""
+    if value.startswith("'") and value.lstrip("'").startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
 def export_csv(objective_set):
     """The set's objectives as CSV text in the columns ``parse`` reads (comma-separated,
-    with a byte-order mark so spreadsheet programs read UTF-8)."""
+    with a byte-order mark so spreadsheet programs read UTF-8). Every cell is quoted, so a
+    spreadsheet that splits on another separator keeps each whole, and text that would
+    run as a formula is guarded (``_guarded``): the import reads it back unchanged."""
     output = io.StringIO()
-    writer = csv.writer(output)
-    writer.writerow(EXPORT_COLUMNS)
+    csv.writer(output).writerow(EXPORT_COLUMNS)
+    writer = csv.writer(output, quoting=csv.QUOTE_ALL)
     for objective in objective_set.objectives.select_related("area").order_by("number"):
         writer.writerow(
             [
                 objective.number,
-                objective.area.name if objective.area else "",
-                *(getattr(objective, name) for name in EXPORT_COLUMNS[2:]),
+                _guarded(objective.area.name if objective.area else ""),
+                *(_guarded(getattr(objective, name)) for name in EXPORT_COLUMNS[2:]),
             ]
         )
     return "\ufeff" + output.getvalue()

@@ -306,6 +306,31 @@ def test_a_set_round_trips_export_edit_import(login, cast):
     assert objective_set.areas.count() == 6
 
 
+def test_formula_shaped_text_is_guarded_in_the_export_and_read_back_unchanged(login, cast):
+    import csv
+    import io
+
+    objective_set = ObjectiveSet.objects.get(year=2024)
+    texts = {1: '=HYPERLINK("http://evil")', 2: "'=kept apostrophe", 3: "+1 partner; =SUM(A1)"}
+    for number, title in texts.items():
+        objective_set.objectives.filter(number=number).update(title=title)
+    client = login(cast.dave)
+    exported = client.get(f"/admin/commitments/objectiveset/{objective_set.pk}/export/")
+    body = exported.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    titles = {int(row[0]): row[2] for row in rows[1:]}
+    # Nothing a spreadsheet opens starts a formula, whatever it splits on.
+    assert titles[1] == '\'=HYPERLINK("http://evil")'
+    assert titles[2] == "''=kept apostrophe"
+    assert titles[3] == "'+1 partner; =SUM(A1)"
+    assert all(line.startswith('"') for line in body.splitlines()[1:])
+    # Read back, the objectives are exactly as they were: nothing changes.
+    assert post(client, body, year=2024, update_existing="on").status_code == 302
+    assert not AuditEntry.objects.filter(action="objectiveset.import_updated").exists()
+    for number, title in texts.items():
+        assert objective_set.objectives.get(number=number).title == title
+
+
 def test_only_admins_export_a_set(login, cast):
     objective_set = ObjectiveSet.objects.get(year=2024)
     url = f"/admin/commitments/objectiveset/{objective_set.pk}/export/"
