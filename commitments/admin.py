@@ -140,7 +140,10 @@ class ReportingPeriodInline(admin.TabularInline):
 class ObjectiveImportForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     adopted_at = forms.ModelChoiceField(
-        label=_("Adopted at"), queryset=Meeting.objects.order_by("-start_date")
+        label=_("Adopted at"),
+        queryset=Meeting.objects.order_by("-start_date"),
+        required=False,  # a new set needs it (clean); an update keeps the set's own
+        help_text=_("For a new set; a set that is updated keeps the meeting it has."),
     )
     file = forms.FileField(
         label=_("CSV file"),
@@ -181,6 +184,8 @@ class ObjectiveImportForm(forms.Form):
                 "update_existing",
                 _("There is no set for %(year)s to update.") % {"year": year},
             )
+        if not exists and not cleaned.get("adopted_at") and "adopted_at" not in self.errors:
+            self.add_error("adopted_at", _("Choose the meeting that adopted the new set."))
         return cleaned
 
 

@@ -8,9 +8,10 @@ from commitments.models import ProgressUpdate
 
 # For each (objective, named partner) pair, the partner's published update of its latest
 # reporting period (the newest published for that period), as a cell's status is read
-# everywhere (matrix.PUBLISHED_MATRIX_SQL): the set's periods newest first, one index probe
-# of the pair's newest update in each until one has it. Plain SQL: the ORM's correlated subquery cost more
-# to build than to run, on a dashboard drawn again after every publication.
+# everywhere (matrix.PUBLISHED_MATRIX_SQL): the set's periods newest first, one index
+# probe of the pair's newest update in each until one has it. Plain SQL: the ORM's
+# correlated subquery cost more to build than to run, on a dashboard drawn again after
+# every publication.
 LATEST_CONTRIBUTIONS_SQL = """
 SELECT latest.id
 FROM commitments_objective_partners named

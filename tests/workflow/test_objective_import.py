@@ -271,6 +271,22 @@ def test_updating_a_set_by_objective_number_is_audited_and_idempotent(login, cas
     assert AuditEntry.objects.filter(action="objectiveset.import_updated").count() == 1
 
 
+def test_an_update_needs_no_meeting_and_a_new_set_does(login, cast):
+    objective_set = ObjectiveSet.objects.get(year=2024)
+    client = login(cast.dave)
+    exported = client.get(f"/admin/commitments/objectiveset/{objective_set.pk}/export/")
+    body = exported.content.decode("utf-8-sig")
+    # Updating the 2024 set without choosing a meeting keeps its own.
+    assert post(client, body, year=2024, update_existing="on", adopted_at="").status_code == 302
+    objective_set.refresh_from_db()
+    assert objective_set.adopted_at.ordinal == 7
+    # A new set without its meeting gets a message, and nothing is saved.
+    response = post(client, GOOD, year=2031, adopted_at="")
+    assert response.status_code == 400
+    assert "Choose the meeting that adopted the new set." in response.text
+    assert not ObjectiveSet.objects.filter(year=2031).exists()
+
+
 def test_updating_a_year_without_a_set_is_refused(login, cast):
     response = post(login(cast.dave), GOOD, year=2030, update_existing="on")
     assert response.status_code == 400
