@@ -112,19 +112,33 @@ def create_update(
     """
     policy.may_write_updates.check(actor)
     policy.may_contribute_to.check(actor, objective)
+    update = ProgressUpdate(
+        objective=objective,
+        country=membership.country,
+        period=period,
+        status=status,
+        narrative=narrative,
+        language=language,
+        evidence_links=evidence_links,
+        author=actor,
+        creation_token=token,
+    )
+    return _insert_once(
+        update,
+        action=audit.Action.UPDATE_CREATED,
+        changes=initial_values,
+        # Only the same country's form, posted again, finds its update.
+        same_form=lambda existing: existing.country_id == membership.country_id,
+    )
+
+
+def _insert_once(update, *, action, changes, same_form):
+    """Save a new ``update`` and its audit entry (``changes(update)``) in one transaction.
+    A form posted twice with the same creation token saves one update: the second call
+    returns the first, if ``same_form(existing)`` says it came from the same form; a token
+    used on another form is refused (ReusedForm)."""
     try:
         with transaction.atomic():
-            update = ProgressUpdate(
-                objective=objective,
-                country=membership.country,
-                period=period,
-                status=status,
-                narrative=narrative,
-                language=language,
-                evidence_links=evidence_links,
-                author=actor,
-                creation_token=token,
-            )
             # Objective, country, author and period are instances already fetched, and
             # the database checks every constraint in the INSERT itself: validating them
             # here too cost 18 queries and savepoints per submission. (clean() still
@@ -134,19 +148,15 @@ def create_update(
                 validate_constraints=False,
             )
             update.save()
-            audit.record(
-                actor=actor,
-                action=audit.Action.UPDATE_CREATED,
-                target=update,
-                changes=initial_values(update),
-            )
+            audit.record(actor=update.author, action=action, target=update, changes=changes(update))
             return update
     except IntegrityError:
         # Only a repeated token is forgiven: the same form, posted again.
+        token = update.creation_token
         existing = token and ProgressUpdate.objects.filter(creation_token=token).first()
         if not existing:
             raise
-        if existing.country_id != membership.country_id:
+        if not same_form(existing):
             raise ReusedForm() from None
         return existing
 
@@ -177,49 +187,36 @@ def enter_update_on_behalf(
     if not objective.is_active:
         raise ValidationError({"objective": _("A retired objective takes no new report.")})
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            update = ProgressUpdate(
-                objective=objective,
-                country=country,
-                period=period,
-                status=status,
-                narrative=narrative,
-                language=language,
-                evidence_links=evidence_links,
-                author=actor,
-                state=State.PUBLISHED,
-                submitted_at=now,
-                # Timeliness counts when the country sent it (the note's date), not when
-                # the coordinators typed it in.
-                first_submitted_at=handed_in(source_date, now),
-                published_at=now,
-                reviewed_by=actor,
-                entered_on_behalf=True,
-                source_kind=source_kind,
-                source_reference=source_reference,
-                source_date=source_date,
-                creation_token=token,
-            )
-            update.full_clean(
-                exclude=["search", "creation_token", "objective", "country", "author", "period"],
-                validate_constraints=False,
-            )
-            update.save()
-            audit.record(
-                actor=actor,
-                action=audit.Action.UPDATE_ENTERED_ON_BEHALF,
-                target=update,
-                changes=on_behalf_values(update),
-            )
-            return update
-    except IntegrityError:
-        existing = token and ProgressUpdate.objects.filter(creation_token=token).first()
-        if not existing:
-            raise
-        if (existing.author_id, existing.entered_on_behalf) != (actor.pk, True):
-            raise ReusedForm() from None
-        return existing
+    update = ProgressUpdate(
+        objective=objective,
+        country=country,
+        period=period,
+        status=status,
+        narrative=narrative,
+        language=language,
+        evidence_links=evidence_links,
+        author=actor,
+        state=State.PUBLISHED,
+        submitted_at=now,
+        # Timeliness counts when the country sent it (the note's date), not when the
+        # coordinators typed it in.
+        first_submitted_at=handed_in(source_date, now),
+        published_at=now,
+        reviewed_by=actor,
+        entered_on_behalf=True,
+        source_kind=source_kind,
+        source_reference=source_reference,
+        source_date=source_date,
+        creation_token=token,
+    )
+    return _insert_once(
+        update,
+        action=audit.Action.UPDATE_ENTERED_ON_BEHALF,
+        changes=on_behalf_values,
+        same_form=lambda existing: (
+            (existing.author_id, existing.entered_on_behalf) == (actor.pk, True)
+        ),
+    )
 
 
 @transaction.atomic
