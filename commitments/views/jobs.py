@@ -24,11 +24,24 @@ def start(request, **what):
     try:
         job = jobs.start(actor=request.user, language=get_language(), **what)
     except jobs.TooManyJobs:
-        return job_list(request, over_limit=True)
+        return render_job_list(request, over_limit=True)
     return redirect(job)
 
 
+def offer(request, kind):
+    """What a link to a file shows: what will be prepared, and a button that asks for it.
+    Only a POST starts a job, so a link followed by a prefetcher, a crawler or another
+    site's page prepares nothing."""
+    return render(
+        request,
+        "commitments/job_offer.html",
+        {"kind": Job.Kind(kind), "action": request.get_full_path()},
+    )
+
+
 def start_export(request, kind, query=""):
+    if request.method != "POST":
+        return offer(request, kind)
     return start(request, kind=kind, query=query)
 
 
@@ -37,6 +50,8 @@ def start_brief_pdf(request, meeting, comparison, cutoff):
     coordinator's terms, briefs.BriefForm): a file already drawn of the same terms, data,
     language and layout is reused (no drawing at all); otherwise a job draws it, counted
     against the ``brief_pdf`` rate limit of fresh drawings."""
+    if request.method != "POST":
+        return offer(request, Job.Kind.BRIEF_PDF)
     drawing = briefs.pdf_cache_key(request, meeting, comparison, cutoff)
     job = jobs.reuse_drawing(actor=request.user, meeting=meeting, drawing=drawing)
     if job is not None:
@@ -51,7 +66,8 @@ def start_brief_pdf(request, meeting, comparison, cutoff):
 
 
 @policy.requires(policy.has_role)
-@policy.methods("GET")
+@policy.methods("GET", "POST")
+@policy.coordinators_may_post  # asking for a file changes no record
 def export_all(request):
     """Every published update the reader may read, with the reference data and a data
     dictionary, as one zip."""
@@ -60,7 +76,11 @@ def export_all(request):
 
 @policy.requires(policy.has_role)
 @policy.methods("GET")
-def job_list(request, over_limit=False):
+def job_list(request):
+    return render_job_list(request)
+
+
+def render_job_list(request, over_limit=False):
     jobs_list = policy.own_jobs(request.user).select_related("meeting")[:RECENT_JOBS]
     context = {"jobs": jobs_list, "over_limit": over_limit, "limit": settings.JOBS_MAX_RUNNING}
     return render(request, "commitments/job_list.html", context, status=429 if over_limit else 200)

@@ -112,7 +112,8 @@ def meeting_brief(request, pk):
 
 
 @policy.requires(policy.has_role)
-@policy.methods("GET")
+@policy.methods("GET", "POST")
+@policy.coordinators_may_post  # asking for a file changes no record
 def meeting_brief_pdf(request, pk):
     """The brief as a PDF, drawn by a background job once per change of what it shows
     (commitments/views/jobs.py); this sends the reader to the job's page."""

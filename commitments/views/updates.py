@@ -76,10 +76,12 @@ def render_update_list(request, filterset, page, status):
 
 
 @policy.requires(policy.has_role)
-@policy.methods("GET")
+@policy.methods("GET", "POST")
+@policy.coordinators_may_post  # asking for a file changes no record
 def update_export(request, fmt):
     """The filtered updates list as a file, under the same filters and access rules:
-    prepared by a background job, whose page this sends the reader to."""
+    prepared by a background job (asked for with a POST; the filters stay in the
+    address), whose page this sends the reader to."""
     updates = listed_updates(request.user)
     filterset = ProgressUpdateFilter(request.GET, queryset=updates, request=request)
     if not filterset.is_valid():

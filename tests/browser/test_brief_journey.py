@@ -40,10 +40,11 @@ def test_the_coordinator_takes_the_snapshot_and_prepares_the_brief(page, cast, m
         "1 objective–country pair is new since then"
     )
     expect(page.locator(".narrative").first).to_contain_text("Procurement of kits delayed.")
-    pdf = page.get_by_role("link", name="Download as PDF")
+    pdf = page.locator("form.downloads")
+    expect(pdf.get_by_role("button", name="Download as PDF")).to_be_visible()
     seventh = Meeting.objects.get(kind="plenary", ordinal=7)
     query = f"?compare={seventh.pk}&cutoff=2024-11-12"
-    expect(pdf).to_have_attribute("href", reverse("meeting_brief_pdf", args=[eighth.pk]) + query)
+    expect(pdf).to_have_attribute("action", reverse("meeting_brief_pdf", args=[eighth.pk]) + query)
 
     # A later meeting is not offered; forged, it is refused with a message.
     page.goto(f"{reverse('meeting_brief', args=[eighth.pk])}?compare={eighth.pk}&cutoff=2024-11-12")

@@ -19,7 +19,7 @@ def test_the_progress_bar_follows_the_worker_and_the_download_appears(
     make_update(author=cast.alice, narrative="Naloxone in every province.")
     sign_in(page, cast.carol)
     page.goto("/updates/")
-    page.get_by_role("link", name="CSV", exact=True).click()
+    page.get_by_role("button", name="CSV", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Updates as CSV")
     expect(page.locator(".job-label")).to_have_text("Waiting for a worker…")
     assert axe_violations(page, axe_source) == []

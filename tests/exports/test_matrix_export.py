@@ -17,7 +17,7 @@ from commitments.models import (
     ObjectiveSet,
     ReportingPeriod,
 )
-from tests.support.jobs import downloaded
+from tests.support.jobs import ask_for_file, downloaded
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +188,7 @@ def test_the_list_export_follows_the_year_filter(login, cast, make_update, perio
         rows = list(csv.reader(io.StringIO(body)))
         assert [row[0] for row in rows[1:]] == [str(expected.pk)]
         assert rows[1][1] == str(year)
-    assert client.get(reverse("update_export_csv"), {"year": "1999"}).status_code == 400
+    assert ask_for_file(client, reverse("update_export_csv"), {"year": "1999"}).status_code == 400
 
 
 def test_the_timeliness_page_links_to_the_matrix_of_each_period(login, cast):

@@ -20,7 +20,7 @@ from django.utils import timezone
 from commitments import audit, jobs, open_data
 from commitments.models import AuditEntry, Job, Meeting, Membership
 from tests.conftest import make_user
-from tests.support.jobs import fetch_file, job_of, run_jobs
+from tests.support.jobs import ask_for_file, fetch_file, job_of, run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,47 @@ def status(client, job):
     return response.json()
 
 
+# --- Asking for a file ----------------------------------------------------------------------
+
+FILE_URLS = ["update_export_csv", "update_export_xlsx", "update_export_zip", "meeting_brief_pdf"]
+
+
+def file_url(name):
+    if name == "meeting_brief_pdf":
+        return reverse(name, args=[Meeting.objects.get(kind="plenary", ordinal=8).pk])
+    return reverse(name)
+
+
+@pytest.mark.parametrize("name", FILE_URLS)
+def test_following_a_link_to_a_file_offers_it_and_starts_nothing(login, cast, name):
+    """A prefetcher, a crawler or another site's image tag follows links: only the
+    button's POST (with the form's token) prepares a file."""
+    client = login(cast.carol)
+    url = file_url(name) + ("?country=MX" if name.startswith("update_export_c") else "")
+    offer = client.get(url)
+    assert offer.status_code == 200 and not Job.objects.exists()
+    assert f'<form method="post" action="{html.escape(url)}">' in offer.text
+    assert "Prepare the file" in offer.text
+    job = job_of(client.post(url))
+    if "?" in url:
+        assert job.query == "country=MX"  # the filters travel in the address
+
+
+@pytest.mark.parametrize("name", FILE_URLS)
+def test_a_post_from_another_site_without_the_forms_token_starts_nothing(cast, name):
+    forger = Client(enforce_csrf_checks=True)
+    forger.force_login(cast.carol)
+    assert forger.post(file_url(name)).status_code == 403
+    assert not Job.objects.exists()
+
+
+def test_the_offer_is_in_the_readers_language(login, cast):
+    client = login(cast.bob)
+    for language, words in (("es", "Preparar el archivo"), ("fr", "Préparer le fichier")):
+        page = client.get(reverse("update_export_csv"), headers={"accept-language": language})
+        assert words in page.text, language
+
+
 # --- The life of a job -------------------------------------------------------------------
 
 
@@ -54,7 +95,7 @@ def test_an_export_is_queued_then_runs_with_progress_then_is_ready(
     for number in range(3):
         make_update(author=cast.uma, narrative=f"US line {number}")
     client = login(cast.carol)
-    job = job_of(client.get(reverse("update_export_csv"), {"country": "US"}))
+    job = job_of(ask_for_file(client, reverse("update_export_csv"), {"country": "US"}))
     assert (job.owner, job.kind, job.query) == (cast.carol, Job.Kind.EXPORT_CSV, "country=US")
 
     page = client.get(job.get_absolute_url())
@@ -108,22 +149,24 @@ def test_an_export_is_queued_then_runs_with_progress_then_is_ready(
 
 def test_the_same_link_followed_twice_prepares_one_file(login, cast):
     client = login(cast.carol)
-    first = job_of(client.get(reverse("update_export_xlsx"), {"country": "MX"}))
-    second = job_of(client.get(reverse("update_export_xlsx"), {"country": "MX"}))
+    first = job_of(ask_for_file(client, reverse("update_export_xlsx"), {"country": "MX"}))
+    second = job_of(ask_for_file(client, reverse("update_export_xlsx"), {"country": "MX"}))
     assert first == second
-    other = job_of(client.get(reverse("update_export_xlsx"), {"country": "CA"}))
+    other = job_of(ask_for_file(client, reverse("update_export_xlsx"), {"country": "CA"}))
     assert other != first
 
 
 def test_only_the_lists_filters_are_kept(login, cast):
     client = login(cast.carol)
-    job = job_of(client.get(reverse("update_export_csv"), {"country": "CA", "junk": "x" * 5000}))
+    job = job_of(
+        ask_for_file(client, reverse("update_export_csv"), {"country": "CA", "junk": "x" * 5000})
+    )
     assert job.query == "country=CA"
 
 
 def test_a_failing_job_says_so_and_frees_its_place(login, cast, monkeypatch):
     client = login(cast.carol)
-    job = job_of(client.get(reverse("update_export_csv")))
+    job = job_of(ask_for_file(client, reverse("update_export_csv")))
 
     def broken(*args):
         raise RuntimeError("disk full")
@@ -172,7 +215,7 @@ def test_an_account_that_lost_its_role_no_longer_downloads_its_file(client, cast
 def test_a_job_reads_with_its_owners_scope_when_it_runs(login, cast, make_update):
     make_update(author=cast.bob, narrative="Mexico published")
     client = login(cast.bob)
-    job = job_of(client.get(reverse("update_export_csv")))
+    job = job_of(ask_for_file(client, reverse("update_export_csv")))
     Membership.objects.filter(user=cast.bob).delete()
     run_jobs()
     job.refresh_from_db()
@@ -241,10 +284,10 @@ def test_a_brief_is_drawn_once_for_everyone_who_asks(client, cast, monkeypatch):
     eighth = Meeting.objects.get(kind="plenary", ordinal=8)
     url = reverse("meeting_brief_pdf", args=[eighth.pk])
     client.force_login(cast.carol)
-    first = job_of(client.get(url))
+    first = job_of(ask_for_file(client, url))
     run_jobs()
     client.force_login(cast.bob)
-    second = job_of(client.get(url))
+    second = job_of(ask_for_file(client, url))
     first.refresh_from_db()
     assert second.state == Job.State.DONE and second.owner == cast.bob
     assert second.file_name == first.file_name and drawn == [1]
@@ -291,10 +334,10 @@ def test_a_shared_pdf_stays_until_its_last_job_expires(client, cast, monkeypatch
     monkeypatch.setattr("commitments.briefs.render_pdf", lambda request, brief: b"%PDF-1.7")
     eighth = Meeting.objects.get(kind="plenary", ordinal=8)
     client.force_login(cast.carol)
-    first = job_of(client.get(reverse("meeting_brief_pdf", args=[eighth.pk])))
+    first = job_of(ask_for_file(client, reverse("meeting_brief_pdf", args=[eighth.pk])))
     run_jobs()
     client.force_login(cast.bob)
-    second = job_of(client.get(reverse("meeting_brief_pdf", args=[eighth.pk])))
+    second = job_of(ask_for_file(client, reverse("meeting_brief_pdf", args=[eighth.pk])))
     first.refresh_from_db()
     jobs.expire(first)
     assert (job_files / second.file_name).exists()
@@ -318,33 +361,33 @@ def test_the_job_files_are_kept_outside_the_static_files():
 def test_a_person_may_have_only_a_few_jobs_going_at_once(login, cast, settings):
     settings.JOBS_MAX_RUNNING = 2
     client = login(cast.carol)
-    job_of(client.get(reverse("update_export_csv")))
-    job_of(client.get(reverse("update_export_xlsx")))
-    refused = client.get(reverse("update_export_zip"))
+    job_of(ask_for_file(client, reverse("update_export_csv")))
+    job_of(ask_for_file(client, reverse("update_export_xlsx")))
+    refused = ask_for_file(client, reverse("update_export_zip"))
     assert refused.status_code == 429
     assert "You already have 2 files being prepared." in refused.text
     assert Job.objects.filter(owner=cast.carol).count() == 2
     # Someone else is not held back by carol's jobs.
     other = Client()
     other.force_login(cast.bob)
-    assert other.get(reverse("update_export_zip")).status_code == 302
+    assert ask_for_file(other, reverse("update_export_zip")).status_code == 302
     # Once they are done, carol may ask again.
     run_jobs()
-    assert client.get(reverse("update_export_zip")).status_code == 302
+    assert ask_for_file(client, reverse("update_export_zip")).status_code == 302
 
 
 def test_a_job_lost_by_a_killed_worker_stops_counting(login, cast, settings):
     settings.JOBS_MAX_RUNNING = 1
     client = login(cast.carol)
-    job = job_of(client.get(reverse("update_export_csv")))
+    job = job_of(ask_for_file(client, reverse("update_export_csv")))
     Job.objects.filter(pk=job.pk).update(
         state=Job.State.RUNNING, created_at=timezone.now() - jobs.LOST_AFTER * 2
     )
-    assert client.get(reverse("update_export_xlsx")).status_code == 429
+    assert ask_for_file(client, reverse("update_export_xlsx")).status_code == 429
     jobs.delete_expired()
     job.refresh_from_db()
     assert job.state == Job.State.FAILED
-    assert client.get(reverse("update_export_xlsx")).status_code == 302
+    assert ask_for_file(client, reverse("update_export_xlsx")).status_code == 302
 
 
 # --- E-mail for long exports ----------------------------------------------------------------
@@ -359,7 +402,9 @@ def test_a_long_export_is_announced_by_email_in_the_language_it_was_asked_in(
     make_update(author=cast.alice)
     make_update(author=cast.bob)
     client.force_login(cast.carol)
-    job = job_of(client.get(reverse("update_export_csv"), headers={"accept-language": "es"}))
+    job = job_of(
+        ask_for_file(client, reverse("update_export_csv"), headers={"accept-language": "es"})
+    )
     run_jobs()
     [message] = mail.outbox
     assert message.to == ["carol@example.org"]
@@ -376,7 +421,7 @@ def test_a_short_export_sends_no_email(client, cast, make_update, settings):
     cast.carol.save()
     make_update(author=cast.alice)
     client.force_login(cast.carol)
-    job_of(client.get(reverse("update_export_csv")))
+    job_of(ask_for_file(client, reverse("update_export_csv")))
     run_jobs()
     assert mail.outbox == []
 
@@ -414,7 +459,7 @@ def test_downloading_an_export_is_audited_and_a_brief_is_not(
 )
 def test_the_job_pages_speak_spanish_and_french(login, cast, language, words):
     client = login(cast.carol)
-    job = job_of(client.get(reverse("update_export_csv")))
+    job = job_of(ask_for_file(client, reverse("update_export_csv")))
     headers = {"accept-language": language}
     page = html.unescape(client.get(job.get_absolute_url(), headers=headers).text)
     listing = html.unescape(client.get(reverse("job_list"), headers=headers).text)
@@ -432,7 +477,7 @@ def test_the_job_pages_speak_spanish_and_french(login, cast, language, words):
 def test_the_worker_command_runs_the_queued_jobs(login, cast, make_update):
     make_update(author=cast.alice)
     client = login(cast.carol)
-    job = job_of(client.get(reverse("update_export_csv")))
+    job = job_of(ask_for_file(client, reverse("update_export_csv")))
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
@@ -448,7 +493,7 @@ def test_the_queue_command_reports_the_oldest_wait(login, cast):
     call_command("job_queue", stdout=out)
     assert out.getvalue().strip() == "queued 0, running 0, oldest queued 0 s"
     client = login(cast.carol)
-    job = job_of(client.get(reverse("update_export_csv")))
+    job = job_of(ask_for_file(client, reverse("update_export_csv")))
     Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timezone.timedelta(minutes=10))
     out = io.StringIO()
     call_command("job_queue", stdout=out)
@@ -466,7 +511,7 @@ def run_and_download(client):
     def run(user, url):
         asker = Client()
         asker.force_login(user)
-        job = job_of(asker.get(url))
+        job = job_of(ask_for_file(asker, url))
         run_jobs()
         job.refresh_from_db()
         return job, asker.get(reverse("job_download", args=[job.pk]))

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from commitments import briefs, services, snapshots
 from commitments.models import Meeting, Objective, ProgressUpdate, ReportingPeriod
-from tests.support.jobs import job_of, run_jobs
+from tests.support.jobs import ask_for_file, job_of, run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,9 @@ def pdf_of(client, meeting, terms=None, **extra):
     """The brief's PDF as its reader gets it (with the brief's ``terms``, if any): the link
     starts a job (or finds the file already drawn), the worker draws it, the job's page
     offers the download."""
-    response = client.get(reverse("meeting_brief_pdf", args=[meeting.pk]), terms or {}, **extra)
+    response = ask_for_file(
+        client, reverse("meeting_brief_pdf", args=[meeting.pk]), terms or {}, **extra
+    )
     if response.status_code != 302:
         return response
     job = job_of(response)
@@ -426,7 +428,7 @@ def test_a_brief_prepared_a_year_after_its_meeting(login, cast, history, eighth,
     assert "Informe del cuarto trimestre." in text  # published two months after the meeting
     assert "reconstructed from the published record as of Nov. 6, 2023" in text
     # The PDF link makes the same suggestion; a chosen cut-off travels with it.
-    assert f'href="{reverse("meeting_brief_pdf", args=[eighth.pk])}"' in text
+    assert f'action="{reverse("meeting_brief_pdf", args=[eighth.pk])}"' in text
     chosen = login(cast.carol).get(
         reverse("meeting_brief", args=[eighth.pk]), {"compare": "", "cutoff": "2024-11-12"}
     )
@@ -452,7 +454,7 @@ def test_bad_terms_are_refused_with_a_message(login, cast, eighth, query, messag
     client = login(cast.carol)
     page = client.get(reverse("meeting_brief", args=[eighth.pk]), query)
     assert page.status_code == 400 and message in page.text
-    pdf = client.get(reverse("meeting_brief_pdf", args=[eighth.pk]), query)
+    pdf = ask_for_file(client, reverse("meeting_brief_pdf", args=[eighth.pk]), query)
     assert pdf.status_code == 400 and message in pdf.text
 
 

@@ -83,6 +83,12 @@ def test_a_meeting_known_only_by_month_shows_the_month(login, cast):
 
 
 LINK = re.compile(r'href="(/[^"#]*)"')
+FILES = {"meeting_brief_pdf", "update_export_csv", "update_export_xlsx", "update_export_zip"}
+# The buttons that ask for a file (a POST to its address, filters in the query string).
+FILE_FORM = re.compile(
+    r'<form method="post" action="(/[^"#]*)"[^>]*>\s*'
+    r'<input type="hidden" name="csrfmiddlewaretoken"[^>]*>\s*<button'
+)
 
 
 def crawl(client, start="/"):
@@ -93,7 +99,9 @@ def crawl(client, start="/"):
         if path in seen or path.startswith(("/admin/", "/static/")):
             continue
         seen.add(path)
-        response = client.get(path)
+        asks_for_a_file = path.startswith("POST ")
+        path = path.removeprefix("POST ")
+        response = client.post(path) if asks_for_a_file else client.get(path)
         names.add(resolve(path.split("?")[0]).url_name)
         if response.status_code == 302 and response["Location"].startswith("/files/"):
             queue.append(response["Location"])  # a file, prepared by a background job
@@ -101,6 +109,9 @@ def crawl(client, start="/"):
         assert response.status_code == 200, path
         if not response["Content-Type"].startswith("text/html"):
             continue  # a download
+        for action in FILE_FORM.findall(response.text):
+            if resolve(action.split("?")[0]).url_name in FILES:
+                queue.append("POST " + action.replace("&amp;", "&"))
         for link in LINK.findall(response.text):
             link = link.replace("&amp;", "&")
             if "page=" not in link and "?" not in link or link.startswith("/updates/?"):

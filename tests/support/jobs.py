@@ -2,6 +2,8 @@
 test's own transaction (the queue's rows are there) until the queue is empty, with no
 sleeping. Registered for every test by tests/conftest.py (``pytest_plugins``)."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.urls import resolve, reverse
 from django_tasks_db.management.commands import db_worker
@@ -42,6 +44,13 @@ def run_jobs():
     worker().run()
 
 
+def ask_for_file(client, url, params=None, **extra):
+    """Press the button that asks for a file: a POST, its filters in the address."""
+    if params:
+        url = f"{url}?{urlencode(params, doseq=True)}"
+    return client.post(url, **extra)
+
+
 def job_of(response):
     """The job a started export or PDF redirected to."""
     assert response.status_code == 302, response.status_code
@@ -53,7 +62,7 @@ def job_of(response):
 def fetch_file(client, url, params=None, **extra):
     """Start the job ``url`` starts, run the worker, and return the finished file's
     download response."""
-    job = job_of(client.get(url, params, **extra))
+    job = job_of(ask_for_file(client, url, params, **extra))
     run_jobs()
     job.refresh_from_db()
     assert job.state == Job.State.DONE, job.state
@@ -65,7 +74,7 @@ def fetch_file(client, url, params=None, **extra):
 def downloaded(client, url, data=None, **extra):
     """A file as its reader gets it: the link starts a job (or finds the file drawn
     already), the worker runs it, and the job's page offers the download (a response)."""
-    response = client.get(url, data or {}, **extra)
+    response = ask_for_file(client, url, data, **extra)
     if response.status_code != 302:
         return response
     job = job_of(response)

@@ -19,7 +19,8 @@ READ = answers(302, 200, 200, 200, 200, 403)
 POST_ONLY = answers(302, 405, 405, 405, 405, 405)
 
 
-STARTS_A_JOB = answers(302, 302, 302, 302, 302, 403)
+# A link to a file offers it (a page with a button); only the button's POST starts a job.
+OFFERS_A_FILE = READ
 
 
 # url name -> expected GET status per role. The sample update is a published update of
@@ -40,13 +41,14 @@ MATRIX = {
     # Taking a meeting's snapshot answers POST only (tests/workflow/test_meeting_snapshots.py).
     "meeting_snapshot": POST_ONLY,
     "update_list": READ,
-    # Files are prepared by background jobs: asking for one sends to the job's page, which
-    # only the person who asked may open (the sample job is alice's, still queued, so its
-    # download answers 409); tests/jobs/ has the rest.
-    "meeting_brief_pdf": STARTS_A_JOB,
-    "update_export_csv": STARTS_A_JOB,
-    "update_export_xlsx": STARTS_A_JOB,
-    "update_export_zip": STARTS_A_JOB,
+    # Files are prepared by background jobs: following the link offers the file, and
+    # asking for it (a POST) sends to the job's page, which only the person who asked may
+    # open (the sample job is alice's, still queued, so its download answers 409);
+    # tests/jobs/ has the rest.
+    "meeting_brief_pdf": OFFERS_A_FILE,
+    "update_export_csv": OFFERS_A_FILE,
+    "update_export_xlsx": OFFERS_A_FILE,
+    "update_export_zip": OFFERS_A_FILE,
     "job_list": READ,
     "job_detail": answers(302, 200, 404, 404, 404, 403),
     "job_status": answers(302, 200, 404, 404, 404, 403),
