@@ -39,6 +39,7 @@ the application depends on: every read checks the stamps in PostgreSQL first, so
 that never saw a fragment, or was just started, only draws it once more.
 """
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -203,6 +204,31 @@ SCOPE = Part("scope", lambda request, subject: policy.unpublished_scope(request.
 OWN_COUNTRY = Part(
     "own-country", lambda request, subject: policy.SiteAbilities(request.user).write_for
 )
+
+
+def _drawing_of_row(request, row):
+    """What a matrix row ``(objective, cells)`` shows, beyond reference data and language:
+    each cell's update, status, period, whether it counts as reported and its overdue
+    periods, as a short digest."""
+    objective, cells = row
+    shown = [
+        (
+            cell.country.pk,
+            cell.update.pk if cell.update else None,
+            cell.update.status if cell.update else None,
+            cell.update.period_id if cell.update else None,
+            cell.reported,
+            [period.pk for period in cell.overdue],
+        )
+        for cell in cells
+    ]
+    digest = hashlib.blake2b(repr((objective.pk, shown)).encode(), digest_size=12).hexdigest()
+    return f"{objective.pk}-{digest}"
+
+
+# One row of a status matrix, keyed by what its cells show: after a publication only the
+# row whose cell changed is drawn again.
+MATRIX_ROW = Part("matrix-row", _drawing_of_row, needs_subject=True)
 # The year asked for (``?year=``; none: the set the dashboard opens on).
 YEAR = Part("year", lambda request, subject: years.requested(request))
 
@@ -272,6 +298,8 @@ FRAGMENTS = {
     for fragment in (
         Fragment("dashboard-head", OVERVIEW),
         Fragment("dashboard-matrix", OVERVIEW),
+        # One objective's row of a matrix, drawn once per content, whoever reads it.
+        Fragment("matrix-row", (MATRIX_ROW, REFERENCE_STAMP, LANGUAGE)),
         # Its "Write update" buttons link to a draft the reader's country already has.
         Fragment("dashboard-missing", (*OVERVIEW, OWN_DRAFTS)),
         # Data, not HTML: the set asked for (commitments/years.py), every set's year, its

@@ -36,8 +36,11 @@ WHERE named.objective_id = ANY(%s)
 def latest_contributions(objectives):
     """[(objective, [update, ...])]: for each of ``objectives`` that has any, each partner
     country named on it with its published update of its latest reporting period, with
-    its country and period. One query, and a second only when there are contributions."""
+    its country and period. One query (none for no objectives), and a second only when
+    there are contributions."""
     objectives = list(objectives)
+    if not objectives:
+        return []
     with connection.cursor() as cursor:
         cursor.execute(LATEST_CONTRIBUTIONS_SQL, [[objective.pk for objective in objectives]])
         ids = [row[0] for row in cursor.fetchall()]

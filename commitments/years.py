@@ -86,6 +86,13 @@ class Frame:
     objectives: list = field(default_factory=list)
     countries: list = field(default_factory=list)
     period: ReportingPeriod | None = None
+    # The objectives that name a partner country (ids): only those can have partners'
+    # contributions to show, so pages read contributions for them alone.
+    partnered: frozenset = frozenset()
+
+    @property
+    def partnered_objectives(self):
+        return [objective for objective in self.objectives if objective.pk in self.partnered]
 
     @property
     def unknown_year(self):
@@ -100,13 +107,19 @@ class Frame:
 
 def read_frame(year, whole=True, today=None):
     """The frame for ``year`` (see ``requested``): the sets and the objectives, and when
-    ``whole`` the member countries and the current period; two or four queries."""
+    ``whole`` which of them name a partner, the member countries and the current period;
+    two or five queries."""
     sets = all_sets()
     objective_set = choose(sets, year)
     frame = Frame(year=year, sets=sets, objective_set=objective_set)
     if objective_set is not None:
         frame.objectives = objectives_of(objective_set)
         if whole:
+            frame.partnered = frozenset(
+                Objective.partners.through.objects.filter(
+                    objective__in=[objective.pk for objective in frame.objectives]
+                ).values_list("objective_id", flat=True)
+            )
             frame.period = ReportingPeriod.objects.current_for(
                 objective_set, today or timezone.localdate()
             )

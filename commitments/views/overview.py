@@ -35,7 +35,9 @@ def dashboard(request):
         "overview": overview,
         "frame": overview.frame,
         # Partners' published contributions, read only when their fragment is drawn.
-        "partner_contributions": lambda: partners.latest_contributions(overview.frame.objectives),
+        "partner_contributions": lambda: partners.latest_contributions(
+            overview.frame.partnered_objectives
+        ),
         "recent": recent_activity(request),
         "awaiting_review": (
             ProgressUpdate.objects.review_queue().count() if policy.may_review(user) else None

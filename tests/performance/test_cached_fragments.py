@@ -100,6 +100,34 @@ def test_a_warm_dashboard_skips_the_matrix_and_a_publication_shows_at_once(
     assert '<span class="status status-completed">Completed</span>' in text
 
 
+def test_after_a_publication_only_the_matrix_row_it_changes_is_drawn_again(
+    login, cast, make_update, objective, q1, monkeypatch
+):
+    carol = login(cast.carol)
+    carol.get(DASHBOARD)
+    drawn = []
+    original = fragments.drawn
+
+    def spy(fragment, request, draw, subject=None):
+        def drawing():
+            drawn.append((fragment.name, subject))
+            return draw()
+
+        return original(fragment, request, drawing, subject)
+
+    monkeypatch.setattr(fragments, "drawn", spy)
+    make_update(author=cast.bob, objective=objective, period=q1, status="at_risk")
+    text = carol.get(DASHBOARD).text
+    rows = [subject for name, subject in drawn if name == "matrix-row"]
+    assert [row[0] for row in rows] == [objective]  # the other rows came from the cache
+    assert "Mexico: updates on objective" in text and "At risk" in text
+    # The same row with other cells (a correction of the same period) is drawn again too.
+    drawn.clear()
+    make_update(author=cast.bob, objective=objective, period=q1, status="completed")
+    assert '<span class="status status-completed">Completed</span>' in carol.get(DASHBOARD).text
+    assert [row[0] for name, row in drawn if name == "matrix-row"] == [objective]
+
+
 def test_a_renamed_objective_shows_at_once(login, cast, objective):
     carol = login(cast.carol)
     assert objective.title in carol.get(DASHBOARD).text
@@ -142,6 +170,7 @@ def test_every_cached_fragment_is_keyed_by_what_it_shows():
     assert names == [
         "dashboard-head",
         "dashboard-matrix",
+        "matrix-row",
         "dashboard-partners",
         "dashboard-missing",
         "activity-item",
@@ -170,6 +199,13 @@ def test_every_cached_fragment_is_keyed_by_what_it_shows():
     for name in fragments.ROW_FRAGMENTS:
         parts = set(fragments.declared(name).parts)
         assert {fragments.ROW, fragments.REFERENCE_STAMP, fragments.LANGUAGE} <= parts, name
+    # A matrix row: what its cells show (each update, status, period, whether reported,
+    # the overdue periods), the reference data and the language.
+    assert set(fragments.declared("matrix-row").parts) == {
+        fragments.MATRIX_ROW,
+        fragments.REFERENCE_STAMP,
+        fragments.LANGUAGE,
+    }
     # Whatever is drawn in words is drawn per language (the frame holds model objects).
     for name, fragment in fragments.FRAGMENTS.items():
         if name not in ("dashboard-frame", "set-frame"):

@@ -2,7 +2,7 @@
 
 Every page costs the same number of queries with 2 rows of data as with 50: no query
 per row. Beyond the 3 every signed-in page pays (session, user, membership with its
-country), the dashboard spends at most 10 (11 for an official) and a list at most 5.
+country), the dashboard spends at most 12 (13 for an official) and a list at most 5.
 Budgets are for the first reader after a change, with no cached fragment. A page of
 updates then reads the data stamps, the ids of its page and the rows not drawn yet (the
 updates list also its four filter option lists, the objective page its chart): later
@@ -38,9 +38,10 @@ BASE = 3  # session, user, membership (with its country)
 # which its missing list links to instead of offering to write another.
 PAGES = {
     # Beyond a list's: the year switch's sets and the set's timeliness (one query each),
-    # and the partners' published contributions (one statement).
-    "dashboard (coordinator)": ("dashboard", [], "carol", 11),
-    "dashboard (official)": ("dashboard", [], "alice", 12),
+    # which objectives name a partner (reference data, kept with the set's frame), and the
+    # partners' published contributions on those (one statement).
+    "dashboard (coordinator)": ("dashboard", [], "carol", 12),
+    "dashboard (official)": ("dashboard", [], "alice", 13),
     # Each country's timeliness in the set's periods, the partners named on the objective
     # and its links to earlier years.
     "objective page": ("objective_detail", ["objective"], "alice", 10),
@@ -275,3 +276,13 @@ def test_the_benchmarks_cold_dashboard_draws_the_overview_again(client, cast, se
     assert cold.status_code == 200
     assert any("unnest(" in query["sql"] for query in queries.captured_queries)
     assert cold.context["overview"].rows == served.context["overview"].rows
+    # Partners' contributions are read for the objectives that name a partner, and with
+    # none named, not at all.
+    assert any("commitments_objective_partners named" in q["sql"] for q in queries.captured_queries)
+    Objective.partners.through.objects.all().delete()
+    client.get(reverse("dashboard"))  # the set's frame read again (reference data changed)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/bench/dashboard-cold").status_code == 200
+    assert not any(
+        "commitments_objective_partners named" in q["sql"] for q in queries.captured_queries
+    )
