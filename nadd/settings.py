@@ -458,6 +458,9 @@ JOBS_MAX_RUNNING = int(os.environ.get("JOBS_MAX_RUNNING", "3"))
 JOBS_FILE_HOURS = int(os.environ.get("JOBS_FILE_HOURS", "24"))
 # An export of more rows than this also e-mails its link when it is ready.
 JOBS_EMAIL_ROWS = int(os.environ.get("JOBS_EMAIL_ROWS", "20000"))
+# A job waiting longer than this (seconds) means the workers are stalled: /healthz and
+# `manage.py job_queue` say so.
+JOBS_MAX_WAIT = int(os.environ.get("JOBS_MAX_WAIT", "300"))
 
 # Limits on what one request may carry (Django's defaults, written down on purpose).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
