@@ -9,8 +9,8 @@ background-job workers, then, in order:
    page once, in a random order drawn afresh each round, over a fresh connection; a
    page's ratio is the median over rounds of t(page) / t(signed-in trivial view) in the
    same round, and its spread the ratio's interquartile range;
-3. exports through the job system (full CSV, filtered CSV, full Excel): time to the
-   finished file, its bytes, the workers' memory;
+3. exports through the job system (full CSV, filtered CSV, full Excel, the zip of all
+   published data): time to the finished file, its bytes, the workers' memory;
 4. the pages again while two full exports run, against their idle ratios;
 5. throughput: a mix of pages from 20 and from 50 concurrent clients;
 6. two gunicorn instances sharing a Redis: the second instance's first dashboard.
@@ -243,6 +243,7 @@ def exports(port, jars, workers, log):
         "CSV, everything": "/updates/export.csv",
         "CSV, Mexico's at-risk updates": "/updates/export.csv?country=MX&status=at_risk",
         "Excel, everything": "/updates/export.xlsx",
+        "zip of all published data": "/updates/export.zip",
     }
     found = {}
     for label, path in asks.items():
