@@ -83,8 +83,7 @@ test: install system-deps messages browser-deps
 
 # Performance and reliability drivers, on their own embedded PostgreSQL in .pgdata/bench/,
 # never the development data. See docs/performance.md and docs/operations.md.
-bench: install
-	-$(call debian_package,command -v wrk >/dev/null 2>&1,wrk,Throughput under load is measured with wrk; the rest of the bench runs without it.)
+bench: install system-deps
 	env -u PYENV_VERSION -u PYENV_DIR $(PY) -m tests.bench.run
 
 reliability: install

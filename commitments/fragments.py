@@ -34,9 +34,12 @@ What a row shows, and what moves its key when it changes:
   someone: the admin, a management command);
 - the language of the page (labels, dates).
 
-The fragments live in each process's memory (the ``fragments`` cache). That is not state
-the application depends on: every read checks the stamps in PostgreSQL first, so a process
-that never saw a fragment, or was just started, only draws it once more.
+The fragments live in the ``fragments`` cache: each process's memory by default, or one
+Redis server shared by every process and instance when ``CACHE_URL`` names one
+(commitments/cache.py, which also namespaces the keys by database and release). Neither is
+state the application depends on: every read checks the stamps in PostgreSQL first, so a
+process that never saw a fragment, or was just started, only draws it once more, and a
+shared fragment is served only while the data it was drawn from is still current.
 """
 
 import hashlib
@@ -349,8 +352,8 @@ def declared(name):
 
 
 def cache():
-    """Where fragments are kept (this process's memory). Only this module reads or
-    writes it (the template tag through ``drawn``); tests clear it."""
+    """Where fragments are kept (this process's memory, or the shared Redis). Only this
+    module reads or writes it (the template tag through ``drawn``); tests clear it."""
     return caches[CACHE]
 
 

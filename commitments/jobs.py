@@ -23,8 +23,7 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.storage import storages
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import Count, Min
+from django.db import connection, transaction
 from django.http import QueryDict
 from django.tasks import task
 from django.template.loader import render_to_string
@@ -32,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.text import slugify
+from django_tasks_db.models import DBTaskResult
 
 from commitments import briefs, exports, handling, open_data, policy
 from commitments.filters import ProgressUpdateFilter
@@ -247,16 +247,36 @@ def run_job(job_id):
     delete_expired()
 
 
+# One round trip, on the (state, created_at) index of the jobs and the queue's own table
+# (pruned daily to a week, see docs/deployment.md): what /healthz runs on every probe.
+QUEUE_HEALTH_SQL = """
+SELECT count(*) FILTER (WHERE state = %s),
+       count(*) FILTER (WHERE state = %s),
+       min(created_at) FILTER (WHERE state = %s),
+       (SELECT max(greatest(started_at, finished_at)) FROM {tasks})
+FROM {jobs} WHERE state IN (%s, %s)
+"""
+
+
 def queue_health(now=None):
-    """How many jobs wait and run, and how long the oldest waiting one has waited
-    (seconds): what ``manage.py job_queue`` and the operators watch."""
+    """The background jobs' queue, in numbers that say nothing of whose jobs or what they
+    hold: how many wait (``queued``) and run (``running``), how long the oldest waiting one
+    has waited (``oldest_wait``, seconds), seconds since a worker last started or finished
+    a job (``worker_seen``; None when none ever did), and whether the workers are
+    ``stalled`` (a job has waited more than ``JOBS_MAX_WAIT`` seconds). What /healthz,
+    ``manage.py job_queue`` and the operators watch; one query."""
     now = now or timezone.now()
-    counts = dict(Job.objects.active().values_list("state").annotate(n=Count("pk")).order_by())
-    oldest = Job.objects.filter(state=State.QUEUED).aggregate(at=Min("created_at"))["at"]
+    sql = QUEUE_HEALTH_SQL.format(jobs=Job._meta.db_table, tasks=DBTaskResult._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [State.QUEUED, State.RUNNING, State.QUEUED, *Job.ACTIVE_STATES])
+        queued, running, oldest, seen = cursor.fetchone()
+    oldest_wait = max((now - oldest).total_seconds(), 0.0) if oldest else 0.0
     return {
-        "queued": counts.get(State.QUEUED, 0),
-        "running": counts.get(State.RUNNING, 0),
-        "oldest_wait": (now - oldest).total_seconds() if oldest else 0.0,
+        "queued": queued,
+        "running": running,
+        "oldest_wait": oldest_wait,
+        "worker_seen": max((now - seen).total_seconds(), 0.0) if seen else None,
+        "stalled": oldest_wait > settings.JOBS_MAX_WAIT,
     }
 
 

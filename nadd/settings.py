@@ -52,7 +52,7 @@ def env_secret(name):
     return os.environ.get(name)
 
 
-for _name in ("SECRET_KEY", "DATABASE_URL"):
+for _name in ("SECRET_KEY", "DATABASE_URL", "CACHE_URL"):
     if not os.environ.get(_name) and os.environ.get(f"{_name}_FILE"):
         os.environ[_name] = env_secret(_name)
 
@@ -394,21 +394,42 @@ AXES_USERNAME_CALLABLE = "commitments.signin.axes_username"
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "commitments.clients.client_ip"
 
-# Counters shared by every process (rate limits): the database, never process memory.
+# Page fragments are shared by every process and instance through the Redis server that
+# CACHE_URL names (redis://, rediss:// or unix://; or CACHE_URL_FILE); without one, each
+# process keeps its own (commitments/cache.py; docs/deployment.md#a-shared-cache).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        "CACHE_URL must name a Redis server: redis://host:6379/0, rediss://… or unix://…"
+    )
 CACHES = {
+    # Counters shared by every process (rate limits): the database, never process memory.
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "nadd_cache",
     },
     # Page fragments keyed by the data stamps PostgreSQL keeps (commitments/fragments.py):
-    # checked against the database on every read, so a per-process copy is safe.
-    "fragments": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "nadd-fragments",
-        "TIMEOUT": 24 * 60 * 60,
-        # A few thousand small fragments (rows, cards) and a few large ones per process.
-        "OPTIONS": {"MAX_ENTRIES": 3000},
-    },
+    # checked against the database on every read, so a per-process copy is safe, and so
+    # is one shared copy.
+    "fragments": (
+        {
+            "BACKEND": "commitments.cache.SharedFragmentCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "nadd"),
+            "TIMEOUT": 24 * 60 * 60,
+            # Redis answers in well under a millisecond: a server that does not answer in
+            # a quarter of a second is taken as down, and pages are drawn without it.
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "nadd-fragments",
+            "TIMEOUT": 24 * 60 * 60,
+            # A few thousand small fragments (rows, cards) and a few large ones per process.
+            "OPTIONS": {"MAX_ENTRIES": 3000},
+        }
+    ),
 }
 # Limits counted by code rather than per request, by name -> (requests, seconds, per "user"
 # or "ip"). A view's own cap on POSTs is declared on the view (@policy.rate_limit in
@@ -437,6 +458,9 @@ JOBS_MAX_RUNNING = int(os.environ.get("JOBS_MAX_RUNNING", "3"))
 JOBS_FILE_HOURS = int(os.environ.get("JOBS_FILE_HOURS", "24"))
 # An export of more rows than this also e-mails its link when it is ready.
 JOBS_EMAIL_ROWS = int(os.environ.get("JOBS_EMAIL_ROWS", "20000"))
+# A job waiting longer than this (seconds) means the workers are stalled: /healthz and
+# `manage.py job_queue` say so.
+JOBS_MAX_WAIT = int(os.environ.get("JOBS_MAX_WAIT", "300"))
 
 # Limits on what one request may carry (Django's defaults, written down on purpose).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -3,13 +3,13 @@
 import sys
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.views import defaults, i18n
 from django.views.decorators.cache import never_cache
 
-from commitments import policy
+from commitments import jobs, policy
 
 
 @policy.public
@@ -32,13 +32,29 @@ def set_language(request):
 @never_cache
 @policy.methods("GET")
 def healthz(request):
-    """Readiness: 200 after a database round trip, 503 when the database is unreachable."""
+    """Readiness: 200 after a database round trip, 503 when the database is unreachable.
+
+    The round trip reads the background jobs' queue (one query): counts and ages only,
+    never whose jobs or what they hold. A stalled queue does not make the instance unready
+    (its pages still answer); it is reported for monitoring to alert on."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        queue = jobs.queue_health()
     except DatabaseError:
-        return HttpResponse("database unavailable", status=503, content_type="text/plain")
-    return HttpResponse("ok", content_type="text/plain")
+        return JsonResponse({"status": "database unavailable"}, status=503)
+    return JsonResponse(
+        {
+            "status": "ok",
+            "jobs": {
+                "queued": queue["queued"],
+                "running": queue["running"],
+                "oldest_queued_seconds": round(queue["oldest_wait"]),
+                "worker_seen_seconds_ago": (
+                    None if queue["worker_seen"] is None else round(queue["worker_seen"])
+                ),
+                "stalled": queue["stalled"],
+            },
+        }
+    )
 
 
 @policy.public

@@ -5,8 +5,8 @@ Runs on its own embedded PostgreSQL in ``.pgdata/reliability/`` (it stops and re
 that server, so never the benchmark's or the development one), with gunicorn as in
 production on 127.0.0.1, ports 8320-8329. Every check is bounded in requests and time.
 
-    python -m tests.bench.reliability all              # R4, R5, R6, R8 and statelessness
-    python -m tests.bench.reliability r5               # one of: r4 r5 r6 outage r8 stateless
+    python -m tests.bench.reliability all  # R4, R5, R6, R8, statelessness, the cache down
+    python -m tests.bench.reliability r5   # one of: r4 r5 r6 outage r8 stateless cache_down
     python -m tests.bench.reliability soak --minutes 10   # R10
 """
 
@@ -369,7 +369,62 @@ def soak(srv, minutes):
     )
 
 
-CHECKS = {"r4": r4, "r5": r5, "r6": r6, "outage": outage, "r8": r8, "stateless": stateless}
+def cache_down(srv):
+    """The shared fragment cache (Redis) stops and comes back: every page still 200, and the
+    processes use Redis again once it is back, without a restart."""
+    import redis  # noqa: PLC0415
+
+    from commitments.cache import RETRY_SECONDS  # noqa: PLC0415
+    from tests.support.redis_server import RedisServer  # noqa: PLC0415
+
+    folder = DATA_DIR.parent / "redis"
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = RedisServer(folder).start()
+    process = server.start_gunicorn(
+        srv, DATABASE, PORT, settings="nadd.settings", CACHE_URL=cache.url
+    )
+    pages = ["/", "/updates/", "/objectives/", "/countries/"]
+    try:
+        jar = server.session_cookies(server.sign_in(PORT, COORDINATOR, PASSWORD))
+
+        def read_all():
+            return [server.request(PORT, "GET", path, cookies=jar) for path in pages * 3]
+
+        before = read_all()
+        filled = redis.Redis.from_url(cache.url).dbsize()
+        cache.stop()
+        down = read_all()
+        cache.start()  # the same port, empty
+        time.sleep(RETRY_SECONDS + 1)
+        back = read_all()
+        refilled = redis.Redis.from_url(cache.url).dbsize()
+    finally:
+        server.stop(process)
+        cache.stop()
+    slowest = max(response.seconds for response in down)
+    ok = (
+        all(response.status == 200 for response in before + down + back)
+        and filled > 0
+        and refilled > 0
+        and slowest < 1
+    )
+    return ok, (
+        f"Redis up: {len(before)} pages, {filled} keys; Redis stopped: statuses "
+        f"{sorted({response.status for response in down})}, slowest {slowest * 1000:.0f} ms; "
+        f"Redis back: statuses {sorted({response.status for response in back})}, "
+        f"{refilled} keys written again without restarting the app"
+    )
+
+
+CHECKS = {
+    "r4": r4,
+    "r5": r5,
+    "r6": r6,
+    "outage": outage,
+    "r8": r8,
+    "stateless": stateless,
+    "cache_down": cache_down,
+}
 
 
 def main(argv=None):

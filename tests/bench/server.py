@@ -3,6 +3,7 @@
 import http.client
 import re
 import subprocess
+import sys
 import time
 import uuid
 from http.cookies import SimpleCookie
@@ -20,6 +21,7 @@ def start_gunicorn(server, database, port, workers=2, log=None, **env):
         database,
         DJANGO_SETTINGS_MODULE=env.pop("settings", "nadd.settings_bench"),
         DJANGO_DEBUG="0",
+        JOB_FILES_DIR=str(db.ROOT / "files"),
         **env,
     )
     process = subprocess.Popen(
@@ -52,6 +54,33 @@ def start_gunicorn(server, database, port, workers=2, log=None, **env):
             time.sleep(0.2)
     process.terminate()
     raise RuntimeError(f"gunicorn did not answer on port {port}")
+
+
+def start_worker(server, database, log=None, **env):
+    """A background-job worker (``manage.py db_worker``) on the same database and settings
+    as the benchmark's gunicorn, its files in .pgdata/bench/files/."""
+    environment = db.child_env(
+        server,
+        database,
+        DJANGO_SETTINGS_MODULE=env.pop("settings", "nadd.settings_bench"),
+        JOB_FILES_DIR=str(db.ROOT / "files"),
+        **env,
+    )
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2", "-v0"],
+        cwd=db.BASE_DIR,
+        env=environment,
+        stdout=log or subprocess.DEVNULL,
+        stderr=log or subprocess.DEVNULL,
+    )
+
+
+def memory_mb(process):
+    """The process's resident memory now, in MB (Linux /proc)."""
+    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def stop(process):
@@ -93,6 +122,25 @@ def request(port, method, path, cookies=None, form=None, timeout=30):
         connection.close()
     seconds = time.perf_counter() - started
     return Response(response.status, response.headers, data, seconds)
+
+
+def download(port, path, cookies):
+    """GET a file without keeping it: (status, bytes, seconds)."""
+    headers = {
+        "Host": f"127.0.0.1:{port}",
+        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+    }
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    size = 0
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        while chunk := response.read(1 << 20):
+            size += len(chunk)
+    finally:
+        connection.close()
+    return response.status, size, time.perf_counter() - started
 
 
 def cookies_of(response, jar=None):

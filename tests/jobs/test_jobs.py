@@ -491,7 +491,7 @@ def test_the_worker_command_runs_the_queued_jobs(login, cast, make_update):
 def test_the_queue_command_reports_the_oldest_wait(login, cast):
     out = io.StringIO()
     call_command("job_queue", stdout=out)
-    assert out.getvalue().strip() == "queued 0, running 0, oldest queued 0 s"
+    assert out.getvalue().strip() == "queued 0, running 0, oldest queued 0 s, no worker seen yet"
     client = login(cast.carol)
     job = job_of(ask_for_file(client, reverse("update_export_csv")))
     Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timezone.timedelta(minutes=10))

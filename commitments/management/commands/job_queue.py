@@ -19,9 +19,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, max_wait, **options):
         queue = jobs.queue_health()
+        seen = queue["worker_seen"]
         self.stdout.write(
             f"queued {queue['queued']}, running {queue['running']}, "
-            f"oldest queued {queue['oldest_wait']:.0f} s"
+            f"oldest queued {queue['oldest_wait']:.0f} s, "
+            + ("no worker seen yet" if seen is None else f"a worker last seen {seen:.0f} s ago")
         )
         if max_wait is not None and queue["oldest_wait"] > max_wait:
             raise CommandError(
