@@ -1,5 +1,5 @@
 """Files prepared by the background workers, measured as a user gets them: ask (the export
-or PDF link answers 302 to the job's page), wait while the page's status reports progress,
+or PDF button's POST answers 302 to the job's page), wait while the page's status reports progress,
 then download the finished file. Meanwhile the workers' memory is sampled.
 """
 
@@ -13,7 +13,7 @@ POLL_SECONDS = 0.2
 
 def start(port, jar, path):
     """Ask for a file; returns the job's status address."""
-    response = server.request(port, "GET", path, cookies=server.session_cookies(jar))
+    response = server.ask_for_file(port, jar, path)
     if response.status != 302 or "/files/" not in response.headers["Location"]:
         raise RuntimeError(f"{path} answered {response.status}, not a job")
     return response.headers["Location"] + "status.json"

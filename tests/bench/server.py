@@ -177,6 +177,13 @@ def session_cookies(jar):
     return {key: value for key, value in jar.items() if not key.startswith("_")}
 
 
+def ask_for_file(port, jar, path):
+    """Press the button that asks for a file (an export, a brief's PDF): a POST with the
+    form's CSRF token, the filters in the address."""
+    form = {"csrfmiddlewaretoken": jar["_csrf_form_token"]}
+    return request(port, "POST", path, cookies=session_cookies(jar), form=form)
+
+
 def new_update_form(jar, period_pk, narrative="Progress reported by the benchmark."):
     return {
         "csrfmiddlewaretoken": jar["_csrf_form_token"],

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments.models import Job
-from tests.support.jobs import job_of, run_jobs
+from tests.support.jobs import ask_for_file, job_of, run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +34,9 @@ def test_healthz_reports_the_job_queue_in_one_query_whatever_it_holds(
 ):
     carol = login(cast.carol)
     probe = Client()  # a load balancer: never signed in
-    job_of(carol.get(reverse("update_export_csv")))
+    job_of(ask_for_file(carol, reverse("update_export_csv")))
     run_jobs()  # a worker took it
-    waiting = job_of(carol.get(reverse("update_export_xlsx")))
+    waiting = job_of(ask_for_file(carol, reverse("update_export_xlsx")))
     Job.objects.filter(pk=waiting.pk).update(
         created_at=timezone.now() - timezone.timedelta(minutes=4)
     )
