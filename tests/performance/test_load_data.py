@@ -5,7 +5,7 @@ import hashlib
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F
 from django.test import RequestFactory
 
@@ -132,3 +132,13 @@ def test_refuses_to_run_twice_and_in_production(settings):
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="production"):
         call_command("generate_load_data", updates=10, users=10, years=1)
+
+
+def test_the_planner_knows_the_tables_are_full_once_generated():
+    """Planned on a table it still believes empty, the feed's first page read all of it."""
+    call_command("generate_load_data", updates=200, users=10, years=1, seed=3)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = 'commitments_progressupdate'"
+        )
+        assert cursor.fetchone()[0] >= 200
