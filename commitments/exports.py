@@ -106,7 +106,7 @@ def rows(updates):
             update.objective.local_title,
             update.country.code,
             update.country.local_name,
-            update.period.name,
+            update.period.local_name,
             str(update.get_status_display()),
             str(update.get_state_display()),
             update.narrative,
@@ -251,7 +251,7 @@ def matrix_table(objective_set, period):
                 partner = country.membership == Country.Membership.PARTNER
                 cells.append("" if partner else _("Missing"))
         table.append(
-            [objective_set.year, objective.number, objective.local_title, period.name, *cells]
+            [objective_set.year, objective.number, objective.local_title, period.local_name, *cells]
         )
     return header, table
 

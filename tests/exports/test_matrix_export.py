@@ -203,4 +203,4 @@ def test_the_timeliness_page_links_to_the_matrix_of_each_period(login, cast):
     french = login(cast.carol).get(
         reverse("timeliness"), {"year": 2024}, headers={"accept-language": "fr"}
     )
-    assert "Matrice des états d’une période" in french.text
+    assert "Matrice des états d’avancement d’une période" in french.text
