@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.forms",  # the widgets' own templates, for FORM_RENDERER below
     "django_filters",
     "axes",
     "django_otp",
@@ -147,6 +148,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets draw with the site's templates (templates/ first), so that our fixes to the
+# admin's widget templates (templates/admin/widgets/) apply.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # PostgreSQL always: the one DATABASE_URL names, otherwise an embedded server in .pgdata/,
 # started by its backend at the first connection (reading the settings starts nothing).
