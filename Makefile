@@ -66,7 +66,6 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 
 run: install system-deps messages
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
 	$(PY) manage.py load_demo
 	@echo ""
 	@echo "Serving the NADD Commitment Tracker at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"

@@ -1,6 +1,7 @@
 """What the admin shows of each model. Every change made in it is audited by the admin
 site itself (commitments/admin_site.py), whichever admin class is registered."""
 
+import json
 from collections import Counter
 
 from django import forms
@@ -628,7 +629,7 @@ class AuditActionFilter(admin.SimpleListFilter):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "actor", "action_label", "target_repr"]
+    list_display = ["created_at", "actor", "action_label", "object_label"]
     list_filter = [AuditActionFilter, "target_type"]
     list_select_related = ["actor"]
     search_fields = ["target_repr", "action", "actor__username"]
@@ -639,10 +640,10 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         "action_name",
         "target_type",
         "target_id",
-        "target_repr",
-        "changes",
+        "object_label",
+        "changes_shown",
     ]
-    readonly_fields = ["action_label", "action_name"]
+    readonly_fields = ["action_label", "action_name", "object_label", "changes_shown"]
 
     @admin.display(description=_("action"), ordering="action")
     def action_label(self, entry):
@@ -651,3 +652,12 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     @admin.display(description=_("action name"))
     def action_name(self, entry):
         return entry.action
+
+    # What the entry says about its object and related objects, in the reader's language.
+    @admin.display(description=_("object"), ordering="target_repr")
+    def object_label(self, entry):
+        return entry.object_label
+
+    @admin.display(description=_("changes"))
+    def changes_shown(self, entry):
+        return json.dumps(entry.shown_changes, ensure_ascii=False, indent=2)

@@ -26,6 +26,7 @@ import uuid
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.options import ActionLocation
@@ -78,7 +79,7 @@ def _value(obj, field):
             related = getattr(obj, field.name)
         except ObjectDoesNotExist:  # a link without a database constraint, dangling
             return f"#{field.value_from_object(obj)}"
-        return None if related is None else str(related)
+        return None if related is None else _audit().in_each_language(lambda: related)
     value = field.value_from_object(obj)
     if is_secret(field):
         return Secret(hashlib.sha256(str(value).encode()).hexdigest()) if value else None
@@ -102,7 +103,13 @@ def snapshots(model, pks):
     for obj in objects.filter(pk__in=pks):
         values = {field.name: _value(obj, field) for field in fields}
         for name in m2m:
-            values[name] = sorted(str(item) for item in getattr(obj, name).all())
+            values[name] = sorted(
+                (
+                    _audit().in_each_language(lambda item=item: item)
+                    for item in getattr(obj, name).all()
+                ),
+                key=lambda words: words[settings.LANGUAGE_CODE],
+            )
         result[obj.pk] = values
     return result
 
@@ -161,7 +168,7 @@ def _describe(obj):
             f"{f.name}={f.value_from_object(obj)}" for f in opts.concrete_fields if f.is_relation
         )
         return f"{opts.label_lower}: {links}"
-    return f"{opts.label_lower} #{obj.pk}: {obj}"
+    return _audit().in_each_language(lambda: f"{opts.label_lower} #{obj.pk}: {obj}")
 
 
 @dataclass

@@ -8,7 +8,12 @@ class CommitmentsConfig(AppConfig):
     verbose_name = _("NADD commitments")
 
     def ready(self):
+        from django.db.models import fields  # noqa: PLC0415
+
         from commitments import checks, signals, validators  # noqa: F401, PLC0415
+
+        # Django's own words, in our catalogues: its Spanish catalogue lacks them.
+        fields.BLANK_CHOICE_LABEL = _("- Select an option -")
 
         signals.connect()
         validators.refuse_control_characters_in_every_form()

@@ -11,16 +11,26 @@ declared here, with a label in each language of the site:
 
 ``record`` refuses an action that is not declared (ValueError), so a new action cannot be
 written without being named and labelled here first; ``label`` is what every page that
-shows an entry says about its action. tests/audit/test_declared_actions.py checks that nothing else
-creates audit entries and that every label is translated.
+shows an entry says about its action.
+
+What an entry says about its object and about related objects among its changes (a
+country, a period) is kept in every language of the site: ``record`` draws them in
+English (``target_repr``, ``changes``) and, where the words differ, in Spanish and French
+(``labels``), so each reader reads them in their own language
+(``AuditEntry.object_label``, ``AuditEntry.shown_changes``). Callers pass such values as
+the objects themselves (or lazy strings), never as text drawn in the actor's language.
+tests/audit/test_declared_actions.py checks that nothing else creates audit entries and
+that every label is translated.
 """
 
 from functools import cache
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -153,6 +163,11 @@ def record(*, actor, action, target, changes=None, at=None, target_repr=None):
     if not is_declared(action):
         raise ValueError(f"Undeclared audit action {str(action)!r}: declare it in audit.py.")
     is_object = not isinstance(target, type)
+    drawn = {
+        language: _drawn(target if target_repr is None else target_repr, changes or {}, language)
+        for language, _name in settings.LANGUAGES
+    }
+    english = drawn.pop(settings.LANGUAGE_CODE)
     # Looked up, not imported: the models show actions by their labels from this module.
     entries = apps.get_model("commitments", "AuditEntry")
     return entries.objects.create(
@@ -160,7 +175,44 @@ def record(*, actor, action, target, changes=None, at=None, target_repr=None):
         action=str(action),
         target_type=ContentType.objects.get_for_model(target),
         target_id=str(target.pk) if is_object else "",
-        target_repr=(str(target) if target_repr is None else target_repr)[:300],
-        changes=changes or {},
+        target_repr=english["object"],
+        changes=english["changes"],
+        labels={language: words for language, words in drawn.items() if words != english},
         created_at=at or timezone.now(),
     )
+
+
+def _drawn(target, changes, language):
+    """What an entry says about its object and its changes, in ``language``."""
+    with translation.override(language):
+        return {
+            "object": str(target)[:300],
+            "changes": {name: _words(value) for name, value in changes.items()},
+        }
+
+
+class InEachLanguage(dict):
+    """A text drawn in every language of the site (``{"en": …, "es": …, "fr": …}``), for
+    a value that must be drawn at once (an object about to be deleted)."""
+
+
+def in_each_language(draw):
+    """``draw()``'s text in every language of the site."""
+    words = InEachLanguage()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            words[language] = str(draw())
+    return words
+
+
+def _words(value):
+    """A change's value as kept: objects and lazy strings by what they are called."""
+    if isinstance(value, InEachLanguage):
+        return value.get((translation.get_language() or "")[:2], value[settings.LANGUAGE_CODE])
+    if isinstance(value, models.Model | Promise):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_words(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _words(item) for key, item in value.items()}
+    return value

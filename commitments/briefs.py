@@ -42,6 +42,7 @@ PRINT_NARRATIVE_LINES = 12
 PDF_CACHE = "default"
 PDF_CACHE_SECONDS = 7 * 24 * 60 * 60
 PDF_TEMPLATE = "commitments/meeting_brief_pdf.html"
+PDF_VARIANT = "pdf/ua-1"
 PDF_STYLESHEET = "css/brief.css"
 
 
@@ -292,7 +293,9 @@ def render_pdf(request, brief):
     # (where escaping would break its quoted rules): no user data can reach it.
     stylesheet = CSS(string=Path(finders.find(PDF_STYLESHEET)).read_text(encoding="utf-8"))
     html = HTML(string=pdf_html(request, brief), url_fetcher=_refuse_fetch)
-    return html.write_pdf(stylesheets=[stylesheet])
+    # Tagged (a structure tree of headings, lists and tables a screen reader follows)
+    # and PDF/UA-1's metadata; the document's language comes from <html lang>.
+    return html.write_pdf(stylesheets=[stylesheet], pdf_variant=PDF_VARIANT)
 
 
 @functools.cache

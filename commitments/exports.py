@@ -29,6 +29,8 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from commitments import continuity
 from commitments.models import Country, ProgressUpdate
@@ -37,6 +39,8 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 CHUNK = 2000
 # Rows of updates on one sheet of a workbook: Excel's limit, less the header.
 XLSX_SHEET_ROWS = 1_048_575
+
+HEADER_FONT = Font(bold=True)
 
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LEADING_SPACES = " \u00a0"
@@ -67,31 +71,43 @@ def neutralise_csv(value):
     return value
 
 
-def header():
+def columns():
+    """Each column of the updates export: its header and its width in a workbook (in
+    characters)."""
     return [
-        _("Id"),
-        _("Year"),
-        _("Objective number"),
-        _("Objective"),
-        _("Country code"),
-        _("Country"),
-        _("Reporting period"),
-        _("Status"),
-        _("Review state"),
-        _("Narrative"),
-        _("Evidence links"),
-        _("Author"),
-        _("Written (UTC)"),
-        _("Last changed (UTC)"),
-        _("Published (UTC)"),
-        _("Entered on the country's behalf"),
-        _("Fictional demo text"),
-        _("Continues"),
+        (_("Id"), 8),
+        (_("Year"), 7),
+        (_("Objective number"), 10),
+        (_("Objective"), 40),
+        (_("Country code"), 9),
+        (_("Country"), 18),
+        (_("Reporting period"), 12),
+        (_("Status"), 22),
+        (_("Review state"), 18),
+        (_("Narrative"), 80),
+        (_("Evidence links"), 40),
+        (_("Author"), 22),
+        (_("Written (UTC)"), 17),
+        (_("Last changed (UTC)"), 17),
+        (_("Published (UTC)"), 17),
+        (_("Entered on the country's behalf"), 40),
+        (_("Fictional demo text"), 12),
+        (_("Continues"), 14),
     ]
 
 
+def header():
+    return [name for name, _width in columns()]
+
+
+def _utc(value):
+    """A moment as the exports give it: in UTC, without a time zone (a spreadsheet has
+    none), or None."""
+    return value.astimezone(datetime.UTC).replace(tzinfo=None) if value else None
+
+
 def _when(value):
-    return value.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M") if value else ""
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def rows(updates):
@@ -106,29 +122,70 @@ def rows(updates):
             update.objective.local_title,
             update.country.code,
             update.country.local_name,
-            update.period.name,
+            update.period.local_name,
             str(update.get_status_display()),
             str(update.get_state_display()),
             update.narrative,
             "\n".join(update.evidence_links),
             update.author.get_full_name() or update.author.username,
-            _when(update.created_at),
-            _when(update.updated_at),
-            _when(update.published_at),
+            _utc(update.created_at),
+            _utc(update.updated_at),
+            _utc(update.published_at),
             update.provenance,
             _("Yes") if update.is_demo else "",
             update.continues or "",
         ]
 
 
+# How a workbook shows the moments of the exports (in UTC, as their headers say).
+XLSX_MOMENT = "yyyy-mm-dd hh:mm"
+
+
 def _xlsx_cell(sheet, value):
-    """Numbers as they are; text neutralised and typed as text, so that not even a cell
-    starting with "=" is read as a formula."""
+    """Numbers as they are, moments as dates; text neutralised and typed as text, so that
+    not even a cell starting with "=" is read as a formula."""
+    if isinstance(value, datetime.datetime):
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = XLSX_MOMENT
+        return cell
     if not isinstance(value, str):
         return value
     cell = WriteOnlyCell(sheet, neutralise(value))
     cell.data_type = "s"
     return cell
+
+
+def _csv_cell(value):
+    if isinstance(value, datetime.datetime):
+        return _when(value)
+    return "" if value is None else neutralise_csv(value)
+
+
+def _prepare_sheet(sheet, widths, marking):
+    """A sheet's columns as wide as ``widths`` say, its header row (below the marking, if
+    any) frozen, printed on every page and written in bold; returns the header's row."""
+    for number, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(number)].width = width
+    header_row = len(marking_rows(marking)) + 1
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    for row in marking_rows(marking):
+        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
+    return header_row
+
+
+def _header_cells(sheet, names):
+    cells = []
+    for name in names:
+        cell = _xlsx_cell(sheet, str(name))
+        cell.font = HEADER_FONT
+        cells.append(cell)
+    return cells
+
+
+def _filter(sheet, header_row, width, last_row):
+    """A filter on every column of the header row, over the rows below it."""
+    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(width)}{max(last_row, header_row)}"
 
 
 def _counted(updates, progress):
@@ -154,10 +211,10 @@ def write_csv(updates, output, progress, marking=""):
     writer = csv.writer(text, quoting=csv.QUOTE_NONNUMERIC)
     text.write("\ufeff")
     for row in marking_rows(marking):
-        writer.writerow([neutralise_csv(cell) for cell in row])
+        writer.writerow([_csv_cell(cell) for cell in row])
     writer.writerow(header())
     for row in _counted(updates, progress):
-        writer.writerow([neutralise_csv(cell) for cell in row])
+        writer.writerow([_csv_cell(cell) for cell in row])
     text.flush()
     text.detach()
 
@@ -169,23 +226,27 @@ def write_xlsx(updates, output, progress, marking=""):
     sheet starts with the handling marking, if any, above its header."""
     workbook = Workbook(write_only=True)
     sheet, on_sheet = None, XLSX_SHEET_ROWS
+    widths = [width for _name, width in columns()]
+    header_row = len(marking_rows(marking)) + 1
 
     def new_sheet(title):
         sheet = workbook.create_sheet(title)
-        for row in marking_rows(marking):
-            sheet.append([_xlsx_cell(sheet, cell) for cell in row])
-        sheet.append(header())
+        _prepare_sheet(sheet, widths, marking)
+        sheet.append(_header_cells(sheet, header()))
         return sheet
 
     for row in _counted(updates, progress):
         if on_sheet == XLSX_SHEET_ROWS:
+            if sheet is not None:
+                _filter(sheet, header_row, len(widths), header_row + on_sheet)
             number = len(workbook.worksheets) + 1
             title = _("Updates") if number == 1 else f"{_('Updates')} ({number})"
             sheet, on_sheet = new_sheet(title), 0
         sheet.append([_xlsx_cell(sheet, cell) for cell in row])
         on_sheet += 1
     if sheet is None:
-        new_sheet(_("Updates"))
+        sheet, on_sheet = new_sheet(_("Updates")), 0
+    _filter(sheet, header_row, len(widths), header_row + on_sheet)
     workbook.save(output)
 
 
@@ -251,7 +312,7 @@ def matrix_table(objective_set, period):
                 partner = country.membership == Country.Membership.PARTNER
                 cells.append("" if partner else _("Missing"))
         table.append(
-            [objective_set.year, objective.number, objective.local_title, period.name, *cells]
+            [objective_set.year, objective.number, objective.local_title, period.local_name, *cells]
         )
     return header, table
 
@@ -260,8 +321,8 @@ def matrix_response(fmt, objective_set, period, filename, marking=""):
     """The matrix of ``period`` as a CSV file or an Excel workbook (``fmt``), with the
     handling marking first when there is one, neutralised like the list exports."""
     header, table = matrix_table(objective_set, period)
-    lines = [*marking_rows(marking), header, *table]
     if fmt == "csv":
+        lines = [*marking_rows(marking), header, *table]
         writer = csv.writer(_Echo(), quoting=csv.QUOTE_NONNUMERIC)
         body = "\ufeff" + "".join(
             writer.writerow([neutralise_csv(cell) for cell in line]) for line in lines
@@ -271,8 +332,12 @@ def matrix_response(fmt, objective_set, period, filename, marking=""):
         return response
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Status matrix"))
-    for line in lines:
+    widths = [7, 10, 40, 12, *(max(14, len(str(name)) + 2) for name in header[4:])]
+    header_row = _prepare_sheet(sheet, widths, marking)
+    sheet.append(_header_cells(sheet, header))
+    for line in table:
         sheet.append([_xlsx_cell(sheet, cell) for cell in line])
+    _filter(sheet, header_row, len(widths), header_row + len(table))
     output = io.BytesIO()
     workbook.save(output)
     response = HttpResponse(

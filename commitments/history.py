@@ -37,7 +37,7 @@ def describe(entry):
     operation is "equal", "delete" or "insert"; the template escapes every piece.
     """
     changes = []
-    for field, (old, new) in entry.changes.items():
+    for field, (old, new) in entry.shown_changes.items():
         labels = CHOICE_LABELS.get(field, {})
         change = {
             "label": FIELD_LABELS.get(field, field),

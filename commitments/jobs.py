@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django_tasks_db.models import DBTaskResult
 
 from commitments import briefs, exports, handling, open_data, policy
@@ -191,8 +192,10 @@ def _write_brief(job, output):
         if job.drawing:
             briefs.keep_pdf(job.drawing, document)
     output.write(document)
-    name = slugify(job.meeting.name) or "brief"
-    return f"brief-{name}.pdf", "application/pdf"
+    # In the job's language: "nota-informativa-8o-dialogo-de-america-del-norte-...".
+    words = f"{_('Brief')} {job.meeting.local_name}".replace("'", " ").replace("’", " ")
+    name = slugify(words) or "brief"
+    return f"{name}.pdf", "application/pdf"
 
 
 def execute(job):

@@ -62,7 +62,7 @@ class StaleState(Exception):
 
 def _audit_value(value):
     if hasattr(value, "pk"):
-        return str(value)
+        return value  # named in each language by audit.record
     if isinstance(value, list):
         return list(value)
     return value
@@ -77,7 +77,7 @@ def on_behalf_values(update):
     """The audit diff of a report entered on a country's behalf: every value it was
     published with, the country and the source included."""
     return initial_values(update) | {
-        "country": [None, str(update.country)],
+        "country": [None, update.country],
         "state": [None, update.state],
         "source_kind": [None, update.source_kind],
         "source_reference": [None, update.source_reference],

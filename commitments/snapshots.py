@@ -24,6 +24,7 @@ from commitments.models import (
     Objective,
     ObjectiveSet,
     ProgressUpdate,
+    period_label,
 )
 
 
@@ -84,6 +85,10 @@ class Earlier:
 
     def get_status_display(self):
         return ProgressUpdate.Status(self.status).label
+
+    @property
+    def period_local_name(self):
+        return period_label(self.period_name)
 
 
 @dataclass

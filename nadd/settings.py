@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.forms",  # the widgets' own templates, for FORM_RENDERER below
     "django_filters",
     "axes",
     "django_otp",
@@ -147,6 +148,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets draw with the site's templates (templates/ first), so that our fixes to the
+# admin's widget templates (templates/admin/widgets/) apply.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # PostgreSQL always: the one DATABASE_URL names, otherwise an embedded server in .pgdata/,
 # started by its backend at the first connection (reading the settings starts nothing).
@@ -216,6 +221,8 @@ STATIC_URL = "static/"
 # collectstatic fills STATIC_ROOT in production; elsewhere WhiteNoise serves from the finders.
 STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Files browsers ask for at the site's root (/favicon.ico), served as they are.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

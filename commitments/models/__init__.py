@@ -21,6 +21,7 @@ from commitments.models.reference import (
     ReportingPeriod,
     ReportingPeriodQuerySet,
     Translated,
+    period_label,
 )
 from commitments.models.reminders import ReminderLog
 from commitments.models.updates import (
@@ -68,6 +69,7 @@ __all__ = [
     "ReminderLog",
     "ReportingPeriod",
     "ReportingPeriodQuerySet",
+    "period_label",
     "Translated",
     "UserSession",
 ]

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,6 +43,17 @@ class AuditEntry(models.Model):
     changes = models.JSONField(
         _("changes"), default=dict, blank=True, help_text=_("Field: [old value, new value].")
     )
+    labels = models.JSONField(
+        _("in other languages"),
+        default=dict,
+        db_default={},
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The object and the changed values in Spanish and French, where their words "
+            "differ from the English."
+        ),
+    )
     created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
     request_id = models.CharField(
         _("request id"),
@@ -67,7 +78,7 @@ class AuditEntry(models.Model):
     def __str__(self):
         from commitments import audit  # noqa: PLC0415 - audit.py looks the models up at run time
 
-        return f"{self.created_at:%Y-%m-%d %H:%M} {audit.label(self.action)} {self.target_repr}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {audit.label(self.action)} {self.object_label}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -80,3 +91,17 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit entries are append-only.")
+
+    def _in_reader_language(self):
+        return self.labels.get((translation.get_language() or "")[:2], {})
+
+    @property
+    def object_label(self):
+        """The object in the reader's language (entries written before the site kept
+        every language show what they kept)."""
+        return self._in_reader_language().get("object", self.target_repr)
+
+    @property
+    def shown_changes(self):
+        """The changes, their related objects named in the reader's language."""
+        return self._in_reader_language().get("changes", self.changes)

@@ -1,6 +1,8 @@
 """Reference data: countries, meetings, objective sets, objectives and reporting periods,
 in English with Spanish and French versions."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -479,6 +481,21 @@ class ObjectiveLink(models.Model):
                 )
 
 
+PERIOD_NAME = re.compile(r"(?P<year>[0-9]{4}) (?P<kind>[QH])(?P<number>[1-4])")
+
+
+def period_label(name):
+    """A period's name in the reader's language: "2024 Q4" is "T4 2024" in Spanish and
+    French, "2024 H1" is "S1 2024"; a name of another shape is shown as it was given."""
+    match = PERIOD_NAME.fullmatch(name)
+    if match is None or (match["kind"] == "H" and match["number"] not in "12"):
+        return name
+    values = {"year": match["year"], "number": match["number"]}
+    if match["kind"] == "Q":
+        return _("%(year)s Q%(number)s") % values
+    return _("%(year)s H%(number)s") % values
+
+
 class ReportingPeriodQuerySet(models.QuerySet):
     def current_for(self, objective_set, today=None):
         """The period of the set that contains today; before the set, its first; after, its last."""
@@ -543,7 +560,11 @@ class ReportingPeriod(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self):
+        return period_label(self.name)
 
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:

@@ -8,8 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from commitments import history, jobs, policy, services
 from commitments.filters import ProgressUpdateFilter
@@ -365,7 +364,7 @@ def transition_view(action, success_message, rule=None):
 update_submit = policy.requires(policy.may_write_updates)(
     transition_view(
         services.submit_update,
-        _lazy("Submitted for review. A coordinator will publish or return it."),
+        gettext_lazy("Submitted for review. A coordinator will publish or return it."),
         policy.may_submit,
     )
 )
@@ -374,7 +373,7 @@ update_submit = policy.requires(policy.may_write_updates)(
 update_withdraw = policy.requires(policy.may_write_updates)(
     transition_view(
         services.withdraw_update,
-        _lazy("The update was withdrawn. It stays in the history."),
+        gettext_lazy("The update was withdrawn. It stays in the history."),
         policy.may_withdraw,
     )
 )
@@ -407,7 +406,7 @@ update_publish = policy.coordinators_may_post(
     policy.requires(policy.may_review)(
         transition_view(
             services.publish_update,
-            _lazy("Published: every signed-in user can now read this update."),
+            gettext_lazy("Published: every signed-in user can now read this update."),
         )
     )
 )

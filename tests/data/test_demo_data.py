@@ -1,7 +1,13 @@
+import io
+import re
+from pathlib import Path
+
 import pytest
-from django.contrib.auth import authenticate
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
+from django.urls import reverse
 
 from commitments.models import AuditEntry, Membership, ObjectiveLink, ObjectiveSet, ProgressUpdate
 
@@ -54,6 +60,35 @@ def test_load_demo_is_idempotent():
     call_command("load_demo")
     assert ProgressUpdate.objects.count() == first
     assert Membership.objects.count() == len(DEMO)
+
+
+def test_a_second_load_demo_keeps_passwords_and_sessions(client):
+    call_command("load_demo", stdout=io.StringIO())
+    coordinator = get_user_model().objects.get(username="coordinator")
+    coordinator.set_password("changed-by-its-owner-2025")
+    coordinator.save()
+    client.force_login(coordinator)
+    assert client.get(reverse("dashboard")).status_code == 200
+    call_command("load_demo", stdout=io.StringIO())
+    # Still signed in, with the password its owner chose.
+    assert client.get(reverse("dashboard")).status_code == 200
+    coordinator.refresh_from_db()
+    assert coordinator.check_password("changed-by-its-owner-2025")
+
+
+def test_make_run_prepares_a_database_without_complaints(capfd):
+    """The steps ``make run`` takes before serving (migrate, load_demo, ...) print no
+    warning on a brand-new database: the cache table is created by a migration."""
+    recipe = Path(settings.BASE_DIR, "Makefile").read_text().split("\nrun:", 1)[1]
+    recipe = recipe.split("runserver", 1)[0]
+    steps = re.findall(r"^\t\$\(PY\) manage\.py ([a-z_]+)(.*)$", recipe, re.M)
+    assert [name for name, _ in steps][:2] == ["migrate", "load_demo"]
+    output = io.StringIO()
+    for name, arguments in steps:
+        if name == "db_worker":
+            continue
+        call_command(name, *arguments.split(), stdout=output, stderr=output)
+    assert "already exists" not in output.getvalue() + "".join(capfd.readouterr())
 
 
 def test_load_demo_refuses_in_production(settings):

@@ -2,13 +2,16 @@
 filters and access rules, and no formula injection."""
 
 import csv
+import datetime
 import io
 
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from commitments.exports import header, neutralise
+from commitments.models import HandlingMarking
 from tests.support.jobs import fetch_file
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +131,42 @@ def test_a_workbook_goes_on_to_another_sheet_past_excels_row_limit(
 def test_an_empty_export_still_has_its_header(login, cast):
     response = fetch_file(login(cast.carol), reverse("update_export_xlsx"), {"country": "CA"})
     assert read_xlsx(response) == [header()]
+
+
+def test_a_workbook_is_ready_to_read_widths_frozen_filtered_header_dates_as_dates(
+    login, cast, make_update
+):
+    HandlingMarking.objects.create(text="UNCLASSIFIED")
+    update = make_update(author=cast.bob, narrative="Mexican line")
+    response = fetch_file(login(cast.carol), reverse("update_export_xlsx"))
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    # The marking, then the header, frozen with it, filterable, printed on every page.
+    assert sheet["A1"].value == "UNCLASSIFIED" and sheet["A2"].value == "Id"
+    assert sheet.freeze_panes == "A3"
+    assert sheet.auto_filter.ref == f"A2:{get_column_letter(len(header()))}3"
+    assert sheet.print_title_rows == "$2:$2"
+    assert all(cell.font.b for cell in sheet[2])
+    widths = {
+        name: sheet.column_dimensions[cell.column_letter].width
+        for name, cell in zip(header(), sheet[2], strict=True)
+    }
+    assert widths["Narrative"] > widths["Objective"] > widths["Id"] >= 8
+    # Numbers as numbers, moments as dates (UTC, as the headers say).
+    row = {name: cell for name, cell in zip(header(), sheet[3], strict=True)}
+    assert row["Id"].value == update.pk and row["Year"].value == 2024
+    written = row["Written (UTC)"]
+    assert written.is_date and written.number_format == "yyyy-mm-dd hh:mm"
+    written_at = update.created_at.astimezone(datetime.UTC).replace(tzinfo=None)
+    assert abs(written.value - written_at) < datetime.timedelta(seconds=1)
+    assert row["Published (UTC)"].is_date
+    assert row["Narrative"].value == "Mexican line"
+
+
+def test_the_csv_keeps_moments_as_text_in_utc(login, cast, make_update):
+    update = make_update(author=cast.bob, state="draft")
+    rows = read_csv(fetch_file(login(cast.carol), reverse("update_export_csv")))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Written (UTC)"] == update.created_at.astimezone(datetime.UTC).strftime(
+        "%Y-%m-%d %H:%M"
+    )
+    assert row["Published (UTC)"] == ""

@@ -203,4 +203,13 @@ def test_the_timeliness_page_links_to_the_matrix_of_each_period(login, cast):
     french = login(cast.carol).get(
         reverse("timeliness"), {"year": 2024}, headers={"accept-language": "fr"}
     )
-    assert "Matrice des états d’une période" in french.text
+    assert "Matrice des états d’avancement d’une période" in french.text
+
+
+def test_the_matrix_workbook_has_widths_a_frozen_filtered_header(login, cast, q1):
+    response = login(cast.carol).get(reverse("matrix_export_xlsx"), {"period": q1.pk})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet["A1"].value == "Year" and sheet["A1"].font.b
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}10"
+    assert sheet.column_dimensions["C"].width == 40  # the objective's title

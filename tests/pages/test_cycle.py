@@ -465,8 +465,8 @@ def test_another_countrys_draft_is_never_linked(login, cast, make_update, set_20
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("es", ["Puntualidad", "Tasa de cumplimiento", "Atrasado"]),
-        ("fr", ["Ponctualité", "Taux de remise", "En retard"]),
+        ("es", ["Entrega oportuna", "Tasa de cumplimiento", "Atrasado"]),
+        ("fr", ["Respect des délais", "Taux de remise", "En retard"]),
     ],
 )
 def test_the_cycle_pages_in_spanish_and_french(client, cast, reports_2025, language, expected):

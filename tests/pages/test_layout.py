@@ -35,3 +35,11 @@ def test_a_bad_submission_links_each_error_and_keeps_the_input(login, cast, obje
     assert '<fieldset aria-describedby="id_status_error">' in text
     assert "Typed before the mistake</textarea>" in text
     assert "ftp://example.org/x</textarea>" in text
+
+
+def test_the_site_has_a_favicon_for_anyone(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] in {"image/x-icon", "image/vnd.microsoft.icon"}
+    assert b"".join(response.streaming_content).startswith(b"\x00\x00\x01\x00")  # an icon file
+    assert response["X-Content-Type-Options"] == "nosniff"

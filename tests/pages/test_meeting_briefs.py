@@ -197,7 +197,7 @@ def fake_drawing(monkeypatch):
         def __init__(self, string, url_fetcher):
             handed.append(string)
 
-        def write_pdf(self, stylesheets):
+        def write_pdf(self, stylesheets, **options):
             return b"%PDF-1.7 drawn"
 
     monkeypatch.setattr(weasyprint, "HTML", FakeHTML)
@@ -499,3 +499,42 @@ def test_the_pdf_says_when_it_was_generated_and_its_cutoff_with_page_numbers(
     assert "Updates published on or before Nov. 12, 2024" in first
     assert "2" in reader.pages[1].extract_text()  # the second page is numbered
     assert f"2 / {len(reader.pages)}" in reader.pages[1].extract_text()
+
+
+@pytest.mark.parametrize(
+    ("language", "file_name"),
+    [
+        ("en", "brief-8th-north-american-drug-dialogue.pdf"),
+        ("es", "nota-informativa-8o-dialogo-de-america-del-norte-sobre-drogas.pdf"),
+        ("fr", "note-d-information-8e-dialogue-nord-americain-sur-les-drogues.pdf"),
+    ],
+)
+def test_the_pdf_is_tagged_in_the_readers_language_with_a_localised_name(
+    login, cast, history, eighth, language, file_name
+):
+    cast.carol.membership.language = language
+    cast.carol.membership.save()
+    response = pdf_of(login(cast.carol), eighth, terms={"cutoff": "2024-11-12"})
+    assert response["Content-Disposition"] == f'attachment; filename="{file_name}"'
+    reader = PdfReader(io.BytesIO(content(response)))
+    catalog = reader.trailer["/Root"]
+    # Tagged: a structure tree a screen reader follows, marked content, the language set.
+    assert catalog["/MarkInfo"]["/Marked"]
+    tree = catalog["/StructTreeRoot"].get_object()
+    assert tree["/K"]
+    assert catalog["/Lang"] == language
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"]
+    assert b"pdfuaid" in catalog["/Metadata"].get_object().get_data()
+
+
+def test_a_long_status_label_stays_on_one_line_in_the_pdf(login, cast, history, eighth):
+    cast.carol.membership.language = "es"
+    cast.carol.membership.save()
+    response = pdf_of(login(cast.carol), eighth, terms={"cutoff": "2024-11-12"})
+    lines = [
+        line.strip()
+        for page in PdfReader(io.BytesIO(content(response))).pages
+        for line in page.extract_text().splitlines()
+    ]
+    assert any("Conforme a lo programado" in line for line in lines)
+    assert not any(line.endswith(("Conforme a lo", "Conforme a")) for line in lines)

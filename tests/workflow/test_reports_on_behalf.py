@@ -118,7 +118,7 @@ def test_the_mark_shows_wherever_the_report_does(login, cast, objective, q1, mex
     ("language", "heading", "mark"),
     [
         ("es", "Ingresar un reporte recibido de un país", "Ingresado por la coordinación"),
-        ("fr", "Saisir un rapport reçu d", "Saisi par les coordonnateurs"),
+        ("fr", "Saisir un rapport reçu d", "Saisi par la coordination"),
     ],
 )
 def test_the_form_and_the_mark_in_spanish_and_french(

@@ -143,7 +143,7 @@ def test_saving_the_prefilled_form_creates_a_new_update(
 
 @pytest.mark.parametrize(
     ("language", "offer"),
-    [("es", "Partir del reporte de 2024 Q3"), ("fr", "Partir du rapport de 2024 Q3")],
+    [("es", "Partir del reporte de T3 2024"), ("fr", "Partir du rapport de T3 2024")],
 )
 def test_the_offer_in_spanish_and_french(
     login, cast, objective, make_update, periods, today_in_q4, language, offer

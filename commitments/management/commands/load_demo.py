@@ -1,7 +1,9 @@
 """Demo accounts and a realistic year of progress updates, for trying the application.
 
-Idempotent: accounts are reset to the demo password, and updates are only written when
-the demo officials have none yet. Refuses to run in production.
+Idempotent: a demo account is created with the demo password once; when it exists
+already it keeps its password and its sessions (so a second ``make run`` signs nobody
+out), and updates are only written when the demo officials have none yet. Refuses to run
+in production.
 """
 
 import datetime
@@ -388,7 +390,7 @@ class Command(BaseCommand):
         countries = {country.code: country for country in Country.objects.all()}
         users = {}
         for username, first, last, role, code in ACCOUNTS + PARTNER_ACCOUNTS:
-            user, _ = User.objects.update_or_create(
+            user, created = User.objects.get_or_create(
                 username=username,
                 defaults={
                     "first_name": first,
@@ -399,8 +401,11 @@ class Command(BaseCommand):
                     "is_superuser": role == Membership.Role.ADMIN,
                 },
             )
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+            if created:
+                # Only a new account gets the demo password: changing an existing one's
+                # would end every session it has.
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
             Membership.objects.update_or_create(
                 user=user, defaults={"role": role, "country": countries.get(code)}
             )
