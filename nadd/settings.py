@@ -148,6 +148,9 @@ TEMPLATES = [
     },
 ]
 
+# Every form's fields: required ones say so on each control (commitments/rendering.py).
+FORM_RENDERER = "commitments.rendering.FormRenderer"
+
 # PostgreSQL always: the one DATABASE_URL names, otherwise an embedded server in .pgdata/,
 # started by its backend at the first connection (reading the settings starts nothing).
 DATABASE_OPTIONS = {"conn_max_age": 60, "conn_health_checks": True, "ssl_require": False}
