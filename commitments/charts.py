@@ -110,6 +110,7 @@ def status_distribution(totals, no_update, *, minimum_width=320):
                 "width": length,
                 "height": bar_height,
                 "label_y": y - 6,
+                "axis_bottom": y + bar_height,
                 "value_x": 1 + length + 8,
                 "text_y": y + bar_height // 2 + 5,
             }

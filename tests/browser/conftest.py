@@ -37,7 +37,7 @@ ACE = Path(__file__).parent / "node_modules" / "accessibility-checker-engine" / 
 ACE_POLICY = "WCAG_2_1"
 SCREENSHOTS = Path(__file__).parent.parent / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 360, "height": 740}
+PHONE = {"width": 390, "height": 844}
 
 
 # Every browser test module sets this mark: live-server tests commit for real, and the
