@@ -29,37 +29,12 @@ CHOICE_LABELS = {
 TOKEN = re.compile(r"\s+|[^\s]+")
 
 
-def describe_all(update, entries):
-    """Each of ``entries`` (the update's audit entries, oldest first) with its description
-    (``describe``), the narrative's texts each with the language it was written in.
-
-    An entry records the language only when it changed, so the language of each entry's
-    texts is found walking back from the update's current one.
-    """
-    entries = list(entries)
-    languages = []
-    after = update.language
-    for entry in reversed(entries):
-        before = entry.changes["language"][0] if "language" in entry.changes else after
-        languages.append((before, after))
-        after = before
-    return [
-        (entry, describe(entry, before, after))
-        for entry, (before, after) in zip(entries, reversed(languages), strict=True)
-    ]
-
-
-def describe(entry, language_before=None, language_after=None):
+def describe(entry):
     """The entry's action label (``audit.label``) and, per changed field, its old and new
     value for display.
 
-    The narrative comes with the language of each text (``old_language``,
-    ``new_language``: what its ``lang`` attribute says, so a screen reader reads it in
-    its language), and when both texts exist with ``diff``: the old text's pieces
-    (``old``: unchanged and deleted words) and the new text's (``new``: unchanged and
-    inserted words), each a list of ``(operation, text)`` where the operation is
-    "equal", "delete" or "insert", shown apart so that each reads as one text. The
-    template escapes every piece.
+    Long texts come with ``diff``: a list of ``(operation, text)`` pieces where the
+    operation is "equal", "delete" or "insert"; the template escapes every piece.
     """
     changes = []
     for field, (old, new) in entry.changes.items():
@@ -69,15 +44,8 @@ def describe(entry, language_before=None, language_after=None):
             "old": _display(_label(labels, old)),
             "new": _display(_label(labels, new)),
         }
-        if field == "narrative":
-            change["old_language"] = language_before or ""
-            change["new_language"] = language_after or ""
-            if old and new:
-                pieces = word_diff(old, new)
-                change["diff"] = {
-                    "old": [piece for piece in pieces if piece[0] != "insert"],
-                    "new": [piece for piece in pieces if piece[0] != "delete"],
-                }
+        if field == "narrative" and old and new:
+            change["diff"] = word_diff(old, new)
         changes.append(change)
     return {"label": audit.label(entry.action), "changes": changes}
 
@@ -107,3 +75,22 @@ def word_diff(old, new):
         if b2 > b1:
             pieces.append(("insert", "".join(after[b1:b2])))
     return pieces
+
+
+def with_languages(update, described):
+    """``described`` (``[(entry, describe(entry))]`` of ``update``, oldest first), each
+    narrative change given the language of its old and new text (``old_language``,
+    ``new_language``), so each is marked with its ``lang`` and read in its language.
+
+    An entry records the language only when it changed, so the language of each entry's
+    texts is found walking back from the update's current one.
+    """
+    after = update.language
+    for entry, description in reversed(described):
+        before = entry.changes["language"][0] if "language" in entry.changes else after
+        # describe() lists one change per changed field, in the entry's order.
+        for field, change in zip(entry.changes, description["changes"], strict=False):
+            if field == "narrative":
+                change["old_language"], change["new_language"] = before or "", after or ""
+        after = before
+    return described
