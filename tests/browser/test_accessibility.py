@@ -102,6 +102,27 @@ def test_every_page_type_has_no_violations(role, page, axe_source, cast, make_up
     assert not found, listed(found)
 
 
+@pytest.mark.parametrize("language", ["es", "fr"])
+def test_pages_in_spanish_and_french_have_no_violations(
+    language, page, axe_source, cast, make_update, objective
+):
+    # Longer words, other punctuation, the titles' "Error: " and the required marks in
+    # each language: the same checks as in English.
+    urls, update = pages_for_everyone(make_update, cast, objective)
+    sign_in(page, cast.alice)
+    page.get_by_role("button", name={"es": "Español", "fr": "Français"}[language]).click()
+    page.wait_for_load_state()
+    found = {}
+    for name in ["dashboard", "update list", "update detail", "update history", "meeting brief"]:
+        check(page, axe_source, found, name, urls[name])
+    check(page, axe_source, found, "update form", reverse("update_create", args=[objective.pk]))
+    page.locator("form[method=post] button[type=submit]").last.click()
+    page.wait_for_selector("#error-summary")
+    assert page.title().startswith({"es": "Error: ", "fr": "Erreur\u00a0: "}[language])
+    check(page, axe_source, found, "update form with errors")
+    assert not found, listed(found)
+
+
 def test_sign_in_page_has_no_violations(page, axe_source, cast):
     found = {}
     check(page, axe_source, found, "login", reverse("login"))
