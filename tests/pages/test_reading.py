@@ -108,8 +108,12 @@ def test_required_fields_are_marked_visibly_and_for_assistive_technology(
 ):
     client = in_language(login(cast.alice), language)
     text = client.get(reverse("update_create", args=[objective.pk])).text
-    visible = f'<span class="required-mark" aria-hidden="true">({mark})</span>'
-    labels = re.findall(r"<(?:label for=\"id_(\w+)\"|legend)>[^<]*(<span[^>]*>[^<]*</span>)?", text)
+    visible = f'<span class="required-mark">({mark})</span>'
+    # Beside a label (outside it, so the control's name is its label alone), or in a
+    # radio group's legend.
+    labels = re.findall(
+        r"<(?:label for=\"id_(\w+)\">[^<]*</label>|legend>[^<]*) ?(<span[^>]*>[^<]*</span>)?", text
+    )
     marked = {name or "status" for name, span in labels if span == visible}
     assert marked == {"period", "status", "narrative"}  # not the language, not the evidence
     # Each required control says so itself: the attribute, or aria-required on a select
