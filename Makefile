@@ -7,9 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 # The browser tests drive Debian's Chromium (Playwright cannot download a browser here)
-# and check pages with a pinned axe-core from the npm registry (tests/browser/package-lock.json).
+# and check pages with two rules engines pinned from the npm registry, axe-core and IBM
+# Equal Access's accessibility-checker-engine (tests/browser/package-lock.json).
 CHROMIUM := /usr/bin/chromium
-AXE := tests/browser/node_modules/axe-core/axe.min.js
+RULES_ENGINES := tests/browser/node_modules/.installed
 # The first Python 3.12 or newer found on PATH (Django 6.1 needs 3.12).
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
@@ -53,14 +54,14 @@ messages: install
 	$(call debian_package,command -v msgfmt >/dev/null 2>&1,gettext,Compiling translations needs GNU gettext.)
 	cd commitments && ../$(PY) ../manage.py compilemessages -v0
 
-# What the browser tests need besides Python: Chromium and axe-core.
-browser-deps: chromium $(AXE)
+# What the browser tests need besides Python: Chromium and the two rules engines.
+browser-deps: chromium $(RULES_ENGINES)
 
 chromium:
 	$(call debian_package,[ -x $(CHROMIUM) ],chromium,The browser tests need Chromium at $(CHROMIUM).)
 
-$(AXE): tests/browser/package.json tests/browser/package-lock.json
-	$(call debian_package,command -v npm >/dev/null 2>&1,npm,The accessibility tests need npm to install the pinned axe-core.)
+$(RULES_ENGINES): tests/browser/package.json tests/browser/package-lock.json
+	$(call debian_package,command -v npm >/dev/null 2>&1,npm,The accessibility tests need npm to install the pinned rules engines.)
 	npm ci --prefix tests/browser --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 

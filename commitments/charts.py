@@ -49,50 +49,77 @@ def legend():
     ]
 
 
-def label_space(labels, minimum):
-    """Room for the longest label, at about 8 pixels a character of the chart's text."""
-    return max(minimum, 16 + 8 * max((len(str(label)) for label in labels), default=0))
+# Room for text: about three quarters of the type size a character, an icon as two. Enough
+# for every label in the three languages with WCAG 1.4.12's text-spacing override applied
+# (letter spacing 0.12 em, word spacing 0.16 em), so no label is clipped at the drawing's
+# edge or runs into its neighbour (tests/browser/test_reflow_and_focus.py measures it).
+EM_PER_CHARACTER = 0.75
+WIDE_CHARACTERS = set(ICONS.values())
 
 
-def status_distribution(totals, no_update, *, width=400, value_width=92):
+def text_width(text, size):
+    """The width, in pixels, to keep for ``text`` at ``size`` pixels."""
+    characters = sum(2 if character in WIDE_CHARACTERS else 1 for character in str(text))
+    return round(size * EM_PER_CHARACTER * characters)
+
+
+def label_space(labels, size=15, minimum=0):
+    """Room for the longest of ``labels``."""
+    return max(minimum, max((text_width(label, size) for label in labels), default=0))
+
+
+def two_lines(label):
+    """A column's label on two lines, split at its last space ("2024 Q4": "2024", "Q4")."""
+    first, _, last = str(label).rpartition(" ")
+    return [first, last] if first else [last]
+
+
+def status_distribution(totals, no_update, *, minimum_width=320):
     """Horizontal bars: how many objective–country cells stand at each status.
 
     ``totals`` is ``[(status, count), ...]`` in the scale's order and ``no_update`` the
-    number of cells without any update; both come from the dashboard's matrix.
+    number of cells without any update; both come from the dashboard's matrix. Each
+    status's label sits on its own line above its bar, so the drawing stays narrow on a
+    phone and a long label ("Aucune mise à jour") never squeezes the bars.
     """
     entries = [(str(status), count) for status, count in totals] + [(NO_UPDATE, no_update)]
-    label_width = label_space([label_of(key) for key, _ in entries], minimum=120)
     total = sum(count for _, count in entries)
     largest = max((count for _, count in entries), default=0)
-    bar_height, gap, top = 26, 12, 8
-    bar_space = width - label_width - value_width
+    shares = [round(100 * count / total) if total else 0 for _, count in entries]
+    values = [f"{count} ({share}%)" for (_, count), share in zip(entries, shares, strict=True)]
+    labels = [f"{ICONS[key]} {label_of(key)}" for key, _ in entries]
+    value_width = label_space(values, size=17) + 8  # bold figures: a size larger
+    width = max(minimum_width, label_space(labels) + 4, 120 + value_width)
+    bar_space = width - value_width - 2
+    line, bar_height, gap, top = 22, 22, 12, 4
+    step = line + bar_height + gap
     bars = []
-    for index, (key, count) in enumerate(entries):
-        y = top + index * (bar_height + gap)
+    for index, ((key, count), share, label) in enumerate(zip(entries, shares, labels, strict=True)):
+        y = top + index * step + line
         length = round(bar_space * count / largest) if largest else 0
         bars.append(
             {
                 "key": key,
                 "icon": ICONS[key],
                 "label": label_of(key),
+                "text": label,
                 "count": count,
-                "share": round(100 * count / total) if total else 0,
-                "x": label_width,
+                "share": share,
+                "x": 1,
                 "y": y,
                 "width": length,
                 "height": bar_height,
-                "label_x": label_width - 10,
-                "value_x": label_width + length + 8,
+                "label_y": y - 6,
+                "axis_bottom": y + bar_height,
+                "value_x": 1 + length + 8,
                 "text_y": y + bar_height // 2 + 5,
             }
         )
-    height = top * 2 + len(entries) * (bar_height + gap) - gap
+    height = top * 2 + len(entries) * step - gap
     return {
         "width": width,
         "height": height,
-        "axis_x": label_width,
-        "axis_top": top // 2,
-        "axis_bottom": height - top // 2,
+        "axis_x": 1,
         "bars": bars,
         "total": total,
     }
@@ -102,16 +129,21 @@ def status_timeline(countries, periods, statuses):
     """One row per country, one tile per reporting period: the status reported for it.
 
     ``statuses`` maps ``(country_id, period_id)`` to the status of that country's newest
-    update for the period; a missing key means no update.
+    update for the period; a missing key means no update. Each period's label is drawn
+    on two lines, each column as wide as its longest line needs.
     """
-    # Narrow enough that a 360-pixel phone shows the text at a readable size, wide
-    # enough for the longest country name in the active language.
-    label_width = label_space([country.local_name for country in countries], minimum=90)
-    column_width, row_height, header = 70, 48, 32
+    label_width = label_space([country.local_name for country in countries], minimum=60) + 16
+    column_lines = [two_lines(period.name) for period in periods]
+    column_width = max([70] + [label_space(lines, size=13) + 12 for lines in column_lines])
+    row_height, header = 48, 44
     tile_width, tile_height = 54, 36
     columns = [
-        {"label": period.name, "x": label_width + index * column_width + column_width // 2}
-        for index, period in enumerate(periods)
+        {
+            "label": period.name,
+            "lines": lines,
+            "x": label_width + index * column_width + column_width // 2,
+        }
+        for index, (period, lines) in enumerate(zip(periods, column_lines, strict=True))
     ]
     rows = []
     for row_index, country in enumerate(countries):
@@ -149,7 +181,7 @@ def status_timeline(countries, periods, statuses):
         "label_x": label_width - 12,
         "line_x1": label_width + column_width // 2,
         "line_x2": label_width + max(len(periods) - 1, 0) * column_width + column_width // 2,
-        "header_y": header - 12,
+        "header_y": 16,
         "columns": columns,
         "rows": rows,
     }

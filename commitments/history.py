@@ -75,3 +75,22 @@ def word_diff(old, new):
         if b2 > b1:
             pieces.append(("insert", "".join(after[b1:b2])))
     return pieces
+
+
+def with_languages(update, described):
+    """``described`` (``[(entry, describe(entry))]`` of ``update``, oldest first), each
+    narrative change given the language of its old and new text (``old_language``,
+    ``new_language``), so each is marked with its ``lang`` and read in its language.
+
+    An entry records the language only when it changed, so the language of each entry's
+    texts is found walking back from the update's current one.
+    """
+    after = update.language
+    for entry, description in reversed(described):
+        before = entry.changes["language"][0] if "language" in entry.changes else after
+        # describe() lists one change per changed field, in the entry's order.
+        for field, change in zip(entry.changes, description["changes"], strict=False):
+            if field == "narrative":
+                change["old_language"], change["new_language"] = before or "", after or ""
+        after = before
+    return described

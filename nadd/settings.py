@@ -149,9 +149,10 @@ TEMPLATES = [
     },
 ]
 
-# Widgets draw with the site's templates (templates/ first), so that our fixes to the
-# admin's widget templates (templates/admin/widgets/) apply.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Every form's fields: drawn with the site's templates (templates/ first, so that our fixes
+# to the admin's widget templates in templates/admin/widgets/ apply), and required ones say
+# so on each control (commitments/rendering.py).
+FORM_RENDERER = "commitments.rendering.FormRenderer"
 
 # PostgreSQL always: the one DATABASE_URL names, otherwise an embedded server in .pgdata/,
 # started by its backend at the first connection (reading the settings starts nothing).

@@ -90,6 +90,15 @@ class ProgressUpdateQuerySet(models.QuerySet):
         """Newest first, with a tie-break so pages never shuffle."""
         return self.order_by("-created_at", "-id")
 
+    def last_changed_first(self):
+        """The latest change first (an edit, a submission, a review: ``updated_at``), as
+        the dashboard's recent activity shows it; along the upd_last_changed index."""
+        return self.order_by("-updated_at", "-id")
+
+    def last_published_first(self):
+        """Published updates, the latest publication first; along upd_cty_published."""
+        return self.published().order_by("-published_at", "-id")
+
     def latest_period_first(self):
         """The latest reporting period first, and within a period the newest report: the
         first row of a cell is its status (a correction filed later for an earlier period
@@ -310,14 +319,21 @@ class ProgressUpdate(models.Model):
                 name="upd_cty_latest",
                 include=["status", "state"],
             ),
-            # Each country's newest published update (the country list); drafts, the bulk
-            # of the writes, are not in it.
+            # Each country's latest publication (the country list); drafts, the bulk of
+            # the writes, are not in it.
             models.Index(
                 "country",
-                F("created_at").desc(),
+                F("published_at").desc(),
                 F("id").desc(),
                 name="upd_cty_published",
                 condition=Q(state="published"),
+            ),
+            # The dashboard's recent activity: the latest changes the reader may see.
+            models.Index(
+                F("updated_at").desc(),
+                F("id").desc(),
+                name="upd_last_changed",
+                include=["state", "country"],
             ),
             models.Index(
                 "author", F("created_at").desc(), F("id").desc(), name="upd_author_newest"

@@ -16,16 +16,15 @@ from commitments.views.overview import year_unknown
 @policy.methods("GET")
 def country_list(request):
     # Subqueries, not joins: joining officials and updates would multiply the rows. The
-    # date of the newest published update is one index probe per country, where a count
+    # date of the latest publication is one index probe per country, where a count
     # of a country's updates read every one of them (65 ms at a million) and counted
     # drafts its reader may not see.
     countries = Country.objects.annotate(
         official_count=count_of(Membership.objects.filter(country=OuterRef("pk"))),
         latest_published=Subquery(  # one probe of upd_cty_published per country
-            ProgressUpdate.objects.published()
+            ProgressUpdate.objects.last_published_first()
             .filter(country=OuterRef("pk"))
-            .newest_first()
-            .values("created_at")[:1]
+            .values("published_at")[:1]
         ),
     )
     return render(request, "commitments/country_list.html", {"countries": countries})

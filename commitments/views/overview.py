@@ -58,11 +58,12 @@ def year_unknown(request, frame):
 
 
 def recent_activity(request, count=10):
-    """The newest updates the reader may see, each drawn once per row version."""
+    """The updates the reader may see that changed last (written, edited, submitted,
+    reviewed), latest first as their dates show; each drawn once per row version."""
     visible = policy.readable_updates(request.user)
     return fragments.fill_rows(
         request,
-        visible.newest_first().only("pk", "version")[:count],
+        visible.last_changed_first().only("pk", "version")[:count],
         "activity-item",
         visible.select_related("objective", "country", "author", "period"),
     )

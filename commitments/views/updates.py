@@ -482,5 +482,6 @@ def update_comment(request, pk):
 def update_history(request, pk):
     update = policy.get_update(request, pk, policy.may_read_history)
     entries = AuditEntry.objects.for_object(update).select_related("actor").reverse()
-    context = {"update": update, "entries": [(entry, history.describe(entry)) for entry in entries]}
+    described = [(entry, history.describe(entry)) for entry in entries]
+    context = {"update": update, "entries": history.with_languages(update, described)}
     return render(request, "commitments/update_history.html", context)

@@ -1,10 +1,13 @@
 """Browser tests: Playwright drives Debian's Chromium against pytest-django's live server.
 
 Playwright cannot download a browser on our machines, so Chromium comes from the system
-(``make test`` installs it) and is launched by path. axe-core is a pinned copy installed
-with ``npm ci`` from ``tests/browser/package-lock.json``, never fetched at test time.
+(``make test`` installs it) and is launched by path. The two accessibility rules engines,
+axe-core and IBM Equal Access (``accessibility-checker-engine``), are pinned copies
+installed with ``npm ci`` from ``tests/browser/package-lock.json``, never fetched at test
+time.
 """
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -29,9 +32,12 @@ CHROMIUM_FLAGS = [
 ]
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+ACE = Path(__file__).parent / "node_modules" / "accessibility-checker-engine" / "ace.js"
+# IBM Equal Access's WCAG 2.1 A and AA rule set (its own rules, harmonised with W3C's ACT).
+ACE_POLICY = "WCAG_2_1"
 SCREENSHOTS = Path(__file__).parent.parent / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 360, "height": 740}
+PHONE = {"width": 390, "height": 844}
 
 
 # Every browser test module sets this mark: live-server tests commit for real, and the
@@ -116,4 +122,39 @@ def axe_violations(page, axe_source):
         f"{violation['id']} ({violation['impact']}): {violation['help']} — "
         + json.dumps([node["target"] for node in violation["nodes"]][:5])
         for violation in result["violations"]
+    ]
+
+
+@functools.cache
+def ace_source():
+    """IBM Equal Access's engine, read once per run; ``window.ace`` once evaluated."""
+    assert ACE.exists(), f"{ACE} is missing: run `make test` (it runs npm ci)"
+    return ACE.read_text(encoding="utf-8") + "\n;window.ace = ace;"
+
+
+def ace_violations(page):
+    """IBM Equal Access's failures of WCAG 2.1 A and AA on the page, as short lines.
+
+    Only definite violations count (``VIOLATION`` and ``FAIL``): the engine's "potential"
+    and "manual" results are prompts for a person's review, which the journeys and the
+    focus, reflow and text-spacing checks of this directory carry out.
+    """
+    if not page.evaluate("() => typeof window.ace !== 'undefined'"):
+        page.evaluate(ace_source())
+    return page.evaluate(
+        """async policy => {
+            const report = await new ace.Checker().check(document, [policy]);
+            return report.results
+                .filter(result => result.value[0] === "VIOLATION" && result.value[1] === "FAIL")
+                .map(result => `${result.ruleId}: ${result.message} — ${result.path.dom}`);
+        }""",
+        ACE_POLICY,
+    )
+
+
+def accessibility_violations(page, axe_source):
+    """Both rules engines' WCAG 2.1 A and AA violations on the page: axe-core's, then
+    IBM Equal Access's, each line saying which engine found it."""
+    return [f"axe {line}" for line in axe_violations(page, axe_source)] + [
+        f"IBM {line}" for line in ace_violations(page)
     ]

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from commitments.models import Job
-from tests.browser.conftest import BROWSER_DB, axe_violations, sign_in
+from tests.browser.conftest import BROWSER_DB, accessibility_violations, sign_in
 from tests.support.jobs import run_jobs
 
 pytestmark = BROWSER_DB
@@ -22,7 +22,7 @@ def test_the_progress_bar_follows_the_worker_and_the_download_appears(
     page.get_by_role("button", name="CSV", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Updates as CSV")
     expect(page.locator(".job-label")).to_have_text("Waiting for a worker…")
-    assert axe_violations(page, axe_source) == []
+    assert accessibility_violations(page, axe_source) == []
 
     # The worker is halfway: the page's script shows it, without reloading the page.
     page.evaluate("window.notReloaded = true")
@@ -39,8 +39,8 @@ def test_the_progress_bar_follows_the_worker_and_the_download_appears(
     with page.expect_download() as download:
         link.click()
     assert download.value.suggested_filename.endswith(".csv")
-    assert axe_violations(page, axe_source) == []
+    assert accessibility_violations(page, axe_source) == []
     page.get_by_role("link", name="Your files").click()
     expect(page.locator("tbody tr")).to_have_count(1)
-    assert axe_violations(page, axe_source) == []
+    assert accessibility_violations(page, axe_source) == []
     assert "Naloxone in every province." in open(download.value.path(), encoding="utf-8-sig").read()

@@ -15,7 +15,7 @@ from webauthn.helpers import bytes_to_base64url
 
 from commitments import mfa
 from commitments.models import AuditEntry
-from tests.browser.conftest import BROWSER_DB, axe_violations, sign_in
+from tests.browser.conftest import BROWSER_DB, accessibility_violations, sign_in
 
 pytestmark = BROWSER_DB
 
@@ -185,13 +185,13 @@ def test_a_removed_key_no_longer_signs_in(page, cast):
 def test_the_key_pages_have_no_accessibility_violations(page, axe_source, cast):
     add_authenticator(page)
     sign_in(page, cast.alice)
-    assert axe_violations(page, axe_source) == [], "set-up"
+    assert accessibility_violations(page, axe_source) == [], "set-up"
     page.get_by_role("button", name=ADD_KEY).click()
     page.wait_for_url("**/accounts/mfa/recovery-codes/")
-    assert axe_violations(page, axe_source) == [], "two-factor settings"
+    assert accessibility_violations(page, axe_source) == [], "two-factor settings"
     page.get_by_role("link", name="Remove Security key 1").click()
-    assert axe_violations(page, axe_source) == [], "remove a key"
+    assert accessibility_violations(page, axe_source) == [], "remove a key"
     sign_out(page)
     sign_in(page, cast.alice)
     expect(page.get_by_role("button", name=USE_KEY)).to_be_visible()
-    assert axe_violations(page, axe_source) == [], "second step"
+    assert accessibility_violations(page, axe_source) == [], "second step"

@@ -17,17 +17,38 @@ Status = ProgressUpdate.Status
 def test_distribution_bars_are_proportional_to_the_largest_count():
     totals = [(status, 0) for status in Status]
     totals[1] = (Status.ON_TRACK, 6)
-    chart = charts.status_distribution(totals, 3, width=520, value_width=110)
+    chart = charts.status_distribution(totals, 3, minimum_width=520)
     bars = {bar["key"]: bar for bar in chart["bars"]}
     assert [bar["key"] for bar in chart["bars"]] == [*Status.values, "none"]
-    label_width = bars["on_track"]["x"]
-    assert label_width == charts.label_space(["Not started", "No update"], minimum=120)
-    assert bars["on_track"]["width"] == 520 - label_width - 110
-    assert bars["none"]["width"] == (520 - label_width - 110) // 2
+    longest = bars["on_track"]["width"]
+    # The longest bar leaves room for its count beside it, inside the drawing.
+    assert bars["on_track"]["value_x"] + charts.text_width("6 (67%)", 15) <= 520
+    assert bars["none"]["width"] == round(longest / 2)
     assert bars["at_risk"]["width"] == 0
     assert bars["on_track"]["share"] == 67 and bars["none"]["share"] == 33
     assert chart["total"] == 9
     assert all(bar["label"] and bar["icon"] for bar in chart["bars"])
+    # Each label on its own line above its bar.
+    assert all(bar["label_y"] < bar["y"] for bar in chart["bars"])
+
+
+def test_the_charts_keep_room_for_long_labels_with_wider_text_spacing():
+    from django.utils import translation
+
+    with translation.override("fr"):
+        chart = charts.status_distribution([(status, 0) for status in Status], 36)
+        room = charts.label_space([bar["text"] for bar in chart["bars"]])
+        assert chart["width"] >= room
+        # "Aucune mise à jour" and its icon, at 0.75 em a character (about 10.1 px a
+        # character with WCAG's text spacing in Chromium): no clipping.
+        assert room >= round(15 * 0.75 * (len("Aucune mise à jour") + 3))
+    periods = [Row(1, "2024 Q4"), Row(2, "4.º trim. 2024")]
+    timeline = charts.status_timeline([Row(1, "Estados Unidos")], periods, {})
+    first, second = timeline["columns"]
+    assert first["lines"] == ["2024", "Q4"] and second["lines"] == ["4.º trim.", "2024"]
+    # Each column as wide as its longest line needs, so labels never meet.
+    assert second["x"] - first["x"] >= charts.text_width("4.º trim.", 13)
+    assert timeline["label_x"] >= charts.text_width("Estados Unidos", 15)
 
 
 def test_distribution_without_any_cell_draws_no_bar():
@@ -120,5 +141,7 @@ def test_objective_page_queries_do_not_grow_with_the_data(login, cast, make_upda
 
 
 def test_labels_get_room_for_the_longest_name():
-    assert charts.label_space(["Canada", "United States"], minimum=90) == 16 + 8 * 13
+    assert charts.label_space(["Canada", "United States"], minimum=90) == round(15 * 0.75 * 13)
     assert charts.label_space(["US"], minimum=90) == 90
+    # An icon takes the room of two characters.
+    assert charts.text_width("✓ On track", 15) == round(15 * 0.75 * 11)

@@ -62,6 +62,33 @@ def test_recent_activity_lists_the_newest_updates(login, cast, make_update):
     assert update.get_absolute_url() in response.text
 
 
+def test_recent_activity_is_in_the_order_of_the_dates_it_shows(login, cast, make_update):
+    import datetime
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    # Written first, changed last (submitted, then published today): it comes first.
+    reviewed = make_update(
+        author=cast.uma, created_at=now - datetime.timedelta(days=9), updated_at=now
+    )
+    written = make_update(
+        author=cast.uma,
+        created_at=now - datetime.timedelta(days=2),
+        updated_at=now - datetime.timedelta(days=2),
+    )
+    response = login(cast.bob).get(URL)
+    assert list(response.context["recent"]) == [reviewed, written]
+    from django.template.defaultfilters import date
+
+    text = response.text
+    first, second = (
+        text.index(date(timezone.localtime(update.updated_at), "DATETIME_FORMAT"))
+        for update in (reviewed, written)
+    )
+    assert first < second
+
+
 def test_every_objective_and_country_is_linked(login, cast):
     text = login(cast.carol).get(URL).text
     for objective in Objective.objects.filter(objective_set__year=2024):

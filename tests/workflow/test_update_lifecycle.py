@@ -357,7 +357,9 @@ def test_history_shows_each_version_and_what_changed(login, cast, make_update, q
     response = login(cast.carol).get(reverse("update_history", args=[update.pk]))
     assert response.status_code == 200
     assert "Edited" in response.text
-    assert "<del>two</del><ins>three</ins>" in response.text
+    # The old text and the new each in its own cell: what was removed, what was added.
+    assert '<del><span class="visually-hidden">[removed:] </span>two</del>' in response.text
+    assert '<ins><span class="visually-hidden">[added:] </span>three</ins>' in response.text
     assert "&lt;b&gt;sent&lt;/b&gt;" in response.text and "<b>sent</b>" not in response.text
     assert "On track" in response.text and "At risk" in response.text
 
