@@ -9,7 +9,7 @@ Every chart is drawn with an equivalent data table for screen readers.
 
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import ProgressUpdate
+from commitments.models import ProgressUpdate, period_label
 
 Status = ProgressUpdate.Status
 
@@ -110,7 +110,10 @@ def status_timeline(countries, periods, statuses):
     column_width, row_height, header = 70, 48, 32
     tile_width, tile_height = 54, 36
     columns = [
-        {"label": period.name, "x": label_width + index * column_width + column_width // 2}
+        {
+            "label": period_label(period.name),
+            "x": label_width + index * column_width + column_width // 2,
+        }
         for index, period in enumerate(periods)
     ]
     rows = []
@@ -125,7 +128,7 @@ def status_timeline(countries, periods, statuses):
                     "key": key,
                     "icon": ICONS[key],
                     "label": label_of(key),
-                    "period": period.name,
+                    "period": period_label(period.name),
                     "x": x,
                     "y": y + (row_height - tile_height) // 2,
                     "width": tile_width,

@@ -103,3 +103,10 @@ def test_the_briefs_counts_read_well_at_zero(login, cast, language, phrases):
     for phrase in phrases:
         assert phrase in page, phrase
     assert not re.search(r"\b0 (status|estatus|estado|état)", page)
+
+
+def test_the_objective_timeline_names_periods_in_the_readers_language(login, cast, objective):
+    cast.carol.membership.language = "fr"
+    cast.carol.membership.save()
+    page = login(cast.carol).get(objective.get_absolute_url()).text
+    assert "T1 2024" in page and "2024 Q1" not in page
