@@ -131,7 +131,7 @@ def test_readers_with_another_scope_or_language_never_share_a_fragment(
     assert (objective, mexico) in missing
     assert "Write update" in response.text  # for Canada's own cells
     response, _ = missing_for(cast.alice, "es")
-    assert "Pendientes: atrasados y de 2024 Q4" in response.text
+    assert "Pendientes: atrasados y de T4 2024" in response.text
     assert "Missing: overdue" not in response.text
 
 
