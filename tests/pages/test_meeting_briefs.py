@@ -195,7 +195,7 @@ def fake_drawing(monkeypatch):
         def __init__(self, string, url_fetcher):
             handed.append(string)
 
-        def write_pdf(self, stylesheets):
+        def write_pdf(self, stylesheets, **options):
             return b"%PDF-1.7 drawn"
 
     monkeypatch.setattr(weasyprint, "HTML", FakeHTML)
