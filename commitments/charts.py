@@ -9,7 +9,7 @@ Every chart is drawn with an equivalent data table for screen readers.
 
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import ProgressUpdate
+from commitments.models import ProgressUpdate, period_label
 
 Status = ProgressUpdate.Status
 
@@ -133,13 +133,13 @@ def status_timeline(countries, periods, statuses):
     on two lines, each column as wide as its longest line needs.
     """
     label_width = label_space([country.local_name for country in countries], minimum=60) + 16
-    column_lines = [two_lines(period.name) for period in periods]
+    column_lines = [two_lines(period_label(period.name)) for period in periods]
     column_width = max([70] + [label_space(lines, size=13) + 12 for lines in column_lines])
     row_height, header = 48, 44
     tile_width, tile_height = 54, 36
     columns = [
         {
-            "label": period.name,
+            "label": period_label(period.name),
             "lines": lines,
             "x": label_width + index * column_width + column_width // 2,
         }
@@ -157,7 +157,7 @@ def status_timeline(countries, periods, statuses):
                     "key": key,
                     "icon": ICONS[key],
                     "label": label_of(key),
-                    "period": period.name,
+                    "period": period_label(period.name),
                     "x": x,
                     "y": y + (row_height - tile_height) // 2,
                     "width": tile_width,

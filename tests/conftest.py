@@ -5,7 +5,7 @@ from importlib import import_module
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import settings as hypothesis_settings
 
 from commitments.models import (
@@ -32,6 +32,15 @@ hypothesis_settings.load_profile("nadd")
 def fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests sign in many times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language, whatever the one before switched on (a
+    chart or e-mail built outside a request would otherwise speak the last test's)."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 def make_user(username, role=None, country=None, **extra):

@@ -103,3 +103,27 @@ def test_the_briefs_counts_read_well_at_zero(login, cast, language, phrases):
     for phrase in phrases:
         assert phrase in page, phrase
     assert not re.search(r"\b0 (status|estatus|estado|état)", page)
+
+
+def test_the_objective_timeline_names_periods_in_the_readers_language(login, cast, objective):
+    cast.carol.membership.language = "fr"
+    cast.carol.membership.save()
+    page = login(cast.carol).get(objective.get_absolute_url()).text
+    assert "T1 2024" in page and "2024 Q1" not in page
+
+
+def test_punctuation_the_templates_write_follows_french_typography(login, cast, make_update):
+    update = make_update(author=cast.bob)
+    cast.carol.membership.language = "fr"
+    cast.carol.membership.save()
+    client = login(cast.carol)
+    page = client.get(update.get_absolute_url()).text
+    assert "<h1>Mexique\u00a0: Stratégie globale contre les surdoses, T1 2024</h1>" in page
+    assert re.search("<strong>[^<]*examen\u00a0: [^<]+</strong>", page)
+    # The error summary: each field's label, then its error.
+    cast.bob.membership.language = "fr"
+    cast.bob.membership.save()
+    errors = login(cast.bob).post(
+        reverse("update_create", args=[update.objective_id]), {"narrative": ""}
+    )
+    assert re.search(r'<a href="#id_\w+">[^<]+\u00a0: [^<]+</a>', errors.text)
