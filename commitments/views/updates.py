@@ -23,6 +23,7 @@ from commitments.forms import (
 )
 from commitments.models import (
     AuditEntry,
+    Comment,
     Job,
     ProgressUpdate,
     ReportingPeriod,
@@ -99,15 +100,27 @@ def update_detail(request, pk):
 def detail_context(request, update, **forms):
     """What the update page shows, and which actions it offers this user."""
     actions = policy.actions_on(request.user, update)
+    # The discussion (comments, reasons for returning) and the history that records
+    # it are not read at all for a reader outside the conversation.
+    comments = list(update.comments.select_related("author")) if actions.read_discussion else []
     return {
         "update": update,
         "actions": actions,
-        # The discussion (comments, reasons for returning) and the history that records
-        # it are not read at all for a reader outside the conversation.
-        "comments": update.comments.select_related("author") if actions.read_discussion else (),
+        "comments": comments,
+        "return_reason": return_reason_of(update, comments),
         "return_form": forms.get("return_form") or ReturnForm(initial={"version": update.version}),
         "comment_form": forms.get("comment_form") or CommentForm(),
     }
+
+
+def return_reason_of(update, comments):
+    """The reason a coordinator gave for returning ``update``, while it is returned: the
+    newest of ``comments`` (its discussion, as the reader may read it) of that kind, shown
+    where its officials act on it (the top of its page, its edit form)."""
+    if update.state != ProgressUpdate.State.RETURNED:
+        return None
+    reasons = [c for c in comments if c.kind == Comment.Kind.RETURN_REASON]
+    return reasons[-1] if reasons else None
 
 
 @policy.rate_limit("update_create", 60, 60 * 60, per="user")
@@ -318,12 +331,15 @@ def update_edit(request, pk):
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(update)
+    reasons = update.comments.filter(kind=Comment.Kind.RETURN_REASON).select_related("author")
     context = {
         "form": form,
         "objective": update.objective,
         "country": update.country,
         "update": update,
         "conflict": current,
+        # An official of the update's country reads its discussion (policy.may_edit).
+        "return_reason": return_reason_of(update, reasons),
     }
     return render(request, "commitments/update_form.html", context, status=409 if current else 200)
 
