@@ -504,6 +504,16 @@ class RateLimit:
 
 
 @dataclass(frozen=True)
+class KeepsForm:
+    """A form whose fields ``fields`` are kept when it is posted after its session ended,
+    and put back after sign-in (commitments/kept_forms.py) on the page named ``back``
+    (reversed with the view's own arguments; None: the view's own address)."""
+
+    fields: tuple[str, ...]
+    back: str | None = None
+
+
+@dataclass(frozen=True)
 class Declaration:
     """What a view requires. The default, for what a view does not declare: signed in,
     with the second factor when the account has one (or must have one), no recent
@@ -517,6 +527,7 @@ class Declaration:
     rate_limit: RateLimit | None = None
     methods: tuple[str, ...] | None = None
     requires: tuple[Rule, ...] = ()
+    keeps_form: KeepsForm | None = None
 
 
 DEFAULT = Declaration()
@@ -612,6 +623,18 @@ def rate_limit(name, count=None, seconds=None, *, per="user"):
 
     def decorate(view):
         return _declare(_routable(view), rate_limit=limit)
+
+    return decorate
+
+
+def keeps_form(form, back=None):
+    """What is typed into the view's form (a form class: its fields) survives the end of
+    the session: posted after it, the fields are kept for the same person and put back
+    after sign-in, on the page named ``back`` (default: the view's own address). See
+    commitments/kept_forms.py."""
+
+    def decorate(view):
+        return _declare(_routable(view), keeps_form=KeepsForm(tuple(form.base_fields), back))
 
     return decorate
 

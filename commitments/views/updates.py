@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
-from commitments import history, jobs, policy, services
+from commitments import history, jobs, kept_forms, policy, services
 from commitments.filters import ProgressUpdateFilter
 from commitments.forms import (
     BatchForm,
@@ -94,7 +94,12 @@ def update_export(request, fmt):
 @policy.methods("GET")
 def update_detail(request, pk):
     update = policy.get_update(request, pk)
-    return render(request, "commitments/update_detail.html", detail_context(request, update))
+    # A comment posted after the session ended, kept for its author (kept_forms.py).
+    kept = kept_forms.take(request)
+    forms = {"comment_form": CommentForm(initial=kept)} if kept else {}
+    return render(
+        request, "commitments/update_detail.html", detail_context(request, update, **forms)
+    )
 
 
 def detail_context(request, update, **forms):
@@ -123,6 +128,7 @@ def return_reason_of(update, comments):
     return reasons[-1] if reasons else None
 
 
+@policy.keeps_form(ProgressUpdateForm)
 @policy.rate_limit("update_create", 60, 60 * 60, per="user")
 @policy.requires(policy.may_write_updates)
 @policy.methods("GET", "POST")
@@ -148,6 +154,8 @@ def update_create(request, pk):
                 objective=objective, country=membership.country, period=period
             )
         initial["period"] = period
+        # What was typed before the session ended, kept for its author (kept_forms.py).
+        initial = kept_forms.take(request) or initial
     form = ProgressUpdateForm(request.POST or None, objective=objective, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -225,6 +233,7 @@ def prefilled_from(update):
     }
 
 
+@policy.keeps_form(OnBehalfForm)
 @policy.coordinators_may_post
 @policy.rate_limit("update_create", 60, 60 * 60, per="user")
 @policy.requires(policy.may_enter_on_behalf)
@@ -232,7 +241,8 @@ def prefilled_from(update):
 def update_on_behalf(request):
     """A coordinator enters a report a country sent by diplomatic note or e-mail; it is
     published at once, marked as entered on the country's behalf, with its source."""
-    form = OnBehalfForm(request.POST or None)
+    kept = kept_forms.take(request) if request.method == "GET" else None
+    form = OnBehalfForm(request.POST or None, initial=kept)
     status = 200
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in ON_BEHALF_FIELDS}
@@ -299,6 +309,7 @@ def batch_step(request, *, updates, step, done_message, refused_heading, back):
     return redirect(back)
 
 
+@policy.keeps_form(ProgressUpdateForm)
 @policy.requires(policy.may_write_updates)
 @policy.methods("GET", "POST")
 def update_edit(request, pk):
@@ -307,7 +318,12 @@ def update_edit(request, pk):
         return conflict(
             request, update, _("Only drafts and returned updates can be edited."), status=409
         )
-    form = ProgressUpdateForm(request.POST or None, update=update, objective=update.objective)
+    # Typed before the session ended, with the version it was typed on: saving it over a
+    # newer version is a conflict like any other (kept_forms.py).
+    kept = kept_forms.take(request) if request.method == "GET" else None
+    form = ProgressUpdateForm(
+        request.POST or None, update=update, objective=update.objective, initial=kept
+    )
     current = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -453,6 +469,7 @@ def update_return(request, pk):
     return redirect(update)
 
 
+@policy.keeps_form(CommentForm, back="update_detail")
 @policy.coordinators_may_post
 @policy.requires(policy.has_role)
 @policy.methods("POST")
