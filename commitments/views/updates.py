@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -154,6 +155,11 @@ def update_create(request, pk):
                 objective=objective, country=membership.country, period=period
             )
         initial["period"] = period
+        # The narrative starts in the official's language when their country writes in
+        # it, otherwise in the country's usual one (Mexico's: Spanish).
+        initial.setdefault(
+            "language", membership.country.writing_language(translation.get_language())
+        )
         # What was typed before the session ended, kept for its author (kept_forms.py).
         initial = kept_forms.take(request) or initial
     form = ProgressUpdateForm(request.POST or None, objective=objective, initial=initial)
