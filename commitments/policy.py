@@ -173,6 +173,13 @@ def may_oversee_the_cycle(user):
     return role_of(user) in (Role.COORDINATOR, Role.ADMIN)
 
 
+@rule(_("Only a country's officials get e-mails about its updates."))
+def may_choose_update_emails(user):
+    """Officials are told by e-mail when their country's updates are returned, commented
+    on or published (notifications.py), and choose which of these e-mails they get."""
+    return role_of(user) == Role.OFFICIAL
+
+
 @rule(_("Only coordinators take a meeting's snapshot."))
 def may_take_snapshot(user):
     """Coordinators freeze, at a meeting, the record presented there (once per meeting)."""
@@ -455,6 +462,10 @@ class SiteAbilities:
     @cached_property
     def take_snapshot(self):
         return may_take_snapshot(self.user)
+
+    @cached_property
+    def choose_emails(self):
+        return may_choose_update_emails(self.user)
 
     @cached_property
     def write_for(self):

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 
-from commitments import account_forms, audit, kept_forms, mfa, policy
+from commitments import account_forms, audit, kept_forms, mfa, policy, services
 from commitments.account_forms import PasswordChangeForm, SignInForm
 from commitments.context_processors import session_timeout
 from commitments.sessions import REAUTH_AT, SEEN_AT, end_sessions_of, recently_authenticated
@@ -277,6 +277,23 @@ def session_extend(request):
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse(session_timeout(request)["session_ends"])
     return redirect(_next_url(request))
+
+
+@policy.requires(policy.may_choose_update_emails)
+@policy.methods("GET", "POST")
+def notification_settings(request):
+    """Which e-mails about their country's updates the official gets: returned, commented
+    on, published (notifications.py); each change audited."""
+    membership = request.user.membership  # an official's (required above), read already
+    names = services.EMAIL_CHOICES
+    form = account_forms.EmailChoicesForm(
+        request.POST or None, initial={name: getattr(membership, name) for name in names}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.set_email_choices(actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Your choice of e-mails was saved."))
+        return redirect("notification_settings")
+    return render(request, "registration/notification_settings.html", {"form": form})
 
 
 @policy.public
