@@ -353,14 +353,17 @@ def update_edit(request, pk):
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(update)
-    reasons = update.comments.filter(kind=Comment.Kind.RETURN_REASON).select_related("author")
+    reasons = (
+        update.comments.filter(kind=Comment.Kind.RETURN_REASON).select_related("author")
+        if policy.may_read_discussion(request.user, update)
+        else []
+    )
     context = {
         "form": form,
         "objective": update.objective,
         "country": update.country,
         "update": update,
         "conflict": current,
-        # An official of the update's country reads its discussion (policy.may_edit).
         "return_reason": return_reason_of(update, reasons),
     }
     return render(request, "commitments/update_form.html", context, status=409 if current else 200)
