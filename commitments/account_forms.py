@@ -88,3 +88,23 @@ class SetupForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+
+
+class EmailChoicesForm(forms.Form):
+    """Which e-mails about their country's updates a person gets (notifications.py)."""
+
+    email_when_returned = forms.BooleanField(
+        label=_("An update is returned for changes"),
+        help_text=_("With a link to the update, where the coordinator's reason is."),
+        required=False,
+    )
+    email_when_commented = forms.BooleanField(
+        label=_("Someone comments on an update"),
+        help_text=_("A coordinator or another official of your country."),
+        required=False,
+    )
+    email_when_published = forms.BooleanField(
+        label=_("An update is published"),
+        help_text=_("Every signed-in user can then read it."),
+        required=False,
+    )

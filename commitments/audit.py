@@ -57,6 +57,8 @@ class Action(models.TextChoices):
     AUTH_OTP_VERIFIED = "auth.otp_verified", _("Second sign-in step passed")
     AUTH_OTP_FAILED = "auth.otp_failed", _("Second sign-in step failed")
     AUTH_PASSWORD_CHANGED = "auth.password_changed", _("Password changed by its owner")
+    # Which e-mails about their country's updates a person gets (commitments/services.py).
+    ACCOUNT_EMAILS_CHOSEN = "account.emails_chosen", _("E-mail choices changed by their owner")
     # The account's second factor, changed by its owner (commitments/views/accounts.py)
     # or reset by an administrator (commitments/admin.py).
     MFA_ENROLLED = "mfa.enrolled", _("Two-factor sign-in set up")

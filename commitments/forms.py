@@ -7,6 +7,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from commitments.charts import DESCRIPTIONS
 from commitments.models import (
     COMMENT_MAX_LENGTH,
     MAX_EVIDENCE_LINKS,
@@ -16,6 +17,7 @@ from commitments.models import (
     ReportingPeriod,
 )
 from commitments.validators import clean_text
+from commitments.widgets import DescribedRadioSelect
 
 EVIDENCE_LINK_MAX_LENGTH = 500
 
@@ -87,6 +89,15 @@ def update_field(name, **kwargs):
     return ProgressUpdate._meta.get_field(name).formfield(**kwargs)
 
 
+# What the period field says a period is, by ``ReportingPeriod.kind``.
+PERIOD_HINTS = {
+    ReportingPeriod.Kind.MONTH: _("The month this update reports on."),
+    ReportingPeriod.Kind.QUARTER: _("The quarter this update reports on."),
+    ReportingPeriod.Kind.HALF_YEAR: _("The half-year this update reports on."),
+    ReportingPeriod.Kind.YEAR: _("The year this update reports on."),
+}
+
+
 class ProgressUpdateForm(forms.Form):
     """What an official types: the fields of an update they may set. Objective, country
     and author are set by the server. The services check the whole update with the
@@ -97,14 +108,21 @@ class ProgressUpdateForm(forms.Form):
         "period",
         queryset=ReportingPeriod.objects.none(),  # this objective's year's: see __init__
         empty_label=None,
-        help_text=_("The quarter this update reports on."),
-        error_messages={"invalid_choice": _("Choose a reporting period of this objective's year.")},
+        help_text=_("The reporting period this update reports on."),  # see __init__
+        error_messages={
+            "required": _("Choose the reporting period this update reports on."),
+            "invalid_choice": _("Choose a reporting period of this objective's year."),
+        },
     )
     status = update_field(
         "status",
         choices=ProgressUpdate.Status.choices,
-        widget=forms.RadioSelect,
-        error_messages={"invalid_choice": _("Choose one of the statuses listed.")},
+        # Each status with its meaning beside it: the legend's definitions (charts.py).
+        widget=DescribedRadioSelect(DESCRIPTIONS),
+        error_messages={
+            "required": _("Choose the status that best describes the progress in this period."),
+            "invalid_choice": _("Choose one of the statuses listed."),
+        },
     )
     narrative = update_field(
         "narrative",
@@ -113,6 +131,16 @@ class ProgressUpdateForm(forms.Form):
             "What was done in this period, what is planned next, and any obstacle. "
             "At most 10,000 characters."
         ),
+        error_messages={
+            "required": _(
+                "Write the narrative: what was done in this period, what is planned next, "
+                "and any obstacle."
+            ),
+            "max_length": _(
+                "Shorten the narrative to %(limit_value)d characters or fewer "
+                "(it has %(show_value)d)."
+            ),
+        },
     )
     language = update_field(
         "language",
@@ -139,7 +167,12 @@ class ProgressUpdateForm(forms.Form):
             initial = {**values, **(initial or {})}
         super().__init__(*args, initial=initial, **kwargs)
         self.objective = objective
-        self.fields["period"].queryset = objective.objective_set.periods.order_by("starts_on")
+        periods = objective.objective_set.periods.order_by("starts_on")
+        self.fields["period"].queryset = periods
+        # "The quarter…", "The half-year…": what the set's periods are, when they agree.
+        self.fields["period"].help_text = PERIOD_HINTS.get(
+            ReportingPeriod.kind_of(periods), self.fields["period"].help_text
+        )
         if update is not None:
             self.fields["version"].initial = update.version
             del self.fields["token"]

@@ -247,6 +247,10 @@ class CountryLatest:
     @cached_property
     def frame(self):
         year = years.requested(self.request)
+        if policy.may_act_for(self.user, self.country):
+            # Its own officials' page lists what is owed for the current period: the
+            # whole frame, with that period, as the dashboard keeps it.
+            return fragments.cached("dashboard-frame", self.request, lambda: years.read_frame(year))
         return fragments.cached(
             "set-frame", self.request, lambda: years.read_frame(year, whole=False)
         )
@@ -292,6 +296,37 @@ class CountryLatest:
         return [
             (objective, cells[0][1], self.timeliness.overdue(objective, self.country))
             for objective, cells in matrix
+        ]
+
+    @cached_property
+    def owed_timeliness(self):
+        """The timeliness its own officials owe reports by: the country's, and for a
+        partner (never counted as missing elsewhere) that on the objectives naming it."""
+        if self.country.membership == Country.Membership.MEMBER:
+            return self.timeliness
+        return timeliness.of_set(
+            self.objective_set,
+            self.objectives,
+            [self.country],
+            policy.unpublished_scope(self.user),
+        )
+
+    @cached_property
+    def not_started(self):
+        """For the country's own officials: each report overdue in any period of the set,
+        then each still owed for the current period, that nobody of the country has
+        started (a draft or returned update of it is in their list of drafts instead),
+        as ``MissingReport``s, each with the period to write it for."""
+        current = self.frame.period  # set for its own officials only (``frame``)
+        if current is None:
+            return []
+        started = drafts_by_cell(self.user, self.objectives)
+        return [
+            MissingReport(objective, country, period, overdue, None)
+            for objective, country, period, overdue in self.owed_timeliness.missing(
+                self.objectives, [self.country], current
+            )
+            if (objective.pk, period.pk) not in started
         ]
 
 

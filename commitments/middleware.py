@@ -18,7 +18,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
-from commitments import policy, request_id
+from commitments import kept_forms, policy, request_id
 from commitments.clients import client_ip
 from commitments.denials import log_denial
 from commitments.ratelimits import hit_rate_limit, too_many_requests
@@ -187,14 +187,36 @@ class SessionTimeoutMiddleware:
             session = request.session
             auth_at = session.setdefault(AUTH_AT, now)
             seen_at = session.get(SEEN_AT, now)
-            if (
-                now - seen_at > settings.SESSION_IDLE_TIMEOUT
-                or now - auth_at > settings.SESSION_ABSOLUTE_TIMEOUT
-            ):
+            idle = now - seen_at > settings.SESSION_IDLE_TIMEOUT
+            if idle or now - auth_at > settings.SESSION_ABSOLUTE_TIMEOUT:
+                user_id = request.user.pk
                 logout(request)
+                # The new session remembers whose ended, so that a form posted now is
+                # kept for that person (KeepFormMiddleware) and the sign-in page says why.
+                kept_forms.note_signed_out(
+                    request, user_id, kept_forms.IDLE if idle else kept_forms.ABSOLUTE
+                )
             elif now - seen_at >= self.TOUCH_EVERY or SEEN_AT not in session:
                 session[SEEN_AT] = now
         return self.get_response(request)
+
+
+class KeepFormMiddleware:
+    """A form posted after its session ended (30 minutes idle, or 12 hours after sign-in)
+    is not lost: for a view declared ``@policy.keeps_form``, what was typed is kept for
+    the person whose session it was and put back in the form after they sign in again
+    (commitments/kept_forms.py). Placed after the CSRF check, before the sign-in rule."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or request.user.is_authenticated:
+            return None
+        return kept_forms.keep(request, view_func, view_kwargs)
 
 
 class RequireMFAMiddleware:

@@ -173,6 +173,13 @@ def may_oversee_the_cycle(user):
     return role_of(user) in (Role.COORDINATOR, Role.ADMIN)
 
 
+@rule(_("Only a country's officials get e-mails about its updates."))
+def may_choose_update_emails(user):
+    """Officials are told by e-mail when their country's updates are returned, commented
+    on or published (notifications.py), and choose which of these e-mails they get."""
+    return role_of(user) == Role.OFFICIAL
+
+
 @rule(_("Only coordinators take a meeting's snapshot."))
 def may_take_snapshot(user):
     """Coordinators freeze, at a meeting, the record presented there (once per meeting)."""
@@ -457,6 +464,10 @@ class SiteAbilities:
         return may_take_snapshot(self.user)
 
     @cached_property
+    def choose_emails(self):
+        return may_choose_update_emails(self.user)
+
+    @cached_property
     def write_for(self):
         return _country_acted_for(self.user)
 
@@ -504,6 +515,16 @@ class RateLimit:
 
 
 @dataclass(frozen=True)
+class KeepsForm:
+    """A form whose fields ``fields`` are kept when it is posted after its session ended,
+    and put back after sign-in (commitments/kept_forms.py) on the page named ``back``
+    (reversed with the view's own arguments; None: the view's own address)."""
+
+    fields: tuple[str, ...]
+    back: str | None = None
+
+
+@dataclass(frozen=True)
 class Declaration:
     """What a view requires. The default, for what a view does not declare: signed in,
     with the second factor when the account has one (or must have one), no recent
@@ -517,6 +538,7 @@ class Declaration:
     rate_limit: RateLimit | None = None
     methods: tuple[str, ...] | None = None
     requires: tuple[Rule, ...] = ()
+    keeps_form: KeepsForm | None = None
 
 
 DEFAULT = Declaration()
@@ -612,6 +634,18 @@ def rate_limit(name, count=None, seconds=None, *, per="user"):
 
     def decorate(view):
         return _declare(_routable(view), rate_limit=limit)
+
+    return decorate
+
+
+def keeps_form(form, back=None):
+    """What is typed into the view's form (a form class: its fields) survives the end of
+    the session: posted after it, the fields are kept for the same person and put back
+    after sign-in, on the page named ``back`` (default: the view's own address). See
+    commitments/kept_forms.py."""
+
+    def decorate(view):
+        return _declare(_routable(view), keeps_form=KeepsForm(tuple(form.base_fields), back))
 
     return decorate
 

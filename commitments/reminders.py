@@ -82,14 +82,28 @@ def _recipients(accounts):
     )
 
 
+def language_of(user):
+    """The language of the e-mails ``user`` gets: the one saved on their membership,
+    English until they choose one."""
+    membership = getattr(user, "membership", None)
+    return (membership.language if membership else "") or settings.LANGUAGE_CODE
+
+
+def compose(user, template, context):
+    """``(subject, body)`` of the e-mail ``templates/email/<template>.txt`` (and its
+    ``_subject.txt``) for ``user``, in their language."""
+    with translation.override(language_of(user)):
+        subject = render_to_string(f"email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"email/{template}.txt", context)
+    return subject, body
+
+
 def _send_once(*, user, kind, action, today, period, template, context, changes):
     """Send and log one reminder, unless this person already had this kind today."""
     try:
         with transaction.atomic():
             ReminderLog.objects.create(recipient=user, kind=kind, sent_on=today, period=period)
-            with translation.override(user.membership.language or settings.LANGUAGE_CODE):
-                subject = render_to_string(f"email/{template}_subject.txt", context).strip()
-                body = render_to_string(f"email/{template}.txt", context)
+            subject, body = compose(user, template, context)
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
             audit.record(actor=None, action=action, target=user, changes=changes)
     except IntegrityError:

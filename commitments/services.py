@@ -23,8 +23,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commitments import audit, policy
-from commitments.models import Comment, ObjectiveSet, ProgressUpdate
+from commitments import audit, notifications, policy
+from commitments.models import Comment, Membership, ObjectiveSet, ProgressUpdate
 
 EDITABLE_UPDATE_FIELDS = ("status", "narrative", "language", "evidence_links", "period")
 State = ProgressUpdate.State
@@ -318,7 +318,7 @@ def withdraw_update(*, actor, update, loaded_version):
 def publish_update(*, actor, update, loaded_version):
     """A coordinator publishes a submitted update to every signed-in user."""
     policy.may_publish.check(actor, update)
-    return _transition(
+    current = _transition(
         actor=actor,
         update=update,
         loaded_version=loaded_version,
@@ -329,6 +329,8 @@ def publish_update(*, actor, update, loaded_version):
         published_at=timezone.now,
         reviewed_by=actor,
     )
+    notifications.notify(current, notifications.PUBLISHED, actor)
+    return current
 
 
 @transaction.atomic
@@ -352,6 +354,7 @@ def return_update(*, actor, update, loaded_version, reason):
     Comment.objects.create(
         update=current, author=actor, kind=Comment.Kind.RETURN_REASON, body=reason
     )
+    notifications.notify(current, notifications.RETURNED, actor)
     return current
 
 
@@ -411,6 +414,7 @@ def add_comment(*, actor, update, body, token=None):
                 target=update,
                 changes={"comment": [None, body]},
             )
+            notifications.notify(update, notifications.COMMENTED, actor)
             return comment
     except IntegrityError:
         existing = token and Comment.objects.filter(creation_token=token).first()
@@ -420,6 +424,34 @@ def add_comment(*, actor, update, body, token=None):
         if (existing.update_id, existing.author_id, existing.body) != (update.pk, actor.pk, body):
             raise ReusedForm() from None
         return existing
+
+
+EMAIL_CHOICES = ("email_when_returned", "email_when_commented", "email_when_published")
+
+
+@transaction.atomic
+def set_email_choices(*, actor, **choices):
+    """A person chooses which e-mails about their country's updates they get
+    (notifications.py); the change is audited with each choice's old and new value."""
+    policy.may_choose_update_emails.check(actor)
+    unknown = set(choices) - set(EMAIL_CHOICES)
+    if unknown:
+        raise ValueError(f"Not an e-mail choice: {sorted(unknown)}")
+    membership = Membership.objects.select_for_update().get(user=actor)
+    changes = {
+        name: [getattr(membership, name), bool(value)]
+        for name, value in choices.items()
+        if getattr(membership, name) != bool(value)
+    }
+    if not changes:
+        return membership
+    for name, (_old, new) in changes.items():
+        setattr(membership, name, new)
+    membership.save(update_fields=list(changes))
+    audit.record(
+        actor=actor, action=audit.Action.ACCOUNT_EMAILS_CHOSEN, target=actor, changes=changes
+    )
+    return membership
 
 
 @transaction.atomic

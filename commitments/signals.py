@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_save
 
-from commitments import audit
+from commitments import audit, kept_forms
 from commitments.clients import client_ip
 from commitments.mfa import has_device
 from commitments.sessions import AUTH_AT, ENROLLED, REAUTH_AT, SEEN_AT, end_sessions_of
@@ -33,6 +33,7 @@ def on_logged_in(sender, request, user, **kwargs):
     if hasattr(request, "session"):
         request.session[AUTH_AT] = request.session[SEEN_AT] = request.session[REAUTH_AT] = now
         request.session[ENROLLED] = has_device(user)
+        kept_forms.forget_for_another(request, user)
     # A real sign-in is a POST of the sign-in form; test helpers (force_login) are not audited.
     if request.method != "POST":
         return

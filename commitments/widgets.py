@@ -67,3 +67,49 @@ class FastSelect(forms.Select):
         """The options' HTML, ``selected`` values marked."""
         drawn = self.drawn() if self.drawn is not None else DrawnOptions(self.choices)
         return drawn.html(selected)
+
+
+class DescribedRadioSelect(forms.RadioSelect):
+    """Radio buttons, each with its description beside its label as a hint the button is
+    described by (``aria-describedby``), as GOV.UK's radios with hints. ``descriptions``
+    maps a choice's value to its text (lazy: read in the page's language); drawn here,
+    like the options above, without a template per choice."""
+
+    def __init__(self, descriptions, attrs=None, choices=()):
+        super().__init__(attrs, choices)
+        self.descriptions = descriptions
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        rows = []
+        for _group, options, _index in widget["optgroups"]:
+            for option in options:
+                input_attrs = {
+                    "type": "radio",
+                    "name": option["name"],
+                    "value": "" if option["value"] is None else option["value"],
+                    **option["attrs"],
+                }
+                hint = ""
+                description = self.descriptions.get(str(option["value"]))
+                if description and input_attrs.get("id"):
+                    hint_id = f"{input_attrs['id']}_hint"
+                    input_attrs["aria-describedby"] = hint_id
+                    hint = format_html(
+                        '<span class="choice-hint" id="{}">{}</span>', hint_id, description
+                    )
+                rows.append(
+                    format_html(
+                        '<div class="choice"><label for="{}"><input{}> {}</label>{}</div>',
+                        input_attrs.get("id", ""),
+                        flatatt(input_attrs),
+                        option["label"],
+                        hint,
+                    )
+                )
+        wrapper = widget["attrs"].get("id")
+        return format_html(
+            "<div{}>{}</div>",
+            flatatt({"id": wrapper} if wrapper else {}),
+            mark_safe("\n".join(rows)),  # noqa: S308 - each row built by format_html
+        )

@@ -114,6 +114,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "commitments.middleware.SessionTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After the CSRF check, before the sign-in rule: a form posted once its session has
+    # ended is kept for after sign-in (commitments/kept_forms.py).
+    "commitments.middleware.KeepFormMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "commitments.middleware.UserLanguageMiddleware",
     "commitments.middleware.RequireMFAMiddleware",
@@ -143,6 +146,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "commitments.context_processors.membership",
+                "commitments.context_processors.session_timeout",
                 "commitments.handling.context",
             ],
         },
@@ -283,6 +287,11 @@ SESSION_ENGINE = "commitments.sessions"
 SESSION_IDLE_TIMEOUT = 30 * 60
 SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+# Signed-in pages warn this long before the session ends (a dialog offering to stay
+# signed in), and a form posted after it ended is kept this long for its author to get
+# back after signing in again (commitments/kept_forms.py).
+SESSION_TIMEOUT_WARNING = 5 * 60
+KEPT_FORM_MAX_AGE = 8 * 60 * 60
 # Re-entering the password (or an OTP) is asked again before changing an MFA device or
 # making an admin change when the last one is older than this.
 REAUTH_MAX_AGE = 30 * 60

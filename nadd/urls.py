@@ -94,6 +94,8 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("accounts/reauth/", accounts.reauth, name="reauth"),
+    path("accounts/session/", accounts.session_extend, name="session_extend"),
+    path("accounts/emails/", accounts.notification_settings, name="notification_settings"),
     path("accounts/mfa/setup/", accounts.mfa_setup, name="mfa_setup"),
     path("accounts/mfa/verify/", accounts.mfa_verify, name="mfa_verify"),
     path(

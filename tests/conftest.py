@@ -143,6 +143,7 @@ REFERENCE_DATA_MIGRATIONS = [
     "0009_reference_data_translations",
     "0022_objectives",
     "0022_meetings",
+    "0027_country_languages_and_email_choices",
 ]
 
 

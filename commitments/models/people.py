@@ -51,6 +51,18 @@ class Membership(models.Model):
         ),
     )
 
+    # E-mails about the person's country's updates (commitments/notifications.py), each of
+    # which they may turn off on their notifications page.
+    email_when_returned = models.BooleanField(
+        _("e-mail me when an update is returned for changes"), default=True, db_default=True
+    )
+    email_when_commented = models.BooleanField(
+        _("e-mail me when someone comments on an update"), default=True, db_default=True
+    )
+    email_when_published = models.BooleanField(
+        _("e-mail me when an update is published"), default=True, db_default=True
+    )
+
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")

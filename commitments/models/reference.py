@@ -1,9 +1,11 @@
 """Reference data: countries, meetings, objective sets, objectives and reporting periods,
 in English with Spanish and French versions."""
 
+import datetime
 import re
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -54,6 +56,17 @@ class Country(Translated, models.Model):
     membership = models.CharField(
         _("membership"), max_length=10, choices=Membership, default=Membership.MEMBER
     )
+    languages = ArrayField(
+        models.CharField(max_length=8, choices=settings.LANGUAGES),
+        verbose_name=_("languages its officials write in"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Of the site's languages, those the country's reports are written in, the usual "
+            "one first: a new update's narrative starts in the official's own language when "
+            "it is one of these, otherwise in the first."
+        ),
+    )
 
     objects = CountryQuerySet.as_manager()
 
@@ -73,6 +86,15 @@ class Country(Translated, models.Model):
 
     def get_absolute_url(self):
         return reverse("country_detail", args=[self.code.lower()])
+
+    def writing_language(self, preferred):
+        """The language a new narrative of this country starts in: ``preferred`` (the
+        official's own) when the country writes in it, else the country's usual one (for
+        Mexico, Spanish whatever the pages are shown in), else ``preferred``."""
+        preferred = (preferred or settings.LANGUAGE_CODE)[:2]
+        if not self.languages or preferred in self.languages:
+            return preferred
+        return self.languages[0]
 
     @property
     def local_name(self):
@@ -523,6 +545,14 @@ class ReportingPeriodQuerySet(models.QuerySet):
 
 
 class ReportingPeriod(models.Model):
+    class Kind(models.TextChoices):
+        """What a period is, from its dates: whole calendar months, by their number."""
+
+        MONTH = "month", _("month")
+        QUARTER = "quarter", _("quarter")
+        HALF_YEAR = "half_year", _("half-year")
+        YEAR = "year", _("year")
+
     objective_set = models.ForeignKey(
         ObjectiveSet,
         verbose_name=_("objective set"),
@@ -565,6 +595,26 @@ class ReportingPeriod(models.Model):
     @property
     def local_name(self):
         return period_label(self.name)
+
+    @property
+    def kind(self):
+        """``Kind`` when the period is 1, 3, 6 or 12 whole calendar months (the first of a
+        month to the last day of another); None otherwise."""
+        if not (self.starts_on and self.ends_on) or self.starts_on.day != 1:
+            return None
+        if (self.ends_on + datetime.timedelta(days=1)).day != 1:
+            return None
+        months = (self.ends_on.year - self.starts_on.year) * 12
+        months += self.ends_on.month - self.starts_on.month + 1
+        return {1: self.Kind.MONTH, 3: self.Kind.QUARTER, 6: self.Kind.HALF_YEAR}.get(
+            months, self.Kind.YEAR if months == 12 else None
+        )
+
+    @classmethod
+    def kind_of(cls, periods):
+        """The ``kind`` all of ``periods`` share, or None (none, or of several kinds)."""
+        kinds = {period.kind for period in periods}
+        return kinds.pop() if len(kinds) == 1 else None
 
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:

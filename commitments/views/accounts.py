@@ -8,15 +8,17 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import UsernameField
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import transaction
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 
-from commitments import account_forms, audit, mfa, policy
+from commitments import account_forms, audit, kept_forms, mfa, policy, services
 from commitments.account_forms import PasswordChangeForm, SignInForm
-from commitments.sessions import REAUTH_AT, end_sessions_of, recently_authenticated
+from commitments.context_processors import session_timeout
+from commitments.sessions import REAUTH_AT, SEEN_AT, end_sessions_of, recently_authenticated
 from commitments.signin import (
     count_sign_in_failure,
     refuse_sign_in,
@@ -263,6 +265,37 @@ def mfa_recovery_codes(request):
 # replace a lost one), applies the second-factor rules itself, and is open to coordinators.
 
 
+@policy.password_step
+@policy.coordinators_may_post
+@policy.methods("POST")
+def session_extend(request):
+    """ "Stay signed in", from the warning before a session ends: the request itself is the
+    activity that keeps the session going (SessionTimeoutMiddleware), noted now. Answers
+    the seconds now left (JSON) to the page's script, or, sent without it, goes back to
+    the page. A session that has already ended never reaches here: sign-in comes first."""
+    request.session[SEEN_AT] = time.time()
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse(session_timeout(request)["session_ends"])
+    return redirect(_next_url(request))
+
+
+@policy.requires(policy.may_choose_update_emails)
+@policy.methods("GET", "POST")
+def notification_settings(request):
+    """Which e-mails about their country's updates the official gets: returned, commented
+    on, published (notifications.py); each change audited."""
+    membership = request.user.membership  # an official's (required above), read already
+    names = services.EMAIL_CHOICES
+    form = account_forms.EmailChoicesForm(
+        request.POST or None, initial={name: getattr(membership, name) for name in names}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.set_email_choices(actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Your choice of e-mails was saved."))
+        return redirect("notification_settings")
+    return render(request, "registration/notification_settings.html", {"form": form})
+
+
 @policy.public
 @policy.password_step
 @policy.methods("GET", "HEAD", "POST")
@@ -273,6 +306,13 @@ class LoginView(auth_views.LoginView):
     (The lockouts of an account, and of an address for an account, are django-axes'.)"""
 
     authentication_form = SignInForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        ended = kept_forms.signed_out(self.request)
+        if ended is not None:
+            context["signed_out"] = kept_forms.sign_in_notice(*ended)
+        return context
 
     def post(self, request, *args, **kwargs):
         field = UsernameField()

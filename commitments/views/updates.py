@@ -7,10 +7,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from commitments import history, jobs, policy, services
+from commitments import history, jobs, kept_forms, policy, services
 from commitments.filters import ProgressUpdateFilter
 from commitments.forms import (
     BatchForm,
@@ -22,6 +23,7 @@ from commitments.forms import (
 )
 from commitments.models import (
     AuditEntry,
+    Comment,
     Job,
     ProgressUpdate,
     ReportingPeriod,
@@ -94,23 +96,41 @@ def update_export(request, fmt):
 @policy.methods("GET")
 def update_detail(request, pk):
     update = policy.get_update(request, pk)
-    return render(request, "commitments/update_detail.html", detail_context(request, update))
+    # A comment posted after the session ended, kept for its author (kept_forms.py).
+    kept = kept_forms.take(request)
+    forms = {"comment_form": CommentForm(initial=kept)} if kept else {}
+    return render(
+        request, "commitments/update_detail.html", detail_context(request, update, **forms)
+    )
 
 
 def detail_context(request, update, **forms):
     """What the update page shows, and which actions it offers this user."""
     actions = policy.actions_on(request.user, update)
+    # The discussion (comments, reasons for returning) and the history that records
+    # it are not read at all for a reader outside the conversation.
+    comments = list(update.comments.select_related("author")) if actions.read_discussion else []
     return {
         "update": update,
         "actions": actions,
-        # The discussion (comments, reasons for returning) and the history that records
-        # it are not read at all for a reader outside the conversation.
-        "comments": update.comments.select_related("author") if actions.read_discussion else (),
+        "comments": comments,
+        "return_reason": return_reason_of(update, comments),
         "return_form": forms.get("return_form") or ReturnForm(initial={"version": update.version}),
         "comment_form": forms.get("comment_form") or CommentForm(),
     }
 
 
+def return_reason_of(update, comments):
+    """The reason a coordinator gave for returning ``update``, while it is returned: the
+    newest of ``comments`` (its discussion, as the reader may read it) of that kind, shown
+    where its officials act on it (the top of its page, its edit form)."""
+    if update.state != ProgressUpdate.State.RETURNED:
+        return None
+    reasons = [c for c in comments if c.kind == Comment.Kind.RETURN_REASON]
+    return reasons[-1] if reasons else None
+
+
+@policy.keeps_form(ProgressUpdateForm)
 @policy.rate_limit("update_create", 60, 60 * 60, per="user")
 @policy.requires(policy.may_write_updates)
 @policy.methods("GET", "POST")
@@ -136,6 +156,13 @@ def update_create(request, pk):
                 objective=objective, country=membership.country, period=period
             )
         initial["period"] = period
+        # The narrative starts in the official's language when their country writes in
+        # it, otherwise in the country's usual one (Mexico's: Spanish).
+        initial.setdefault(
+            "language", membership.country.writing_language(translation.get_language())
+        )
+        # What was typed before the session ended, kept for its author (kept_forms.py).
+        initial = kept_forms.take(request) or initial
     form = ProgressUpdateForm(request.POST or None, objective=objective, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -213,6 +240,7 @@ def prefilled_from(update):
     }
 
 
+@policy.keeps_form(OnBehalfForm)
 @policy.coordinators_may_post
 @policy.rate_limit("update_create", 60, 60 * 60, per="user")
 @policy.requires(policy.may_enter_on_behalf)
@@ -220,7 +248,8 @@ def prefilled_from(update):
 def update_on_behalf(request):
     """A coordinator enters a report a country sent by diplomatic note or e-mail; it is
     published at once, marked as entered on the country's behalf, with its source."""
-    form = OnBehalfForm(request.POST or None)
+    kept = kept_forms.take(request) if request.method == "GET" else None
+    form = OnBehalfForm(request.POST or None, initial=kept)
     status = 200
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in ON_BEHALF_FIELDS}
@@ -287,6 +316,7 @@ def batch_step(request, *, updates, step, done_message, refused_heading, back):
     return redirect(back)
 
 
+@policy.keeps_form(ProgressUpdateForm)
 @policy.requires(policy.may_write_updates)
 @policy.methods("GET", "POST")
 def update_edit(request, pk):
@@ -295,7 +325,12 @@ def update_edit(request, pk):
         return conflict(
             request, update, _("Only drafts and returned updates can be edited."), status=409
         )
-    form = ProgressUpdateForm(request.POST or None, update=update, objective=update.objective)
+    # Typed before the session ended, with the version it was typed on: saving it over a
+    # newer version is a conflict like any other (kept_forms.py).
+    kept = kept_forms.take(request) if request.method == "GET" else None
+    form = ProgressUpdateForm(
+        request.POST or None, update=update, objective=update.objective, initial=kept
+    )
     current = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -319,12 +354,18 @@ def update_edit(request, pk):
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(update)
+    reasons = (
+        update.comments.filter(kind=Comment.Kind.RETURN_REASON).select_related("author")
+        if policy.may_read_discussion(request.user, update)
+        else []
+    )
     context = {
         "form": form,
         "objective": update.objective,
         "country": update.country,
         "update": update,
         "conflict": current,
+        "return_reason": return_reason_of(update, reasons),
     }
     return render(request, "commitments/update_form.html", context, status=409 if current else 200)
 
@@ -438,6 +479,7 @@ def update_return(request, pk):
     return redirect(update)
 
 
+@policy.keeps_form(CommentForm, back="update_detail")
 @policy.coordinators_may_post
 @policy.requires(policy.has_role)
 @policy.methods("POST")

@@ -168,10 +168,12 @@ def test_the_exceptions_to_the_default_are_decided_one_by_one():
     """Widening who reaches a view is a decision: a new exception fails here until it is
     written down (what each may do is tested in test_security_mfa and test_security_authz)."""
     # Reached by a session that has passed only the password: the second step, its
-    # set-up, the password again, and what is needed to leave.
+    # set-up, the password again, what is needed to leave, and "Stay signed in" (the
+    # warning before the session ends shows on the second step's pages too).
     assert names_declared(lambda d: d.password_step) == {
         "login",
         "logout",
+        "session_extend",
         "healthz",
         "set_language",
         "mfa_setup",
@@ -196,6 +198,7 @@ def test_the_exceptions_to_the_default_are_decided_one_by_one():
         "update_return",
         "update_comment",
         "logout",
+        "session_extend",
         "password_change",
         "set_language",
         "mfa_setup",
@@ -204,6 +207,13 @@ def test_the_exceptions_to_the_default_are_decided_one_by_one():
         "mfa_security_key_remove",
         "reauth",
         *KEY_ENDPOINTS,
+    }
+    # Forms whose typed text is kept when posted after the session ended (kept_forms.py).
+    assert names_declared(lambda d: d.keeps_form) == {
+        "update_create",
+        "update_edit",
+        "update_on_behalf",
+        "update_comment",
     }
 
 

@@ -105,6 +105,9 @@ def test_an_official_of_another_country_finds_no_way_to_edit_it(new_page, cast, 
     assert update.state == "published" and update.narrative == NARRATIVE
 
 
+STATUS_MISSING = "Status: Choose the status that best describes the progress in this period."
+
+
 def test_a_bad_submission_shows_the_error_summary_and_keeps_the_text(page, cast, objective):
     sign_in(page, cast.alice)
     page.goto(reverse("update_create", args=[objective.pk]))
@@ -115,13 +118,13 @@ def test_a_bad_submission_shows_the_error_summary_and_keeps_the_text(page, cast,
     summary = page.locator("#error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_be_focused()
-    expect(summary).to_contain_text("Status: This field is required.")
+    expect(summary).to_contain_text(STATUS_MISSING)
     expect(page.get_by_label("Narrative", exact=True)).to_have_value(NARRATIVE)
     expect(page.get_by_label("Evidence links")).to_have_value("ftp://example.org/report")
     assert not ProgressUpdate.objects.exists()
 
     # The summary's links lead to the fields: the status link focuses the first choice.
-    summary.get_by_role("link", name="Status: This field is required.").click()
+    summary.get_by_role("link", name=STATUS_MISSING).click()
     expect(page.get_by_label("Not started", exact=True)).to_be_focused()
     summary.get_by_role("link", name="Evidence links").click()
     expect(page.get_by_label("Evidence links")).to_be_focused()

@@ -124,10 +124,11 @@ def test_a_stale_edit_is_refused_and_keeps_the_typed_text(login, cast, make_upda
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"narrative": ""}, "This field is required."),
-        ({"narrative": "x" * 10_001}, "at most 10000 characters"),
+        # Each message says what to do (tests/pages/test_update_form_guidance.py).
+        ({"narrative": ""}, "Write the narrative: what was done in this period"),
+        ({"narrative": "x" * 10_001}, "Shorten the narrative to 10000 characters or fewer"),
         ({"status": "approved"}, "Choose one of the statuses listed."),
-        ({"status": ""}, "This field is required."),
+        ({"status": ""}, "Choose the status that best describes the progress"),
         ({"period": "999999"}, "Choose a reporting period of this objective"),
         ({"period": "not-a-number"}, "Choose a reporting period of this objective"),
         ({"evidence_links": "javascript:alert(1)"}, "is not a web address starting with http"),

@@ -45,7 +45,11 @@ PAGES = {
     # Each country's timeliness in the set's periods, the partners named on the objective
     # and its links to earlier years.
     "objective page": ("objective_detail", ["objective"], "alice", 10),
-    "country page (own)": ("country_detail", ["ca"], "alice", 11),
+    # Its own official's page also reads the set's current period and the member
+    # countries and which objectives name a partner (the dashboard's frame, cached with
+    # it) and the country's drafts, for what is owed and not started yet
+    # (matrix.CountryLatest.not_started).
+    "country page (own)": ("country_detail", ["ca"], "alice", 15),
     "country page": ("country_detail", ["ca"], "carol", 10),
     "updates list": ("update_list", [], "carol", 8),
     "updates list (official)": ("update_list", [], "alice", 8),

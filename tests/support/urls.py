@@ -88,6 +88,11 @@ MATRIX = {
     "login": answers(200, 200, 200, 200, 200, 200),
     "logout": answers(302, 405, 405, 405, 405, 405),
     "password_change": answers(302, 200, 200, 200, 200, 200),
+    # "Stay signed in" from the warning before a session ends (tests/security/test_kept_forms.py).
+    "session_extend": answers(302, 405, 405, 405, 405, 405),
+    # Officials choose which e-mails about their country's updates they get
+    # (tests/workflow/test_notifications.py).
+    "notification_settings": answers(302, 200, 200, 403, 403, 403),
     "password_change_done": answers(302, 200, 200, 200, 200, 200),
     "set_language": answers(405, 405, 405, 405, 405, 405),  # POST only
     # Account security pages (tests/security/test_two_factor.py): every signed-in account has them.
