@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from commitments import audit
-from commitments.models import ProgressUpdate
+from commitments.models import AuditEntry, ProgressUpdate
 
 FIELD_LABELS = {
     "status": _("Status"),
@@ -75,3 +75,40 @@ def word_diff(old, new):
         if b2 > b1:
             pieces.append(("insert", "".join(after[b1:b2])))
     return pieces
+
+
+def since_return(update):
+    """What changed in ``update`` since a coordinator last returned it, for the reviewer of
+    its resubmission, or None when it was never returned.
+
+    Read from the audit entries (one query): the last ``update.returned`` entry, its
+    reason, and the ``update.edited`` entries after it, folded into one change per field
+    from its value when returned to its value now (a field edited back to what it was is
+    not listed). ``changes`` are ``describe``'s, the narrative with its word diff.
+    """
+    entries = list(
+        AuditEntry.objects.for_object(update)
+        .filter(action__in=[audit.Action.UPDATE_RETURNED, audit.Action.UPDATE_EDITED])
+        .select_related("actor")
+        .reverse()
+    )
+    returned_at = None
+    for index, entry in enumerate(entries):
+        if entry.action == audit.Action.UPDATE_RETURNED:
+            returned_at = index
+    if returned_at is None:
+        return None
+    returned = entries[returned_at]
+    folded = {}
+    for entry in entries[returned_at + 1 :]:
+        for field, (old, new) in entry.changes.items():
+            first = folded.get(field, [old, new])[0]
+            folded[field] = [first, new]
+    changed = {field: values for field, values in folded.items() if values[0] != values[1]}
+    return {
+        "returned": returned,
+        "reason": returned.changes.get("reason", [None, ""])[1],
+        "changes": describe(AuditEntry(action=audit.Action.UPDATE_EDITED, changes=changed))[
+            "changes"
+        ],
+    }

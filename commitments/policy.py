@@ -408,6 +408,10 @@ class UpdateActions:
     withdraw: bool
     publish: bool
     return_for_changes: bool
+    # Whom the page's guidance speaks to (the state banner): the update's own country's
+    # officials, who act on it, or the coordinators, who review; anyone else only reads.
+    acts_for_country: bool = False
+    reviews: bool = False
 
 
 def actions_on(user, update):
@@ -424,6 +428,8 @@ def actions_on(user, update):
         withdraw=editable and may_withdraw(user, update),
         publish=submitted and may_publish(user, update),
         return_for_changes=submitted and may_return(user, update),
+        acts_for_country=_acts_for(user, update.country_id),
+        reviews=may_review(user),
     )
 
 

@@ -16,8 +16,10 @@ from commitments.views.updates import batch_step
 @policy.requires(policy.may_review)
 @policy.methods("GET")
 def review_queue(request):
-    queue = ProgressUpdate.objects.review_queue().select_related(
-        "objective__objective_set", "country", "period", "author"
+    queue = (
+        ProgressUpdate.objects.review_queue()
+        .marking_resubmissions()
+        .select_related("objective__objective_set", "country", "period", "author")
     )
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     with joins_as_written():

@@ -33,7 +33,8 @@ def publish_as_coordinator(page, cast):
     expect(page.get_by_role("heading", level=1)).to_have_text("Review queue")
     page.locator("tbody tr").get_by_role("link").first.click()
     expect(page.locator(".state-banner")).to_contain_text("Submitted for review")
-    page.get_by_role("button", name="Publish").click()
+    page.get_by_role("link", name="Publish this update").click()
+    page.get_by_role("button", name="Yes, publish it").click()
     expect(page.get_by_role("status")).to_contain_text("Published")
     return page
 

@@ -72,6 +72,11 @@ MATRIX = {
     "update_publish": POST_ONLY,
     "update_return": POST_ONLY,
     "update_comment": POST_ONLY,
+    # Withdrawing and publishing are confirmed on a page of their own first
+    # (tests/workflow/test_reviewing.py); the sample is a Canadian draft, which only
+    # awaits review once submitted (409 for the coordinator).
+    "update_withdraw_confirm": answers(302, 200, 404, 403, 403, 403),
+    "update_publish_confirm": answers(302, 403, 403, 409, 403, 403),
     # The JSON feed answers machines: 401 instead of a redirect to the sign-in page.
     "api_updates": answers(401, 200, 200, 200, 200, 403),
     "api_objectives": answers(401, 200, 200, 200, 200, 403),
@@ -163,6 +168,8 @@ def url_for(name, sample):
         "update_submit": {"pk": sample["draft_pk"]},
         "update_withdraw": {"pk": sample["draft_pk"]},
         "update_publish": {"pk": sample["draft_pk"]},
+        "update_withdraw_confirm": {"pk": sample["draft_pk"]},
+        "update_publish_confirm": {"pk": sample["draft_pk"]},
         "update_return": {"pk": sample["draft_pk"]},
         "update_comment": {"pk": sample["draft_pk"]},
         "meeting_detail": {"pk": sample["meeting_pk"]},
