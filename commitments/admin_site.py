@@ -335,6 +335,13 @@ class AuditedAdminSite(admin.AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):
         super().register(model_or_iterable, audited(admin_class or admin.ModelAdmin), **options)
 
+    def has_permission(self, request):
+        """Administrators use the admin (``policy.may_administer``): the role decides, as
+        it decides the account's staff flags."""
+        from commitments import policy  # noqa: PLC0415 - the site is built before models load
+
+        return request.user.is_active and policy.may_administer(request.user)
+
     def admin_view(self, view, cacheable=False):
         @wraps(view)
         def atomic_view(request, *args, **kwargs):
@@ -343,7 +350,20 @@ class AuditedAdminSite(admin.AdminSite):
                     return view(request, *args, **kwargs)
             return view(request, *args, **kwargs)
 
-        return super().admin_view(atomic_view, cacheable)
+        checked = super().admin_view(atomic_view, cacheable)
+
+        @wraps(checked)
+        def not_for_everyone(request, *args, **kwargs):
+            # Someone signed in whose role does not use the admin gets a page saying so and
+            # what they can do instead, not the sign-in form Django would send them to.
+            if request.user.is_authenticated and not self.has_permission(request):
+                from commitments import policy  # noqa: PLC0415
+                from commitments.denials import NotForYou  # noqa: PLC0415
+
+                raise NotForYou(policy.may_administer.refusal)
+            return checked(request, *args, **kwargs)
+
+        return not_for_everyone
 
     def password_change(self, request, extra_context=None):
         # One way to change one's own password: the site's page, which is audited and

@@ -36,8 +36,14 @@ def describe(entry):
     Long texts come with ``diff``: a list of ``(operation, text)`` pieces where the
     operation is "equal", "delete" or "insert"; the template escapes every piece.
     """
+    return {"label": audit.label(entry.action), "changes": describe_changes(entry.changes)}
+
+
+def describe_changes(changed):
+    """Per changed field (``{field: [old, new]}``), its label and its old and new value for
+    display, a long text with its word ``diff``."""
     changes = []
-    for field, (old, new) in entry.changes.items():
+    for field, (old, new) in changed.items():
         labels = CHOICE_LABELS.get(field, {})
         change = {
             "label": FIELD_LABELS.get(field, field),
@@ -47,7 +53,7 @@ def describe(entry):
         if field == "narrative" and old and new:
             change["diff"] = word_diff(old, new)
         changes.append(change)
-    return {"label": audit.label(entry.action), "changes": changes}
+    return changes
 
 
 def _label(labels, value):
@@ -108,7 +114,5 @@ def since_return(update):
     return {
         "returned": returned,
         "reason": returned.changes.get("reason", [None, ""])[1],
-        "changes": describe(AuditEntry(action=audit.Action.UPDATE_EDITED, changes=changed))[
-            "changes"
-        ],
+        "changes": describe_changes(changed),
     }

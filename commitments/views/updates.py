@@ -404,13 +404,13 @@ def update_submit_batch(request):
     )
 
 
-def confirmation(request, update, *, action, state_fits, stale_message):
-    """The page asking to confirm ``action`` ("publish" or "withdraw") on ``update``: its
+def confirmation(request, update, *, step, state_fits, stale_message):
+    """The page asking to confirm ``step`` ("publish" or "withdraw") on ``update``: its
     form posts to the action's own view with the version shown, so a second click, or a
     page left open while the update changed, takes nothing further (409, saying why)."""
     if not state_fits:
         return conflict(request, update, stale_message)
-    return render(request, "commitments/update_confirm.html", {"update": update, "action": action})
+    return render(request, "commitments/update_confirm.html", {"update": update, "step": step})
 
 
 @policy.requires(policy.may_write_updates)
@@ -421,7 +421,7 @@ def update_withdraw_confirm(request, pk):
     return confirmation(
         request,
         update,
-        action="withdraw",
+        step="withdraw",
         state_fits=update.state in ProgressUpdate.EDITABLE_STATES,
         stale_message=_("Only a draft or returned update can be withdrawn."),
     )
@@ -435,7 +435,7 @@ def update_publish_confirm(request, pk):
     return confirmation(
         request,
         update,
-        action="publish",
+        step="publish",
         state_fits=update.state == ProgressUpdate.State.SUBMITTED,
         stale_message=_("This update is no longer awaiting review."),
     )

@@ -64,9 +64,11 @@ def test_every_admin_url_sends_anonymous_visitors_to_sign_in(client, sample):
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [("alice", 302), ("bob", 302), ("carol", 302), ("nora", 302), ("dave", 200)],
+    [("alice", 403), ("bob", 403), ("carol", 403), ("nora", 403), ("dave", 200)],
 )
 def test_only_admins_reach_the_admin(client, cast, role, status):
+    """Anyone else signed in is told the admin is not for them (tests/access/
+    test_not_for_you.py), never sent to the sign-in form."""
     client.force_login(getattr(cast, role))
     for path in ["/admin/", "/admin/commitments/objective/", "/admin/commitments/membership/"]:
         assert client.get(path).status_code == status, path
