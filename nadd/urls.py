@@ -96,6 +96,11 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("accounts/reauth/", accounts.reauth, name="reauth"),
+    path(
+        "accounts/invitation/<str:token>/",
+        accounts.accept_invitation,
+        name="accept_invitation",
+    ),
     path("accounts/mfa/setup/", accounts.mfa_setup, name="mfa_setup"),
     path("accounts/mfa/verify/", accounts.mfa_verify, name="mfa_verify"),
     path(

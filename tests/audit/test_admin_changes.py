@@ -25,6 +25,7 @@ from commitments.models import (
     AuditEntry,
     Comment,
     Country,
+    Invitation,
     Meeting,
     ObjectiveSet,
     ReminderLog,
@@ -55,11 +56,11 @@ ADD = {
         "name": "Reviewers",
         "permissions": [_permission("view_progressupdate"), _permission("view_comment")],
     },
+    # A new person is invited: no password typed (tests/security/test_invitations.py).
     "auth.user": lambda cast: {
         "username": "newcomer",
-        "usable_password": "true",
-        "password1": NEW_PASSWORD,
-        "password2": NEW_PASSWORD,
+        "email": "newcomer@example.org",
+        "membership-0-role": "coordinator",
     },
     "otp_totp.totpdevice": lambda cast: {"user": cast.alice.pk, "name": "phone"},
     "commitments.country": lambda cast: {"code": "GT", "name": "Guatemala"},
@@ -187,6 +188,12 @@ def _existing(label, cast, make_update):
         ),
         "commitments.auditentry": lambda: audit.record(
             actor=cast.alice, action="update.created", target=cast.alice
+        ),
+        "commitments.invitation": lambda: Invitation.objects.create(
+            user=cast.nora,
+            sent_by=cast.dave,
+            token_hash="0" * 64,
+            expires_at=timezone.now() + datetime.timedelta(days=7),
         ),
     }
     if label not in makers:

@@ -110,11 +110,14 @@ MATRIX = {
     "otp_webauthn:js-i18n-catalog": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
     # The admin's own sign-in page sends everyone to the one sign-in form.
     "admin_login": dict.fromkeys(ROLES, 302),
+    # An invitation's link, public: one no invitation matches is refused to everyone
+    # (tests/security/test_invitations.py has the rest).
+    "accept_invitation": dict.fromkeys(ROLES, 404),
 }
 
 
 # Reachable without signing in; everything else must send an anonymous visitor to sign in.
-PUBLIC = {"login", "healthz", "livez", "admin_login"}
+PUBLIC = {"login", "healthz", "livez", "admin_login", "accept_invitation"}
 
 
 def iter_patterns(resolver=None, prefix="", namespace=None):
@@ -181,6 +184,7 @@ def url_for(name, sample):
         "job_status": {"pk": sample["job_pk"]},
         "job_download": {"pk": sample["job_pk"]},
         "mfa_security_key_remove": {"pk": 999_999},
+        "accept_invitation": {"token": "no-such-invitation"},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
