@@ -340,11 +340,11 @@ def accept_invitation(request, token):
     unknown, expired, already used, replaced, or opened while signed in as someone else
     gets a page saying so and what to do; nothing changes."""
     invitation = invitations.find(token)
-    if invitation is not None:
-        # The person's own language, as the e-mail was.
-        language = invitations.language_of(invitation.user)
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
+    membership = getattr(invitation and invitation.user, "membership", None)
+    if membership is not None and membership.language:
+        # The language the administrator chose for the person, as the e-mail's.
+        translation.activate(membership.language)
+        request.LANGUAGE_CODE = membership.language
     try:
         invitations.check(invitation, request.user)
     except invitations.Refused as refusal:

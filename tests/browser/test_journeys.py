@@ -196,5 +196,6 @@ def test_an_official_submits_two_drafts_at_once_and_the_coordinator_publishes_bo
     for box in coordinator.get_by_role("checkbox").all():
         box.check()
     coordinator.get_by_role("button", name="Publish the chosen updates").click()
+    coordinator.get_by_role("button", name="Yes, publish these 2 updates").click()
     expect(coordinator.get_by_role("status")).to_contain_text("2 updates were published.")
     assert set(ProgressUpdate.objects.values_list("state", flat=True)) == {"published"}

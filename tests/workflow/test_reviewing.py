@@ -354,3 +354,41 @@ def test_reviewing_in_spanish_and_french(
     assert confirm in client.get(reverse("update_publish_confirm", args=[update.pk])).text
     response = post(client, "update_publish", update)
     assert "Published" not in messages_of(response)[0]
+
+
+# --- Several at once: confirmed too --------------------------------------------------------------
+
+
+def test_publishing_several_at_once_is_confirmed_first(login, cast, make_update):
+    first = make_update(author=cast.alice, state=State.SUBMITTED)
+    second = make_update(author=cast.bob, state=State.SUBMITTED)
+    carol = login(cast.carol)
+    chosen = {
+        "update": [str(first.pk), str(second.pk)],
+        f"version-{first.pk}": str(first.version),
+        f"version-{second.pk}": str(second.version),
+    }
+    response = carol.post(reverse("review_publish_batch"), chosen)
+    assert response.status_code == 200
+    assert "Publish these 2 updates?" in response.text
+    assert 'name="confirmed" value="yes"' in response.text
+    assert f'name="version-{first.pk}" value="{first.version}"' in response.text
+    assert set(ProgressUpdate.objects.values_list("state", flat=True)) == {State.SUBMITTED}
+    confirmed = carol.post(reverse("review_publish_batch"), {**chosen, "confirmed": "yes"})
+    assert confirmed.status_code == 302
+    assert set(ProgressUpdate.objects.values_list("state", flat=True)) == {State.PUBLISHED}
+
+
+def test_the_batch_confirmation_refuses_what_no_longer_awaits_review(login, cast, make_update):
+    submitted = make_update(author=cast.alice, state=State.SUBMITTED)
+    draft = make_update(author=cast.alice, state=State.DRAFT)
+    carol = login(cast.carol)
+    chosen = {"update": [str(submitted.pk), str(draft.pk)]}
+    chosen.update({f"version-{u.pk}": str(u.version) for u in (submitted, draft)})
+    response = carol.post(reverse("review_publish_batch"), chosen)
+    assert response.status_code == 409
+    assert "Nothing was published" in response.text
+    assert carol.post(reverse("review_publish_batch"), {"update": "abc"}).status_code == 400
+    unknown = {"update": "999999", "version-999999": "1"}
+    assert carol.post(reverse("review_publish_batch"), unknown).status_code == 404
+    assert ProgressUpdate.objects.get(pk=submitted.pk).state == State.SUBMITTED
