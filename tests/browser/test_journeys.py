@@ -99,9 +99,12 @@ def test_an_official_of_another_country_finds_no_way_to_edit_it(new_page, cast, 
     expect(page.get_by_role("link", name="Write an update for Mexico")).to_be_visible()
     expect(page.locator("a[href$='/edit/']")).to_have_count(0)
 
+    # Typed by hand: the page says whose update it is and what Mexico can do instead.
     response = page.goto(reverse("update_edit", args=[update.pk]))
-    assert response.status == 404
-    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    assert response.status == 403
+    expect(page.get_by_role("main")).to_contain_text("This update is Canada's")
+    page.get_by_role("link", name="Read this update").click()
+    expect(page.locator(".narrative")).to_contain_text(NARRATIVE)
     update.refresh_from_db()
     assert update.state == "published" and update.narrative == NARRATIVE
 

@@ -38,6 +38,7 @@ def queue(cast, make_update):
     resubmitted = make_update(
         author=cast.alice,
         state="submitted",
+        status="at_risk",
         narrative="Naloxone kits reached five provinces: 12,000 kits since April.",
     )
     Comment.objects.create(
@@ -52,7 +53,10 @@ def queue(cast, make_update):
         actor=cast.carol,
         action=audit.Action.UPDATE_RETURNED,
         target=resubmitted,
-        changes={"state": ["submitted", "returned"], "reason": [None, "Say how many kits."]},
+        changes={
+            "state": ["submitted", "returned"],
+            "reason": [None, "Say how many kits, and where."],
+        },
     )
     audit.record(
         actor=cast.alice,
