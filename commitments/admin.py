@@ -31,7 +31,6 @@ from commitments.models import (
     Comment,
     Country,
     HandlingMarking,
-    Invitation,
     Meeting,
     MeetingDocument,
     MeetingSnapshot,
@@ -467,7 +466,9 @@ admin.site.unregister(User)
 class UserAdmin(BaseUserAdmin):
     """People and the role they hold. Their staff and superuser flags follow the role
     (``policy.staff_flags``) and are never edited by hand; a new person is invited and
-    chooses their own password (commitments/invitations.py)."""
+    chooses their own password (commitments/invitations.py). Invitations have no admin
+    of their own: the person's page says where their latest stands, the audit log keeps
+    every one, and deleting a person takes theirs with them."""
 
     inlines = [MembershipInline]
     actions = ["end_sessions", "reset_second_factor", "send_invitation"]
@@ -689,16 +690,6 @@ class ApiTokenAdmin(CheckedAutocompleteAdmin):
             "key": obj.issued_key,
         }
         return TemplateResponse(request, "admin/commitments/apitoken/key_issued.html", context)
-
-
-@admin.register(Invitation)
-class InvitationAdmin(ReadOnlyAdmin):
-    """Sent from the user form (a new person) or its "send a new invitation" action."""
-
-    list_display = ["user", "created_at", "sent_by", "expires_at", "accepted_at", "replaced_at"]
-    list_select_related = ["user", "sent_by"]
-    search_fields = ["user__username", "user__email"]
-    fields = ["user", "sent_by", "created_at", "expires_at", "accepted_at", "replaced_at"]
 
 
 @admin.register(ReminderLog)

@@ -351,7 +351,7 @@ SECTIONS = [
     (
         "people",
         _("People and roles"),
-        ["auth.user", "commitments.membership", "commitments.invitation", "commitments.apitoken"],
+        ["auth.user", "commitments.membership", "commitments.apitoken"],
     ),
     (
         "audit",

@@ -332,7 +332,6 @@ INVITATION_REFUSALS = {
 
 @policy.rate_limit("invitation", 30, 60 * 60, per="ip")
 @policy.public
-@policy.coordinators_may_post
 @policy.methods("GET", "POST")
 def accept_invitation(request, token):
     """An invitation's link (commitments/invitations.py): the invited person sets their own

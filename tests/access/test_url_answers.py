@@ -108,8 +108,9 @@ def test_anonymous_posts_to_every_url_are_refused_or_sent_to_sign_in(client, sam
     for name in MATRIX:
         response = client.post(url_for(name, sample), {"narrative": "anonymous"})
         if name in PUBLIC | {"set_language"}:
-            # The sign-in form re-renders, /healthz is GET-only, set_language only redirects.
-            assert response.status_code in {200, 302, 405}, name
+            # The sign-in form re-renders, /healthz is GET-only, set_language only
+            # redirects, an unknown invitation's link is refused (404).
+            assert response.status_code in {200, 302, 404, 405}, name
             continue
         # Sent to sign in, or refused outright (a GET-only feed answers 401 or 405).
         assert response.status_code in {302, 401, 403, 405}, name
@@ -224,6 +225,7 @@ def test_views_sharing_a_rate_limit_declare_the_same_numbers():
         "update_create": {"update_create", "update_on_behalf"},
         "mfa_verify": {"mfa_verify", "otp_webauthn:credential-authentication-complete"},
         "reauth": {"reauth"},
+        "invitation": {"accept_invitation"},
     }
     for views in by_name.values():
         assert len({limit for limit, _ in views}) == 1

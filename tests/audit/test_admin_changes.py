@@ -25,7 +25,6 @@ from commitments.models import (
     AuditEntry,
     Comment,
     Country,
-    Invitation,
     Meeting,
     ObjectiveSet,
     ReminderLog,
@@ -188,12 +187,6 @@ def _existing(label, cast, make_update):
         ),
         "commitments.auditentry": lambda: audit.record(
             actor=cast.alice, action="update.created", target=cast.alice
-        ),
-        "commitments.invitation": lambda: Invitation.objects.create(
-            user=cast.nora,
-            sent_by=cast.dave,
-            token_hash="0" * 64,
-            expires_at=timezone.now() + datetime.timedelta(days=7),
         ),
     }
     if label not in makers:
@@ -400,6 +393,11 @@ def test_every_admin_change_leaves_a_complete_audit_entry(
 
     # Inline rows
     for inline in model_admin.get_inline_instances(walk.request, obj):
+        if walk.label == "auth.user":
+            # A person is added with their role (the one-to-one row); the walk gives it
+            # again through the change page, so the row the add made goes first.
+            inline.model._base_manager.filter(user=obj).delete()
+            walk.seen |= set(AuditEntry.objects.values_list("pk", flat=True))
         _walk_inline(walk, obj, inline)
 
     # A password set by an admin (the user admin's own page)

@@ -40,7 +40,7 @@ def test_the_index_is_grouped_by_what_admins_do(client, cast):
         assert f'class="section">{library}' not in page
     # Each group lists what it names, in that order.
     people = page[page.index(">People and roles<") : page.index(">Audit and records<")]
-    assert people.index("Users") < people.index("Memberships") < people.index("Invitations")
+    assert people.index("Users") < people.index("Memberships") < people.index("API tokens")
 
 
 def test_every_registered_model_is_in_a_section():
