@@ -108,3 +108,14 @@ class EmailChoicesForm(forms.Form):
         help_text=_("Every signed-in user can then read it."),
         required=False,
     )
+
+
+class SetOwnPasswordForm(auth_forms.SetPasswordForm):
+    """The invited person chooses their password (Django's form, with the password rules
+    and the sign-in form's length limit)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("new_password1", "new_password2"):
+            self.fields[name].max_length = PASSWORD_MAX_LENGTH
+            self.fields[name].validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -15,12 +16,14 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 from django_tasks_db.models import DBTaskResult
 
-from commitments import audit, imports, mfa, services
+from commitments import audit, imports, invitations, mfa, services
 from commitments.admin_fixes import CheckedAutocompleteSelect
 from commitments.admin_site import audits_itself
 from commitments.models import (
@@ -416,18 +419,115 @@ class MembershipAdmin(CheckedAutocompleteAdmin):
 
 
 class MembershipInline(admin.StackedInline):
+    """The role a person holds, the country an official reports for, and the language of
+    their pages and e-mails: what the user form is about. A new person needs a role."""
+
     model = Membership
     can_delete = False
     fields = ["role", "country", "language"]
+    verbose_name = _("role and country")
+    verbose_name_plural = _("role and country")
 
+    def get_min_num(self, request, obj=None, **kwargs):
+        return 1 if obj is None else 0
+
+
+class InviteForm(forms.ModelForm):
+    """A new person: who they are and where the invitation goes; never a password (they
+    choose their own from the invitation's link)."""
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["email"].help_text = _(
+            "The invitation is sent here, in the language chosen below."
+        )
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()  # until they choose one from the invitation
+        if commit:
+            user.save()
+        return user
+
+
+# Groups bundle raw permissions, which the application does not use: what a person may
+# do follows from their role (commitments/policy.py).
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
 
 admin.site.unregister(User)
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """People and the role they hold. Their staff and superuser flags follow the role
+    (``policy.staff_flags``) and are never edited by hand; a new person is invited and
+    chooses their own password (commitments/invitations.py). Invitations have no admin
+    of their own: the person's page says where their latest stands, the audit log keeps
+    every one, and deleting a person takes theirs with them."""
+
     inlines = [MembershipInline]
-    actions = ["end_sessions", "reset_second_factor"]
+    actions = ["end_sessions", "reset_second_factor", "send_invitation"]
+    add_form = InviteForm
+    add_form_template = "admin/auth/user/invite_form.html"
+    add_fieldsets = [
+        (_("Person"), {"fields": ["username", "first_name", "last_name", "email"]}),
+    ]
+    fieldsets = [
+        (_("Person"), {"fields": ["username", "first_name", "last_name", "email"]}),
+        (_("Access"), {"fields": ["is_active", "invitation", "last_login", "date_joined"]}),
+    ]
+    readonly_fields = ["invitation", "last_login", "date_joined"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            invitations.invite(actor=request.user, user=form.instance)
+            self.message_user(
+                request,
+                _("An invitation was sent to %(email)s.") % {"email": form.instance.email},
+            )
+
+    @admin.action(description=_("Send a new invitation (the earlier links stop working)"))
+    @audits_itself
+    def send_invitation(self, request, queryset):
+        sent, skipped = 0, 0
+        for user in queryset.select_related("membership"):
+            if not user.email:
+                skipped += 1
+                continue
+            invitations.invite(actor=request.user, user=user)
+            sent += 1
+        self.message_user(request, _("%(count)d invitations sent.") % {"count": sent})
+        if skipped:
+            self.message_user(
+                request,
+                _("%(count)d accounts have no e-mail address: add one first.") % {"count": skipped},
+                messages.WARNING,
+            )
+
+    @admin.display(description=_("invitation"))
+    def invitation(self, user):
+        latest = user.invitations.first() if user.pk else None
+        if latest is None:
+            return "—"
+        labels = {
+            "pending": _("sent on %(sent)s, valid until %(expires)s"),
+            "accepted": _("accepted on %(accepted)s"),
+            "expired": _("expired on %(expires)s, not used"),
+            "replaced": _("replaced by a newer one"),
+        }
+        return labels[latest.state] % {
+            "sent": date_format(localtime(latest.created_at), "DATETIME_FORMAT"),
+            "expires": date_format(localtime(latest.expires_at), "DATETIME_FORMAT"),
+            "accepted": latest.accepted_at
+            and date_format(localtime(latest.accepted_at), "DATETIME_FORMAT"),
+        }
 
     @admin.action(description=_("Sign out everywhere (end all sessions)"))
     @audits_itself
@@ -465,7 +565,7 @@ class UserAdmin(BaseUserAdmin):
         "two_factor",
         "is_active",
     ]
-    list_filter = ["membership__role", "membership__country", "is_active", "is_staff"]
+    list_filter = ["membership__role", "membership__country", "is_active"]
     list_select_related = ["membership__country"]
 
     @admin.display(description=_("role"), ordering="membership__role")

@@ -34,7 +34,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import router, transaction
 from django.db.models.deletion import Collector
+from django.http import Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 HIDDEN = "[hidden]"
 # Field names whose values are secrets, whatever the model: password hashes, TOTP keys,
@@ -336,11 +340,111 @@ def audited(admin_class):
     )
 
 
+# The admin's index, grouped by what administrators do rather than by the library each
+# model comes from: (slug, name, models as "app_label.model_name"). A model in no section
+# is listed under "Other", so nothing registered is ever hidden.
+SECTIONS = [
+    (
+        "objectives",
+        _("Objectives and sets"),
+        [
+            "commitments.objectiveset",
+            "commitments.objective",
+            "commitments.reportingperiod",
+            "commitments.country",
+        ],
+    ),
+    ("meetings", _("Meetings"), ["commitments.meeting", "commitments.meetingsnapshot"]),
+    (
+        "people",
+        _("People and roles"),
+        ["auth.user", "commitments.membership", "commitments.apitoken"],
+    ),
+    (
+        "audit",
+        _("Audit and records"),
+        [
+            "commitments.auditentry",
+            "commitments.progressupdate",
+            "commitments.comment",
+            "commitments.reminderlog",
+            "axes.accessattempt",
+            "axes.accessfailurelog",
+            "axes.accesslog",
+        ],
+    ),
+    ("settings", _("Site settings"), ["commitments.handlingmarking"]),
+]
+OTHER_SECTION = ("other", _("Other"))
+
+
 class AuditedAdminSite(admin.AdminSite):
-    """``admin.site``: audits every registered admin and makes each POST one transaction."""
+    """``admin.site``: audits every registered admin and makes each POST one transaction;
+    named after the application, its index grouped by what administrators do."""
+
+    site_title = _("NADD Commitment Tracker")
+    site_header = _("NADD Commitment Tracker: administration")
+    index_title = _("What administrators keep")
+
+    def get_app_list(self, request, app_label=None):
+        """The index's sections (``SECTIONS``), each model in the order given there; an
+        application's own page (``app_label``) keeps Django's list of its models."""
+        if app_label is not None:
+            return super().get_app_list(request, app_label)
+        models = {
+            f"{app['app_label']}.{model['object_name'].lower()}": model
+            for app in self._build_app_dict(request).values()
+            for model in app["models"]
+        }
+        sections = []
+        for slug, name, labels in SECTIONS:
+            chosen = [models.pop(label) for label in labels if label in models]
+            if chosen:
+                sections.append(self._section(slug, name, chosen))
+        if models:
+            others = sorted(models.values(), key=lambda model: str(model["name"]))
+            sections.append(self._section(*OTHER_SECTION, others))
+        return sections
+
+    def _section(self, slug, name, models):
+        return {
+            "name": name,
+            "app_label": slug,
+            "app_url": reverse("admin:section", args=[slug], current_app=self.name),
+            "has_module_perms": True,
+            "models": models,
+        }
+
+    def get_urls(self):
+        return [
+            path("sections/<slug:section>/", self.admin_view(self.section), name="section"),
+            *super().get_urls(),
+        ]
+
+    def section(self, request, section):
+        """One section of the index on a page of its own (its heading's link)."""
+        found = [app for app in self.get_app_list(request) if app["app_label"] == section]
+        if not found:
+            raise Http404()
+        context = {
+            **self.each_context(request),
+            "title": found[0]["name"],
+            "app_label": section,
+            "subtitle": None,
+            "app_list": found,
+        }
+        request.current_app = self.name
+        return TemplateResponse(request, "admin/app_index.html", context)
 
     def register(self, model_or_iterable, admin_class=None, **options):
         super().register(model_or_iterable, audited(admin_class or admin.ModelAdmin), **options)
+
+    def has_permission(self, request):
+        """Administrators use the admin (``policy.may_administer``): the role decides, as
+        it decides the account's staff flags."""
+        from commitments import policy  # noqa: PLC0415 - the site is built before models load
+
+        return request.user.is_active and policy.may_administer(request.user)
 
     def admin_view(self, view, cacheable=False):
         @wraps(view)
@@ -350,7 +454,20 @@ class AuditedAdminSite(admin.AdminSite):
                     return view(request, *args, **kwargs)
             return view(request, *args, **kwargs)
 
-        return super().admin_view(atomic_view, cacheable)
+        checked = super().admin_view(atomic_view, cacheable)
+
+        @wraps(checked)
+        def not_for_everyone(request, *args, **kwargs):
+            # Someone signed in whose role does not use the admin gets a page saying so and
+            # what they can do instead, not the sign-in form Django would send them to.
+            if request.user.is_authenticated and not self.has_permission(request):
+                from commitments import policy  # noqa: PLC0415
+                from commitments.denials import NotForYou  # noqa: PLC0415
+
+                raise NotForYou(policy.may_administer.refusal)
+            return checked(request, *args, **kwargs)
+
+        return not_for_everyone
 
     def password_change(self, request, extra_context=None):
         # One way to change one's own password: the site's page, which is audited and

@@ -71,6 +71,17 @@ class Action(models.TextChoices):
     # Accounts, by an administrator in the admin (commitments/admin.py, admin_site.py).
     USER_SESSIONS_ENDED = "user.sessions_ended", _("Signed out everywhere by an administrator")
     USER_PASSWORD_SET = "user.password_set", _("Password set by an administrator")
+    # Invitations (commitments/invitations.py): sent by an administrator in the admin,
+    # accepted by the person, who sets their own password; a known link refused.
+    USER_INVITED = "user.invited", _("Invitation sent by an administrator")
+    USER_INVITATION_ACCEPTED = (
+        "user.invitation_accepted",
+        _("Invitation accepted: password set by its owner"),
+    )
+    USER_INVITATION_REFUSED = (
+        "user.invitation_refused",
+        _("Invitation link refused (expired, already used, replaced or for someone else)"),
+    )
     USER_PASSWORD_DISABLED = (
         "user.password_disabled",
         _("Password sign-in disabled by an administrator"),

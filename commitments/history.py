@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from commitments import audit
-from commitments.models import ProgressUpdate
+from commitments.models import AuditEntry, ProgressUpdate
 
 FIELD_LABELS = {
     "status": _("Status"),
@@ -36,8 +36,14 @@ def describe(entry):
     Long texts come with ``diff``: a list of ``(operation, text)`` pieces where the
     operation is "equal", "delete" or "insert"; the template escapes every piece.
     """
+    return {"label": audit.label(entry.action), "changes": describe_changes(entry.shown_changes)}
+
+
+def describe_changes(changed):
+    """Per changed field (``{field: [old, new]}``), its label and its old and new value for
+    display, a long text with its word ``diff``."""
     changes = []
-    for field, (old, new) in entry.shown_changes.items():
+    for field, (old, new) in changed.items():
         labels = CHOICE_LABELS.get(field, {})
         change = {
             "label": FIELD_LABELS.get(field, field),
@@ -47,7 +53,7 @@ def describe(entry):
         if field == "narrative" and old and new:
             change["diff"] = word_diff(old, new)
         changes.append(change)
-    return {"label": audit.label(entry.action), "changes": changes}
+    return changes
 
 
 def _label(labels, value):
@@ -94,3 +100,38 @@ def with_languages(update, described):
                 change["old_language"], change["new_language"] = before or "", after or ""
         after = before
     return described
+
+
+def since_return(update):
+    """What changed in ``update`` since a coordinator last returned it, for the reviewer of
+    its resubmission, or None when it was never returned.
+
+    Read from the audit entries (one query): the last ``update.returned`` entry, its
+    reason, and the ``update.edited`` entries after it, folded into one change per field
+    from its value when returned to its value now (a field edited back to what it was is
+    not listed). ``changes`` are ``describe``'s, the narrative with its word diff.
+    """
+    entries = list(
+        AuditEntry.objects.for_object(update)
+        .filter(action__in=[audit.Action.UPDATE_RETURNED, audit.Action.UPDATE_EDITED])
+        .select_related("actor")
+        .reverse()
+    )
+    returned_at = None
+    for index, entry in enumerate(entries):
+        if entry.action == audit.Action.UPDATE_RETURNED:
+            returned_at = index
+    if returned_at is None:
+        return None
+    returned = entries[returned_at]
+    folded = {}
+    for entry in entries[returned_at + 1 :]:
+        for field, (old, new) in entry.changes.items():
+            first = folded.get(field, [old, new])[0]
+            folded[field] = [first, new]
+    changed = {field: values for field, values in folded.items() if values[0] != values[1]}
+    return {
+        "returned": returned,
+        "reason": returned.changes.get("reason", [None, ""])[1],
+        "changes": describe_changes(changed),
+    }

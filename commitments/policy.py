@@ -180,6 +180,27 @@ def may_choose_update_emails(user):
     return role_of(user) == Role.OFFICIAL
 
 
+@rule(
+    _(
+        "The administration pages are where administrators keep the objectives, meetings, "
+        "countries and accounts. Your role does not use them."
+    )
+)
+def may_administer(user):
+    """Administrators (and a superuser without a role) use the Django admin; the admin
+    site asks here (``AuditedAdminSite.has_permission``), and an account's staff flags
+    follow its role (``staff_flags``)."""
+    return role_of(user) == Role.ADMIN
+
+
+def staff_flags(role):
+    """The Django flags an account with ``role`` carries: an administrator is staff and
+    superuser (every model of the admin), anyone else neither. The one place they are
+    decided: set when a membership is saved or deleted (signals.py), never by hand."""
+    admin = role == Role.ADMIN
+    return {"is_staff": admin, "is_superuser": admin}
+
+
 @rule(_("Only coordinators take a meeting's snapshot."))
 def may_take_snapshot(user):
     """Coordinators freeze, at a meeting, the record presented there (once per meeting)."""
@@ -368,11 +389,20 @@ def get_update(request, pk, rule=None):
 
 
 def get_update_to_edit(request, pk):
-    """An update of the official's own country, in any state, or 404 (its state is the
-    workflow's to judge: an update that is no longer a draft answers 409)."""
-    return get_object_or_404(
-        own_country_updates(request.user).select_related(*UPDATE_PAGE_RELATED), pk=pk
-    )
+    """An update of the official's own country, in any state (its state is the workflow's
+    to judge: an update that is no longer a draft answers 409). Another country's update
+    the reader may read (published) is refused with ``may_edit``'s 403, which links to
+    it; one they may not read (a draft) stays a 404."""
+    update = get_update(request, pk)
+    if not may_edit(request.user, update):
+        from commitments.denials import NotForYou  # noqa: PLC0415 - it imports us
+
+        raise NotForYou(
+            _("This update is %(country)s's: only its officials can edit it.")
+            % {"country": update.country.local_name},
+            instead=[(_("Read this update"), update.get_absolute_url())],
+        )
+    return update
 
 
 def get_objective_to_write_for(request, pk):
@@ -415,6 +445,10 @@ class UpdateActions:
     withdraw: bool
     publish: bool
     return_for_changes: bool
+    # Whom the page's guidance speaks to (the state banner): the update's own country's
+    # officials, who act on it, or the coordinators, who review; anyone else only reads.
+    acts_for_country: bool = False
+    reviews: bool = False
 
 
 def actions_on(user, update):
@@ -431,6 +465,8 @@ def actions_on(user, update):
         withdraw=editable and may_withdraw(user, update),
         publish=submitted and may_publish(user, update),
         return_for_changes=submitted and may_return(user, update),
+        acts_for_country=_acts_for(user, update.country_id),
+        reviews=may_review(user),
     )
 
 
@@ -470,6 +506,10 @@ class SiteAbilities:
     @cached_property
     def write_for(self):
         return _country_acted_for(self.user)
+
+    @cached_property
+    def administer(self):
+        return may_administer(self.user)
 
     @cached_property
     def oversee(self):

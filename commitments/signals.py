@@ -5,11 +5,12 @@ import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 from commitments import audit, kept_forms
 from commitments.clients import client_ip
 from commitments.mfa import has_device
+from commitments.models import Membership
 from commitments.sessions import AUTH_AT, ENROLLED, REAUTH_AT, SEEN_AT, end_sessions_of
 from commitments.validators import escape_controls, refused_character
 
@@ -77,7 +78,23 @@ def on_user_saved(sender, instance, created, **kwargs):
         end_sessions_of(instance)
 
 
+def on_membership_changed(sender, instance, **kwargs):
+    """An account's staff and superuser flags follow its role (``policy.staff_flags``),
+    whichever way the role was given or taken away."""
+    from commitments import policy  # noqa: PLC0415 - the policy imports the models
+
+    deleted = kwargs.get("signal") is post_delete
+    flags = policy.staff_flags(None if deleted else instance.role)
+    get_user_model().objects.filter(pk=instance.user_id).exclude(**flags).update(**flags)
+    user = Membership._meta.get_field("user").get_cached_value(instance, None)
+    if user is not None:  # the instance the caller holds says the same
+        for name, value in flags.items():
+            setattr(user, name, value)
+
+
 def connect():
     user_logged_in.connect(on_logged_in, dispatch_uid="nadd_logged_in")
     user_login_failed.connect(on_login_failed, dispatch_uid="nadd_login_failed")
     post_save.connect(on_user_saved, sender=get_user_model(), dispatch_uid="nadd_user_saved")
+    post_save.connect(on_membership_changed, sender=Membership, dispatch_uid="nadd_role_saved")
+    post_delete.connect(on_membership_changed, sender=Membership, dispatch_uid="nadd_role_deleted")

@@ -49,7 +49,17 @@ urlpatterns = [
     path("updates/<int:pk>/edit/", updates.update_edit, name="update_edit"),
     path("updates/<int:pk>/submit/", updates.update_submit, name="update_submit"),
     path("updates/<int:pk>/withdraw/", updates.update_withdraw, name="update_withdraw"),
+    path(
+        "updates/<int:pk>/withdraw/confirm/",
+        updates.update_withdraw_confirm,
+        name="update_withdraw_confirm",
+    ),
     path("updates/<int:pk>/publish/", updates.update_publish, name="update_publish"),
+    path(
+        "updates/<int:pk>/publish/confirm/",
+        updates.update_publish_confirm,
+        name="update_publish_confirm",
+    ),
     path("updates/<int:pk>/return/", updates.update_return, name="update_return"),
     path("updates/<int:pk>/comments/", updates.update_comment, name="update_comment"),
     path("updates/<int:pk>/history/", updates.update_history, name="update_history"),

@@ -517,6 +517,8 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "nadd-tracker@localhost")
 # The address the application is reached at, for links in e-mails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# How long an invitation's link stays valid (commitments/invitations.py).
+INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,8 @@ from commitments.views import accounts, security_keys, site
 
 # The error page: a 503 with Retry-After while the database is unreachable, else a 500.
 handler500 = "commitments.views.site.server_error"
+# A refusal: why, and what the reader can do instead.
+handler403 = "commitments.denials.permission_denied"
 
 # Views we route to but did not write are declared here, where they are routed
 # (commitments.policy: what each view requires; ours are declared where defined).
@@ -96,6 +98,11 @@ urlpatterns = [
     path("accounts/reauth/", accounts.reauth, name="reauth"),
     path("accounts/session/", accounts.session_extend, name="session_extend"),
     path("accounts/emails/", accounts.notification_settings, name="notification_settings"),
+    path(
+        "accounts/invitation/<str:token>/",
+        accounts.accept_invitation,
+        name="accept_invitation",
+    ),
     path("accounts/mfa/setup/", accounts.mfa_setup, name="mfa_setup"),
     path("accounts/mfa/verify/", accounts.mfa_verify, name="mfa_verify"),
     path(

@@ -7,7 +7,7 @@ from commitments.models.audit import AuditEntry, AuditEntryQuerySet
 from commitments.models.jobs import Job, JobQuerySet
 from commitments.models.marking import HandlingMarking
 from commitments.models.meetings import MeetingDocument, MeetingSnapshot, MeetingSnapshotRow
-from commitments.models.people import ApiToken, Membership
+from commitments.models.people import ApiToken, Invitation, Membership
 from commitments.models.reference import (
     Country,
     CountryQuerySet,
@@ -55,6 +55,7 @@ __all__ = [
     "MeetingQuerySet",
     "MeetingSnapshot",
     "MeetingSnapshotRow",
+    "Invitation",
     "Membership",
     "Objective",
     "ObjectiveSet",

@@ -126,3 +126,64 @@ class ApiToken(models.Model):
         self.key_hash = self.hash(key)
         self.prefix = key[:8]
         return key
+
+
+class Invitation(models.Model):
+    """An administrator's invitation to a new account: a single-use link, valid until
+    ``expires_at``, where its owner sets their own password and then sets up two-factor
+    sign-in (commitments/invitations.py). Only a hash of the link's token is stored; the
+    token is in the e-mail alone. A new invitation for the same account replaces the
+    earlier ones (``replaced_at``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.PROTECT,
+        related_name="invitations_sent",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"), editable=False)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True, editable=False)
+    replaced_at = models.DateTimeField(
+        _("replaced by a newer invitation"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [
+            models.Index("user", models.F("created_at").desc(), name="invitation_user_newest")
+        ]
+
+    def __str__(self):
+        return _("Invitation for %(user)s") % {"user": self.user}
+
+    @staticmethod
+    def hash(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def issue(self):
+        """Give the invitation a new random token; returns it (never stored)."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = self.hash(token)
+        return token
+
+    @property
+    def state(self):
+        """ "accepted", "replaced", "expired" or "pending"."""
+        if self.accepted_at:
+            return "accepted"
+        if self.replaced_at:
+            return "replaced"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

@@ -79,6 +79,15 @@ class ProgressUpdateQuerySet(models.QuerySet):
         """Submitted updates awaiting a coordinator, oldest submission first."""
         return self.filter(state=ProgressUpdate.State.SUBMITTED).order_by("submitted_at", "id")
 
+    def marking_resubmissions(self):
+        """Each update with ``was_returned``: whether a coordinator returned it before (a
+        resubmission after a return, which the review queue marks)."""
+        return self.annotate(
+            was_returned=Exists(
+                Comment.objects.filter(update=OuterRef("pk"), kind=Comment.Kind.RETURN_REASON)
+            )
+        )
+
     def returned_first(self):
         """Returned updates before drafts, each newest edit first: what an official's
         country needs to act on (``policy.editable_updates``), in the order of the

@@ -1,9 +1,11 @@
 """Account security pages: two-factor set-up and sign-in step, recovery codes,
-re-authentication and password change. The sign-in and sign-out views are Django's."""
+re-authentication, password change and accepting an invitation. The sign-in and
+sign-out views are Django's."""
 
 import time
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import UsernameField
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
@@ -11,13 +13,15 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 
-from commitments import account_forms, audit, kept_forms, mfa, policy, services
-from commitments.account_forms import PasswordChangeForm, SignInForm
+from commitments import account_forms, audit, invitations, kept_forms, mfa, policy, services
+from commitments.account_forms import PasswordChangeForm, SetOwnPasswordForm, SignInForm
 from commitments.context_processors import session_timeout
+from commitments.denials import log_denial
 from commitments.sessions import REAUTH_AT, SEEN_AT, end_sessions_of, recently_authenticated
 from commitments.signin import (
     count_sign_in_failure,
@@ -355,3 +359,56 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             target=self.request.user,
         )
         return response
+
+
+INVITATION_REFUSALS = {
+    invitations.UNKNOWN: 404,
+    invitations.SIGNED_IN_AS_ANOTHER: 403,
+    invitations.EXPIRED: 410,
+    invitations.ACCEPTED: 410,
+    invitations.REPLACED: 410,
+}
+
+
+@policy.rate_limit("invitation", 30, 60 * 60, per="ip")
+@policy.public
+@policy.methods("GET", "POST")
+def accept_invitation(request, token):
+    """An invitation's link (commitments/invitations.py): the invited person sets their own
+    password, is signed in and goes on to set up two-factor sign-in. A link that is
+    unknown, expired, already used, replaced, or opened while signed in as someone else
+    gets a page saying so and what to do; nothing changes."""
+    invitation = invitations.find(token)
+    membership = getattr(invitation and invitation.user, "membership", None)
+    if membership is not None and membership.language:
+        # The language the administrator chose for the person, as the e-mail's.
+        translation.activate(membership.language)
+        request.LANGUAGE_CODE = membership.language
+    try:
+        invitations.check(invitation, request.user)
+    except invitations.Refused as refusal:
+        return invitation_refused(request, refusal)
+    form = SetOwnPasswordForm(invitation.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitations.accept(
+                token=token, reader=request.user, password=form.cleaned_data["new_password1"]
+            )
+        except invitations.Refused as refusal:
+            return invitation_refused(request, refusal)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request,
+            _("Your password is set. Now set up two-factor sign-in to protect your account."),
+        )
+        return redirect(f"{reverse('mfa_setup')}?{urlencode({'next': reverse('dashboard')})}")
+    context = {"form": form, "invitation": invitation, "invited": invitation.user}
+    return render(request, "registration/accept_invitation.html", context)
+
+
+def invitation_refused(request, refusal):
+    status = INVITATION_REFUSALS[refusal.reason]
+    invitations.record_refusal(refusal, request.user)
+    log_denial(request, status=status, reason=f"invitation {refusal.reason}")
+    context = {"reason": refusal.reason, "invitation": refusal.invitation}
+    return render(request, "registration/invitation_refused.html", context, status=status)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from commitments import policy, services
+from commitments.forms import BatchForm
 from commitments.models import ProgressUpdate
 from commitments.pagination import PAGE_SIZE
 from commitments.pagination import CappedPaginator as Paginator
@@ -16,8 +17,10 @@ from commitments.views.updates import batch_step
 @policy.requires(policy.may_review)
 @policy.methods("GET")
 def review_queue(request):
-    queue = ProgressUpdate.objects.review_queue().select_related(
-        "objective__objective_set", "country", "period", "author"
+    queue = (
+        ProgressUpdate.objects.review_queue()
+        .marking_resubmissions()
+        .select_related("objective__objective_set", "country", "period", "author")
     )
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     with joins_as_written():
@@ -29,7 +32,14 @@ def review_queue(request):
 @policy.requires(policy.may_review)
 @policy.methods("POST")
 def review_publish_batch(request):
-    """A coordinator publishes several submitted updates at once, from the review queue."""
+    """A coordinator publishes several submitted updates at once, from the review queue,
+    once they have confirmed it on the page listing the chosen updates (``confirmed``)."""
+    if request.POST.get("confirmed") != "yes":
+        return confirm_publish_batch(request)
+    return publish_chosen(request)
+
+
+def publish_chosen(request):
     return batch_step(
         request,
         updates=ProgressUpdate.objects.all(),
@@ -41,3 +51,29 @@ def review_publish_batch(request):
         refused_heading=_("Nothing was published"),
         back=reverse("review_queue"),
     )
+
+
+def confirm_publish_batch(request):
+    """The chosen updates, listed to confirm publishing them; its form posts them again
+    with the versions the queue showed, so any changed since is refused, none published."""
+    form = BatchForm(request.POST)
+    if not form.is_valid():
+        context = {
+            "refused_heading": _("Nothing was published"),
+            "back": reverse("review_queue"),
+            "form": form,
+            "failures": (),
+        }
+        return render(request, "commitments/update_batch.html", context, status=400)
+    versions = form.cleaned_data["versions"]
+    chosen = list(
+        ProgressUpdate.objects.filter(pk__in=list(versions))
+        .review_queue()
+        .select_related(*policy.UPDATE_PAGE_RELATED)
+    )
+    if len(chosen) != len(versions):
+        # An unknown id (404), or one no longer awaiting review: the step itself refuses
+        # the whole batch and says which, as it would once confirmed.
+        return publish_chosen(request)
+    chosen = [(update, versions[update.pk]) for update in chosen]
+    return render(request, "commitments/review_publish_confirm.html", {"chosen": chosen})

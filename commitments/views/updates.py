@@ -117,6 +117,10 @@ def detail_context(request, update, **forms):
         "return_reason": return_reason_of(update, comments),
         "return_form": forms.get("return_form") or ReturnForm(initial={"version": update.version}),
         "comment_form": forms.get("comment_form") or CommentForm(),
+        # A resubmission after a return: what changed since, for the coordinator reviewing it.
+        "since_return": (
+            history.since_return(update) if actions.publish or actions.return_for_changes else None
+        ),
     }
 
 
@@ -442,22 +446,106 @@ def update_submit_batch(request):
     )
 
 
-# Any coordinator reviews any update they read: the role is the whole rule.
-update_publish = policy.coordinators_may_post(
-    policy.requires(policy.may_review)(
-        transition_view(
-            services.publish_update,
-            gettext_lazy("Published: every signed-in user can now read this update."),
-        )
+def confirmation(request, update, *, step, state_fits, stale_message):
+    """The page asking to confirm ``step`` ("publish" or "withdraw") on ``update``: its
+    form posts to the action's own view with the version shown, so a second click, or a
+    page left open while the update changed, takes nothing further (409, saying why)."""
+    if not state_fits:
+        return conflict(request, update, stale_message)
+    return render(request, "commitments/update_confirm.html", {"update": update, "step": step})
+
+
+@policy.requires(policy.may_write_updates)
+@policy.methods("GET")
+def update_withdraw_confirm(request, pk):
+    """An official confirms withdrawing a draft or returned update of their country."""
+    update = policy.get_update(request, pk, policy.may_withdraw)
+    return confirmation(
+        request,
+        update,
+        step="withdraw",
+        state_fits=update.state in ProgressUpdate.EDITABLE_STATES,
+        stale_message=_("Only a draft or returned update can be withdrawn."),
     )
-)
+
+
+@policy.requires(policy.may_review)
+@policy.methods("GET")
+def update_publish_confirm(request, pk):
+    """A coordinator confirms publishing a submitted update."""
+    update = policy.get_update(request, pk, policy.may_publish)
+    return confirmation(
+        request,
+        update,
+        step="publish",
+        state_fits=update.state == ProgressUpdate.State.SUBMITTED,
+        stale_message=_("This update is no longer awaiting review."),
+    )
+
+
+def described(update):
+    """An update named in a message: its objective, country and period."""
+    return _("%(number)s. %(objective)s, %(country)s, %(period)s") % {
+        "number": update.objective.number,
+        "objective": update.objective.local_title,
+        "country": update.country.local_name,
+        "period": update.period.local_name,
+    }
+
+
+def next_in_queue(request):
+    """After a review, the oldest update still awaiting one, or the queue when none is left."""
+    following = policy.readable_updates(request.user).review_queue().only("pk").first()
+    if following is None:
+        messages.info(request, _("Nothing else awaits review."))
+        return redirect("review_queue")
+    messages.info(request, _("This is the next update in the review queue."))
+    return redirect(following)
+
+
+def reviewed(request, error, *, done_state, done_message):
+    """A review step refused as stale: when this coordinator's own step already took
+    (the same form sent twice), say so and go on; otherwise the conflict page."""
+    current = error.current
+    if current.state == done_state and current.reviewed_by_id == request.user.pk:
+        messages.info(request, done_message % {"update": described(current)})
+        return next_in_queue(request)
+    return conflict(request, current, error.message)
+
+
+# Any coordinator reviews any update they read: the role is the whole rule.
+@policy.coordinators_may_post
+@policy.requires(policy.may_review)
+@policy.methods("POST")
+def update_publish(request, pk):
+    update = policy.get_update(request, pk, policy.may_publish)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return conflict(request, update, _("The form was incomplete; reload the page."), 400)
+    try:
+        services.publish_update(
+            actor=request.user, update=update, loaded_version=form.cleaned_data["version"]
+        )
+    except services.StaleState as error:
+        return reviewed(
+            request,
+            error,
+            done_state=ProgressUpdate.State.PUBLISHED,
+            done_message=_("“%(update)s” was already published; nothing more was done."),
+        )
+    messages.success(
+        request,
+        _("Published: “%(update)s”. Every signed-in user can now read it.")
+        % {"update": described(update)},
+    )
+    return next_in_queue(request)
 
 
 @policy.coordinators_may_post
 @policy.requires(policy.may_review)
 @policy.methods("POST")
 def update_return(request, pk):
-    update = policy.get_update(request, pk)
+    update = policy.get_update(request, pk, policy.may_return)
     form = ReturnForm(request.POST)
     if not form.is_valid():
         return render(
@@ -474,9 +562,18 @@ def update_return(request, pk):
             reason=form.cleaned_data["reason"],
         )
     except services.StaleState as error:
-        return conflict(request, error.current, error.message)
-    messages.success(request, _("The update was returned to its country with your reason."))
-    return redirect(update)
+        return reviewed(
+            request,
+            error,
+            done_state=ProgressUpdate.State.RETURNED,
+            done_message=_("“%(update)s” was already returned; nothing more was done."),
+        )
+    messages.success(
+        request,
+        _("Returned to %(country)s with your reason: “%(update)s”.")
+        % {"country": update.country.local_name, "update": described(update)},
+    )
+    return next_in_queue(request)
 
 
 @policy.keeps_form(CommentForm, back="update_detail")

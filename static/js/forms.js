@@ -12,6 +12,37 @@
     return target.querySelector("input:checked") || target.querySelector("input, select, textarea");
   }
 
+  /* A form marked data-submit-once sends once: a second click while the page is
+     loading is ignored. The server is the real guard (each step carries the version
+     the page showed, and a step sent twice says nothing more was done); this only
+     spares the round trip. Back-forward navigation gets the form ready again. */
+  function guardDoubleSubmit() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.hasAttribute("data-submit-once")) {
+        return;
+      }
+      if (form.getAttribute("data-submitted") === "true") {
+        event.preventDefault();
+        return;
+      }
+      form.setAttribute("data-submitted", "true");
+      form.querySelectorAll("button[type='submit']").forEach(function (button) {
+        button.setAttribute("aria-disabled", "true");
+      });
+    });
+    window.addEventListener("pageshow", function () {
+      document.querySelectorAll("form[data-submitted]").forEach(function (form) {
+        form.removeAttribute("data-submitted");
+        form.querySelectorAll("button[aria-disabled]").forEach(function (button) {
+          button.removeAttribute("aria-disabled");
+        });
+      });
+    });
+  }
+
+  guardDoubleSubmit();
+
   function init() {
     var summary = document.getElementById("error-summary");
     if (summary) {

@@ -64,9 +64,11 @@ def test_every_admin_url_sends_anonymous_visitors_to_sign_in(client, sample):
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [("alice", 302), ("bob", 302), ("carol", 302), ("nora", 302), ("dave", 200)],
+    [("alice", 403), ("bob", 403), ("carol", 403), ("nora", 403), ("dave", 200)],
 )
 def test_only_admins_reach_the_admin(client, cast, role, status):
+    """Anyone else signed in is told the admin is not for them (tests/access/
+    test_not_for_you.py), never sent to the sign-in form."""
     client.force_login(getattr(cast, role))
     for path in ["/admin/", "/admin/commitments/objective/", "/admin/commitments/membership/"]:
         assert client.get(path).status_code == status, path
@@ -106,8 +108,9 @@ def test_anonymous_posts_to_every_url_are_refused_or_sent_to_sign_in(client, sam
     for name in MATRIX:
         response = client.post(url_for(name, sample), {"narrative": "anonymous"})
         if name in PUBLIC | {"set_language"}:
-            # The sign-in form re-renders, /healthz is GET-only, set_language only redirects.
-            assert response.status_code in {200, 302, 405}, name
+            # The sign-in form re-renders, /healthz is GET-only, set_language only
+            # redirects, an unknown invitation's link is refused (404).
+            assert response.status_code in {200, 302, 404, 405}, name
             continue
         # Sent to sign in, or refused outright (a GET-only feed answers 401 or 405).
         assert response.status_code in {302, 401, 403, 405}, name
@@ -236,6 +239,7 @@ def test_views_sharing_a_rate_limit_declare_the_same_numbers():
         "update_create": {"update_create", "update_on_behalf"},
         "mfa_verify": {"mfa_verify", "otp_webauthn:credential-authentication-complete"},
         "reauth": {"reauth"},
+        "invitation": {"accept_invitation"},
     }
     for views in by_name.values():
         assert len({limit for limit, _ in views}) == 1

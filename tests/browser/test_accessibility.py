@@ -80,7 +80,7 @@ def test_every_page_type_has_no_violations(role, page, axe_source, cast, make_up
         check(page, axe_source, found, "returned with a reason", returned.get_absolute_url())
         check(page, axe_source, found, "409 page", reverse("update_edit", args=[update.pk]))
         other = make_update(author=cast.bob)
-        check(page, axe_source, found, "404 edit", reverse("update_edit", args=[other.pk]))
+        check(page, axe_source, found, "403 edit", reverse("update_edit", args=[other.pk]))
         my_country = reverse("country_detail", args=["ca"])
         check(page, axe_source, found, "my country with drafts to submit", my_country)
         page.get_by_role("button", name="Submit the chosen updates for review").click()

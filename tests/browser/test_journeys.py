@@ -33,7 +33,8 @@ def publish_as_coordinator(page, cast):
     expect(page.get_by_role("heading", level=1)).to_have_text("Review queue")
     page.locator("tbody tr").get_by_role("link").first.click()
     expect(page.locator(".state-banner")).to_contain_text("Submitted for review")
-    page.get_by_role("button", name="Publish").click()
+    page.get_by_role("link", name="Publish this update").click()
+    page.get_by_role("button", name="Yes, publish it").click()
     expect(page.get_by_role("status")).to_contain_text("Published")
     return page
 
@@ -98,9 +99,12 @@ def test_an_official_of_another_country_finds_no_way_to_edit_it(new_page, cast, 
     expect(page.get_by_role("link", name="Write an update for Mexico")).to_be_visible()
     expect(page.locator("a[href$='/edit/']")).to_have_count(0)
 
+    # Typed by hand: the page says whose update it is and what Mexico can do instead.
     response = page.goto(reverse("update_edit", args=[update.pk]))
-    assert response.status == 404
-    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    assert response.status == 403
+    expect(page.get_by_role("main")).to_contain_text("This update is Canada's")
+    page.get_by_role("link", name="Read this update").click()
+    expect(page.locator(".narrative")).to_contain_text(NARRATIVE)
     update.refresh_from_db()
     assert update.state == "published" and update.narrative == NARRATIVE
 
@@ -198,5 +202,6 @@ def test_an_official_submits_two_drafts_at_once_and_the_coordinator_publishes_bo
     for box in coordinator.get_by_role("checkbox").all():
         box.check()
     coordinator.get_by_role("button", name="Publish the chosen updates").click()
+    coordinator.get_by_role("button", name="Yes, publish these 2 updates").click()
     expect(coordinator.get_by_role("status")).to_contain_text("2 updates were published.")
     assert set(ProgressUpdate.objects.values_list("state", flat=True)) == {"published"}

@@ -1,8 +1,11 @@
 """Admins keep the reference data and roles current in the Django admin; each change is audited."""
 
 import pytest
+from django.contrib.auth import get_user_model
 
-from commitments.models import AuditEntry, Membership, Objective
+from commitments.models import AuditEntry, Objective
+
+User = get_user_model()
 
 pytestmark = pytest.mark.django_db
 
@@ -84,30 +87,38 @@ def test_an_official_without_a_country_is_refused_with_a_message(login, cast):
     assert not AuditEntry.objects.exists()
 
 
-def test_creating_a_user_never_writes_the_password_into_the_audit_log(login, cast):
-    secret = "a-perfectly-long-new-password-42"
-    response = login(cast.dave).post(
-        "/admin/auth/user/add/",
-        {
-            "username": "newcomer",
-            "password1": secret,
-            "password2": secret,
-            "usable_password": "true",
-            "membership-TOTAL_FORMS": "1",
-            "membership-INITIAL_FORMS": "0",
-            "membership-MIN_NUM_FORMS": "0",
-            "membership-MAX_NUM_FORMS": "1",
-            "membership-0-role": "official",
-            "membership-0-country": "2",
-            "membership-0-language": "es",
-        },
-    )
+def test_adding_a_person_invites_them_and_types_no_password(
+    login, cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The add page asks who the person is and the role they hold; the account gets no
+    usable password until its owner chooses one (tests/security/test_invitations.py)."""
+    client = login(cast.dave)
+    page = client.get("/admin/auth/user/add/").text
+    assert 'name="password1"' not in page
+    assert 'name="is_superuser"' not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/auth/user/add/",
+            {
+                "username": "newcomer",
+                "email": "newcomer@example.org",
+                "membership-TOTAL_FORMS": "1",
+                "membership-INITIAL_FORMS": "0",
+                "membership-MIN_NUM_FORMS": "1",
+                "membership-MAX_NUM_FORMS": "1",
+                "membership-0-role": "official",
+                "membership-0-country": "2",
+                "membership-0-language": "es",
+            },
+        )
     assert response.status_code == 302, response.content[:2000]
-    assert Membership.objects.get(user__username="newcomer").role == "official"
+    newcomer = User.objects.get(username="newcomer")
+    assert newcomer.membership.role == "official"
+    assert not newcomer.has_usable_password()
+    assert (newcomer.is_staff, newcomer.is_superuser) == (False, False)
     actions = set(AuditEntry.objects.values_list("action", flat=True))
-    assert {"user.created", "membership.created"} <= actions
-    for entry in AuditEntry.objects.all():
-        assert secret not in str(entry.changes)
+    assert {"user.created", "membership.created", "user.invited"} <= actions
+    assert [message.to for message in mailoutbox] == [["newcomer@example.org"]]
 
 
 def test_progress_updates_and_audit_entries_are_read_only_in_the_admin(login, cast, make_update):

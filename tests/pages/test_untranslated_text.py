@@ -106,8 +106,9 @@ def workflow_messages(cast, language):
         response = client.post(url, data, follow=True)
         assert response.status_code == 200, (url, response.status_code)
         messages = shown_messages(response)
-        assert len(messages) == 1, (url, messages)
-        shown.append(messages[0])
+        # A review step also says where it leads next (the next update in the queue).
+        assert 1 <= len(messages) <= 2, (url, messages)
+        shown.extend(messages)
 
     def step(client, name, update, **data):
         update.refresh_from_db()
@@ -146,7 +147,7 @@ def workflow_messages(cast, language):
     batch.update({f"version-{update.pk}": str(update.version) for update in several})
     post(alice, reverse("update_submit_batch"), batch)
     batch.update({f"version-{update.pk}": str(update.version + 1) for update in several})
-    post(carol, reverse("review_publish_batch"), batch)
+    post(carol, reverse("review_publish_batch"), {**batch, "confirmed": "yes"})
     post(
         carol,
         reverse("update_on_behalf"),

@@ -94,7 +94,8 @@ def test_a_colleague_of_the_same_country_may_edit(login, cast, make_update, q1):
 def test_another_countrys_official_cannot_reach_the_edit_page(login, cast, make_update):
     update = make_update(author=cast.alice)
     client = login(cast.bob)
-    assert client.get(reverse("update_edit", args=[update.pk])).status_code == 404
+    # Readable, so the refusal says whose it is (tests/access/test_not_for_you.py).
+    assert client.get(reverse("update_edit", args=[update.pk])).status_code == 403
     assert client.get(reverse("update_edit", args=[999999])).status_code == 404
     detail = client.get(update.get_absolute_url())
     assert detail.status_code == 200

@@ -74,6 +74,11 @@ MATRIX = {
     "update_publish": POST_ONLY,
     "update_return": POST_ONLY,
     "update_comment": POST_ONLY,
+    # Withdrawing and publishing are confirmed on a page of their own first
+    # (tests/workflow/test_reviewing.py); the sample is a Canadian draft, which only
+    # awaits review once submitted (409 for the coordinator).
+    "update_withdraw_confirm": answers(302, 200, 404, 403, 403, 403),
+    "update_publish_confirm": answers(302, 403, 403, 409, 403, 403),
     # The JSON feed answers machines: 401 instead of a redirect to the sign-in page.
     "api_updates": answers(401, 200, 200, 200, 200, 403),
     "api_objectives": answers(401, 200, 200, 200, 200, 403),
@@ -112,11 +117,14 @@ MATRIX = {
     "otp_webauthn:js-i18n-catalog": {**dict.fromkeys(ROLES, 200), "anonymous": 302},
     # The admin's own sign-in page sends everyone to the one sign-in form.
     "admin_login": dict.fromkeys(ROLES, 302),
+    # An invitation's link, public: one no invitation matches is refused to everyone
+    # (tests/security/test_invitations.py has the rest).
+    "accept_invitation": dict.fromkeys(ROLES, 404),
 }
 
 
 # Reachable without signing in; everything else must send an anonymous visitor to sign in.
-PUBLIC = {"login", "healthz", "livez", "admin_login"}
+PUBLIC = {"login", "healthz", "livez", "admin_login", "accept_invitation"}
 
 
 def iter_patterns(resolver=None, prefix="", namespace=None):
@@ -170,6 +178,8 @@ def url_for(name, sample):
         "update_submit": {"pk": sample["draft_pk"]},
         "update_withdraw": {"pk": sample["draft_pk"]},
         "update_publish": {"pk": sample["draft_pk"]},
+        "update_withdraw_confirm": {"pk": sample["draft_pk"]},
+        "update_publish_confirm": {"pk": sample["draft_pk"]},
         "update_return": {"pk": sample["draft_pk"]},
         "update_comment": {"pk": sample["draft_pk"]},
         "meeting_detail": {"pk": sample["meeting_pk"]},
@@ -181,6 +191,7 @@ def url_for(name, sample):
         "job_status": {"pk": sample["job_pk"]},
         "job_download": {"pk": sample["job_pk"]},
         "mfa_security_key_remove": {"pk": 999_999},
+        "accept_invitation": {"token": "no-such-invitation"},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 

@@ -34,8 +34,9 @@ def drafts(cast, make_update):
 
 
 def batch(updates, **versions):
-    """The form's data: each update chosen, with the version the page showed."""
-    data = {"update": [str(update.pk) for update in updates]}
+    """The form's data: each update chosen, with the version the page showed (and, for
+    publishing, confirmed on the page listing them: tests/workflow/test_reviewing.py)."""
+    data = {"update": [str(update.pk) for update in updates], "confirmed": "yes"}
     for update in updates:
         data[f"version-{update.pk}"] = str(versions.get(f"v{update.pk}", update.version))
     return data
