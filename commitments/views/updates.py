@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
-from commitments import history, jobs, policy, services
+from commitments import figures, history, jobs, policy, services
 from commitments.filters import ProgressUpdateFilter
 from commitments.forms import (
     BatchForm,
@@ -102,6 +102,7 @@ def detail_context(request, update, **forms):
     return {
         "update": update,
         "actions": actions,
+        "figures": figures.of_update(update),
         # The discussion (comments, reasons for returning) and the history that records
         # it are not read at all for a reader outside the conversation.
         "comments": update.comments.select_related("author") if actions.read_discussion else (),
@@ -135,7 +136,9 @@ def update_create(request, pk):
                 objective=objective, country=membership.country, period=period
             )
         initial["period"] = period
-    form = ProgressUpdateForm(request.POST or None, objective=objective, initial=initial)
+    form = ProgressUpdateForm(
+        request.POST or None, objective=objective, initial=initial, country=membership.country
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,13 +147,14 @@ def update_create(request, pk):
                 membership=membership,
                 objective=objective,
                 token=form.cleaned_data["token"],
+                figures=figures.from_form(form),
                 **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
             )
         except services.ReusedForm:
             # Keep the typed text, with a fresh token for the next attempt.
             data = request.POST.copy()
             data["token"] = str(uuid.uuid4())
-            form = ProgressUpdateForm(data, objective=objective)
+            form = ProgressUpdateForm(data, objective=objective, country=membership.country)
             form.is_valid()
             form.add_error(None, _("This form was already used. Check the text and save again."))
             status = 409
@@ -302,6 +306,7 @@ def update_edit(request, pk):
                 actor=request.user,
                 update=update,
                 loaded_version=form.cleaned_data["version"],
+                figures=figures.from_form(form),
                 **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
             )
         except services.EditConflict as error:
