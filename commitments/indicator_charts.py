@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from commitments.figures import display
 
 WIDTH, HEIGHT = 320, 180
-LEFT, RIGHT, TOP, BOTTOM = 72, 16, 16, 30
+LEFT, RIGHT, TOP, BOTTOM = 72, 48, 16, 30
 
 
 def _scale(low, high):

@@ -23,7 +23,8 @@ from commitments.models import (
 
 # objective number, indicator number, direction, additive, decimals,
 # (name, definition, unit) in English, Spanish and French,
-# per country: (baseline, baseline year, target, quarterly growth per quarter)
+# per country: (baseline, its year, target for the last quarter of 2024), quarterly
+# figures like the values
 INDICATORS = [
     (
         1,
@@ -49,7 +50,7 @@ INDICATORS = [
             "sites de réduction des méfaits et les urgences au cours du trimestre.",
             "trousses",
         ),
-        {"CA": (48250, 2023, 60000), "MX": (3200, 2023, 8000), "US": (412000, 2023, 500000)},
+        {"CA": (12060, 2023, 15000), "MX": (800, 2023, 2000), "US": (103000, 2023, 125000)},
     ),
     (
         1,
@@ -131,7 +132,7 @@ INDICATORS = [
             "d'entrée et à l'intérieur du pays au cours du trimestre, en poids.",
             "kilogrammes",
         ),
-        {"CA": (1150, 2023, 1600), "MX": (9400, 2023, 14000), "US": (6300, 2023, 8000)},
+        {"CA": (290, 2023, 400), "MX": (2350, 2023, 3500), "US": (1575, 2023, 2000)},
     ),
 ]
 
@@ -221,8 +222,8 @@ def create_plans(users):
 
 def value_for(number, position, code, quarter):
     """A plausible quarterly value: from the baseline towards the target, quarter by
-    quarter (a quarter's kits, people or kilograms are a quarter of the yearly figure)."""
-    for objective, index, _direction, additive, decimals, *_texts, targets in INDICATORS:
+    quarter, not always in a straight line."""
+    for objective, index, _direction, _additive, decimals, *_texts, targets in INDICATORS:
         if (objective, index) != (number, position):
             continue
         baseline, _year, target = targets[code]
@@ -230,8 +231,6 @@ def value_for(number, position, code, quarter):
         value = baseline + (target - baseline) * share * (
             0.9 + 0.05 * ((quarter * 7 + len(code)) % 4)
         )
-        if additive:
-            value /= 4
         return Decimal(str(round(value, decimals)))
     return None
 
