@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch, Value
 from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -31,9 +31,9 @@ from commitments.models.indicators import VALUE_DECIMALS, VALUE_DIGITS
 
 VALUE_PREFIX = "value_"
 MILESTONES = "milestones_met"
-# What a typed number may hold besides digits: signs, separators of any of the site's
-# languages (a space, a no-break space or a narrow one, an apostrophe).
-_NUMBER_TEXT = re.compile(r"^[+-]?[0-9][0-9.,'\s\u00a0\u202f]*$")
+# What a typed number may hold besides digits: a sign, separators of any of the site's
+# languages (a point, a comma, a space, a no-break space or a narrow one).
+_NUMBER_TEXT = re.compile(r"^[+-]?[0-9][0-9.,\s\u00a0\u202f]*$")
 
 
 def display(value):
@@ -53,6 +53,38 @@ def audit_value(value):
     value = Decimal(value)
     value = value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
     return format(value, "f")
+
+
+SPACES = (" ", "\u00a0", "\u202f")
+
+
+def plain_number(text):
+    """``text`` typed as the active language writes numbers ("1.234,5" in Spanish,
+    "1 234,5" in French, "1,234.5" in English) as plain digits with a point ("1234.5"),
+    or None when it is not written that way. Spaces may group digits in every language;
+    a separator must group them by three ("1.5" in Spanish is refused, never read as
+    fifteen)."""
+    decimal = formats.get_format("DECIMAL_SEPARATOR")
+    thousand = formats.get_format("THOUSAND_SEPARATOR")
+    for space in SPACES:
+        text = text.replace(space, " ")
+    if text.count(decimal) > 1:
+        return None
+    whole, has_fraction, fraction = text.partition(decimal)
+    sign = whole[:1] if whole[:1] in "+-" else ""
+    whole = whole[len(sign) :]
+    separators = {" "} if thousand in SPACES else {" ", thousand}
+    groups = re.split("|".join(re.escape(each) for each in separators), whole)
+    if len(groups) > 1 and (
+        not 1 <= len(groups[0]) <= 3 or any(len(group) != 3 for group in groups[1:])
+    ):
+        return None
+    digits = "".join(groups)
+    if not re.fullmatch("[0-9]+", digits):
+        return None
+    if has_fraction and not re.fullmatch("[0-9]+", fraction):
+        return None
+    return sign + digits + (f".{fraction}" if has_fraction else "")
 
 
 class NumberField(forms.DecimalField):
@@ -82,9 +114,8 @@ class NumberField(forms.DecimalField):
                 code="invalid",
                 params={"text": text[:40], "unit": self.unit, "example": display(1234)},
             )
-        try:
-            return super().to_python(text)
-        except ValidationError:
+        plain = plain_number(text)
+        if plain is None:
             raise ValidationError(
                 _(
                     "“%(text)s” is not a number as written in this language; "
@@ -92,7 +123,8 @@ class NumberField(forms.DecimalField):
                 ),
                 code="invalid",
                 params={"text": text[:40], "example": display(Decimal("1234.5"))},
-            ) from None
+            )
+        return super().to_python(plain)
 
     def validate(self, value):
         super().validate(value)
@@ -114,10 +146,11 @@ class MilestoneChoiceField(forms.ModelMultipleChoiceField):
 @dataclass
 class Figures:
     """What a form gives for an update: ``values`` maps each indicator to its value (None
-    where left empty) and ``milestones`` lists the milestones it marks met."""
+    where left empty) and ``milestones`` lists the milestones it marks met (None where the
+    form offered none: those the update marks stay as they are)."""
 
     values: dict = field(default_factory=dict)
-    milestones: list = field(default_factory=list)
+    milestones: list | None = None
 
 
 def met_elsewhere(update=None):
@@ -133,45 +166,76 @@ def met_elsewhere(update=None):
 def add_fields(form, *, objective, country, update=None):
     """Add to the update ``form`` a number field per indicator of ``objective`` (with the
     country's baseline, target and note as help) and the country's milestones not yet met
-    (with those this update marks). Two queries."""
-    targets = {
-        target.indicator_id: target
-        for target in IndicatorTarget.objects.filter(
-            indicator__objective=objective, country=country
+    (with those this update marks). One query for an objective with neither; the
+    indicators with their targets, and the milestones, read only where there are some."""
+    form.figure_names = []
+    kinds = {kind for kind, _pk in _figure_kinds(objective, country)}
+    if "indicator" in kinds:
+        _add_value_fields(form, objective, country, update)
+    if "milestone" in kinds:
+        _add_milestone_field(form, objective, country, update)
+
+
+def _figure_kinds(objective, country):
+    """Whether the objective has indicators and the country milestones on it: one query."""
+    indicators = (
+        Indicator.objects.filter(objective=objective)
+        .order_by()
+        .values_list(Value("indicator"), "pk")[:1]
+    )
+    if country is None:
+        return list(indicators)
+    milestones = (
+        Milestone.objects.filter(objective=objective, country=country)
+        .order_by()
+        .values_list(Value("milestone"), "pk")[:1]
+    )
+    return list(indicators.union(milestones, all=True).order_by())
+
+
+def _add_value_fields(form, objective, country, update):
+    indicators = list(
+        objective.indicators.order_by("number").prefetch_related(
+            Prefetch(
+                "targets",
+                queryset=IndicatorTarget.objects.filter(country=country),
+                to_attr="country_targets",
+            )
         )
-    }
-    indicators = list(objective.indicators.order_by("number"))
+    )
     values = {}
     if update is not None:
         values = {value.indicator_id: value.value for value in update.indicator_values.all()}
-    form.figure_names = []
     for indicator in indicators:
         name = f"{VALUE_PREFIX}{indicator.pk}"
+        target = indicator.country_targets[0] if indicator.country_targets else None
         form.fields[name] = NumberField(
             unit=indicator.local_unit,
             label=gettext("%(name)s (%(unit)s)")
             % {"name": indicator.local_name, "unit": indicator.local_unit},
-            help_text=help_text(indicator, targets.get(indicator.pk)),
+            help_text=help_text(indicator, target),
             initial=values.get(indicator.pk),
         )
         form.fields[name].indicator = indicator
         form.figure_names.append(name)
-    if country is None:
-        return
-    milestones = Milestone.objects.filter(objective=objective, country=country).annotate(
-        met=met_elsewhere(update)
+
+
+def _add_milestone_field(form, objective, country, update):
+    offered = (
+        Milestone.objects.filter(objective=objective, country=country)
+        .annotate(met=met_elsewhere(update))
+        .filter(met=False)
+        .order_by("due_on", "pk")
     )
-    offered = milestones.filter(met=False).order_by("due_on", "pk")
-    if offered.exists():
-        chosen = list(update.milestones_met.values_list("pk", flat=True)) if update else []
-        form.fields[MILESTONES] = MilestoneChoiceField(
-            queryset=offered,
-            required=False,
-            label=_("Milestones met in this period"),
-            help_text=_("Tick each milestone this report shows as met; it counts once published."),
-            initial=chosen,
-        )
-        form.figure_names.append(MILESTONES)
+    chosen = list(update.milestones_met.values_list("pk", flat=True)) if update else []
+    form.fields[MILESTONES] = MilestoneChoiceField(
+        queryset=offered,
+        required=False,
+        label=_("Milestones met in this period"),
+        help_text=_("Tick each milestone this report shows as met; it counts once published."),
+        initial=chosen,
+    )
+    form.figure_names.append(MILESTONES)
 
 
 def help_text(indicator, target):
@@ -219,14 +283,17 @@ def recorded(update):
     return values | ({MILESTONES: titles} if titles else {})
 
 
-def save(update, figures):
+def save(update, figures, new=False):
     """Write ``figures`` as the update's values and milestones met (in the caller's
     transaction) and return what changed, for the update's audit entry: ``{key: [old,
     new]}``. Only the update's own objective's indicators and its country's milestones
-    are taken (the form offers no others)."""
-    if figures is None:
+    are taken (the form offers no others). Nothing is read or written for a form that
+    had no figures, nor for a new update given none."""
+    if figures is None or (not figures.values and figures.milestones is None):
         return {}
-    before = recorded(update)
+    if new and not figures.milestones and all(v is None for v in figures.values.values()):
+        return {}
+    before = {} if new else recorded(update)
     for indicator, value in figures.values.items():
         if indicator.objective_id != update.objective_id:
             raise ValueError("An indicator of another objective.")
@@ -236,8 +303,11 @@ def save(update, figures):
             IndicatorValue.objects.update_or_create(
                 update=update, indicator=indicator, defaults={"value": value}
             )
-    wanted = {milestone.pk for milestone in figures.milestones}
-    for milestone in figures.milestones:
+    chosen = figures.milestones
+    if chosen is None:  # not offered: kept as they are
+        chosen = list(update.milestones_met.all())
+    wanted = {milestone.pk for milestone in chosen}
+    for milestone in chosen:
         if (milestone.objective_id, milestone.country_id) != (
             update.objective_id,
             update.country_id,
@@ -287,6 +357,7 @@ def indicator_labels(keys):
 
 
 def parse_audit_number(text):
+    """A number as the audit log keeps it (``audit_value``), or None."""
     try:
         return Decimal(text)
     except (InvalidOperation, TypeError):

@@ -131,7 +131,7 @@ def create_update(
         update,
         action=audit.Action.UPDATE_CREATED,
         # Saved with the update, in its transaction, before its entry is written.
-        changes=lambda saved: initial_values(saved) | update_figures.save(saved, figures),
+        changes=lambda saved: initial_values(saved) | update_figures.save(saved, figures, new=True),
         # Only the same country's form, posted again, finds its update.
         same_form=lambda existing: existing.country_id == membership.country_id,
     )

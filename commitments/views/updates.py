@@ -486,5 +486,5 @@ def update_comment(request, pk):
 def update_history(request, pk):
     update = policy.get_update(request, pk, policy.may_read_history)
     entries = AuditEntry.objects.for_object(update).select_related("actor").reverse()
-    context = {"update": update, "entries": [(entry, history.describe(entry)) for entry in entries]}
+    context = {"update": update, "entries": history.describe_all(entries)}
     return render(request, "commitments/update_history.html", context)
