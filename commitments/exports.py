@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from commitments import continuity
+from commitments import continuity, indicators
 from commitments.models import Country, ProgressUpdate
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -60,14 +60,22 @@ def neutralise(value):
 
 def neutralise_csv(value):
     """``neutralise``, and an apostrophe before every formula trigger that a spreadsheet
-    splitting the cell on , ; | tab or a line break would put at the start of a cell."""
+    splitting the cell on , ; | tab or a line break would put at the start of a cell.
+    Dates are written as ISO 8601 ("2024-04-15", and "2024-04-15 13:05" for a moment)."""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     value = neutralise(value)
     if isinstance(value, str):
         return _AFTER_A_SEPARATOR.sub(r"\1'", value)
     return value
 
 
-def header():
+def header(columns=None):
+    """The column headers; ``columns`` are the indicators whose values follow the update's
+    own fields (``indicators.export_columns()``, read when not given)."""
+    columns = indicators.export_columns() if columns is None else columns
     return [
         _("Id"),
         _("Year"),
@@ -87,18 +95,31 @@ def header():
         _("Entered on the country's behalf"),
         _("Fictional demo text"),
         _("Continues"),
+        _("Language of the narrative"),
+        _("Milestones met"),
+        *(indicators.export_heading(indicator) for indicator in columns),
     ]
 
 
 def _when(value):
-    return value.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M") if value else ""
+    """A moment as the exports give it: in UTC, to the minute; a date and time cell in a
+    workbook, "2024-04-15 13:05" in a CSV file (``_csv_cell``)."""
+    if not value:
+        return ""
+    return value.astimezone(datetime.UTC).replace(tzinfo=None, second=0, microsecond=0)
 
 
-def rows(updates):
+def rows(updates, columns=None):
     """One list of cells per update, read from the database in chunks; "Continues" names
-    the earlier objectives the update's objective continues ("2024/5")."""
-    updates = updates.annotate(continues=continuity.continues())
+    the earlier objectives the update's objective continues ("2024/5"); then the
+    narrative's language, the milestones the update marks met, and its value of each
+    indicator of ``columns`` (a number; empty where it gives none)."""
+    columns = indicators.export_columns() if columns is None else columns
+    updates = updates.annotate(continues=continuity.continues()).prefetch_related(
+        "indicator_values", "milestones_met"
+    )
     for update in updates.iterator(chunk_size=CHUNK):
+        values = {value.indicator_id: value.value for value in update.indicator_values.all()}
         yield [
             update.pk,
             update.objective.objective_set.year,
@@ -118,12 +139,20 @@ def rows(updates):
             update.provenance,
             _("Yes") if update.is_demo else "",
             update.continues or "",
+            update.language,
+            "\n".join(milestone.title for milestone in update.milestones_met.all()),
+            *(indicators.export_number(values.get(indicator.pk)) for indicator in columns),
         ]
 
 
 def _xlsx_cell(sheet, value):
-    """Numbers as they are; text neutralised and typed as text, so that not even a cell
-    starting with "=" is read as a formula."""
+    """Numbers as they are, dates and moments as dates; text neutralised and typed as
+    text, so that not even a cell starting with "=" is read as a formula."""
+    if isinstance(value, datetime.date):
+        cell = WriteOnlyCell(sheet, value)
+        is_moment = isinstance(value, datetime.datetime)
+        cell.number_format = "yyyy-mm-dd hh:mm" if is_moment else "yyyy-mm-dd"
+        return cell
     if not isinstance(value, str):
         return value
     cell = WriteOnlyCell(sheet, neutralise(value))
@@ -131,10 +160,10 @@ def _xlsx_cell(sheet, value):
     return cell
 
 
-def _counted(updates, progress):
+def _counted(updates, progress, columns=None):
     """The rows of ``updates``, telling ``progress(rows_written)`` after every chunk."""
     written = 0
-    for written, row in enumerate(rows(updates), 1):  # noqa: B007 - counted after the loop
+    for written, row in enumerate(rows(updates, columns), 1):  # noqa: B007 - counted after the loop
         yield row
         if written % CHUNK == 0:
             progress(written)
@@ -155,8 +184,9 @@ def write_csv(updates, output, progress, marking=""):
     text.write("\ufeff")
     for row in marking_rows(marking):
         writer.writerow([neutralise_csv(cell) for cell in row])
-    writer.writerow(header())
-    for row in _counted(updates, progress):
+    columns = indicators.export_columns()
+    writer.writerow(header(columns))
+    for row in _counted(updates, progress, columns):
         writer.writerow([neutralise_csv(cell) for cell in row])
     text.flush()
     text.detach()
@@ -169,15 +199,16 @@ def write_xlsx(updates, output, progress, marking=""):
     sheet starts with the handling marking, if any, above its header."""
     workbook = Workbook(write_only=True)
     sheet, on_sheet = None, XLSX_SHEET_ROWS
+    columns = indicators.export_columns()
 
     def new_sheet(title):
         sheet = workbook.create_sheet(title)
         for row in marking_rows(marking):
             sheet.append([_xlsx_cell(sheet, cell) for cell in row])
-        sheet.append(header())
+        sheet.append(header(columns))
         return sheet
 
-    for row in _counted(updates, progress):
+    for row in _counted(updates, progress, columns):
         if on_sheet == XLSX_SHEET_ROWS:
             number = len(workbook.worksheets) + 1
             title = _("Updates") if number == 1 else f"{_('Updates')} ({number})"

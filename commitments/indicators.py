@@ -189,6 +189,32 @@ def of_objectives(objectives, countries, published_before=None):
     return found
 
 
+def export_columns():
+    """The indicators whose values the updates' exports give, one column each: every
+    indicator, by year, objective and number (a few dozen at most)."""
+    return list(
+        Indicator.objects.select_related("objective__objective_set").order_by(
+            "objective__objective_set__year", "objective__number", "number"
+        )
+    )
+
+
+def export_heading(indicator):
+    """An indicator's column in the exports: "2024 · 1.1 Naloxone kits distributed (kits)"."""
+    objective = indicator.objective
+    return (
+        f"{objective.objective_set.year} · {objective.number}.{indicator.number} "
+        f"{indicator.local_name} ({indicator.local_unit})"
+    )
+
+
+def export_number(value):
+    """A value as a number cell: a whole number as an integer, else a float; empty for none."""
+    if value is None:
+        return ""
+    return int(value) if value == value.to_integral() else float(value)
+
+
 def _recorded(target):
     return {
         "baseline": figures.audit_value(target.baseline),

@@ -5,7 +5,7 @@ today and not met), for every page that shows an objective."""
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import BooleanField, Case, Exists, OuterRef, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,16 +24,25 @@ def _published_marks(published_before=None):
     return marks
 
 
-def with_progress(milestones, published_before=None):
+def with_progress(milestones, published_before=None, today=None):
     """``milestones`` annotated with ``met`` (a published update marks it, published
-    before ``published_before`` when given) and ``met_in`` (the name of the period of the
-    first such update)."""
+    before ``published_before`` when given), ``met_in`` (the name of the period of the
+    first such update) and, given ``today``, ``is_overdue`` (not met, and due before)."""
     marks = _published_marks(published_before)
     first = marks.order_by("update__period__starts_on", "update__published_at")
-    return milestones.annotate(
+    milestones = milestones.annotate(
         met=Exists(marks),
         met_in=Subquery(first.values("update__period__name")[:1]),
     )
+    if today is not None:
+        milestones = milestones.annotate(
+            is_overdue=Case(
+                When(met=False, due_on__lt=today, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+    return milestones
 
 
 @dataclass
@@ -67,9 +76,9 @@ def by_cell(objectives, countries, today=None, published_before=None):
             country__in=[country.pk for country in countries],
         ),
         published_before,
+        today,
     ).order_by("due_on", "pk")
     for milestone in rows:
-        milestone.is_overdue = not milestone.met and milestone.due_on < today
         found.setdefault(
             (milestone.objective_id, milestone.country_id), CellMilestones()
         ).milestones.append(milestone)

@@ -66,5 +66,7 @@ urlpatterns = [
     path("api/v1/periods/", api.periods, name="api_periods"),
     path("api/v1/meetings/", api.meetings, name="api_meetings"),
     path("api/v1/snapshots/", api.snapshot_cells, name="api_snapshots"),
+    path("api/v1/indicators/", api.indicators, name="api_indicators"),
+    path("api/v1/milestones/", api.milestones_list, name="api_milestones"),
     path("api/v1/openapi.json", api.openapi, name="api_openapi"),
 ]
