@@ -39,22 +39,24 @@ BASE = 3  # session, user, membership (with its country)
 PAGES = {
     # Beyond a list's: the year switch's sets and the set's timeliness (one query each),
     # and the partners' published contributions (one statement).
-    "dashboard (coordinator)": ("dashboard", [], "carol", 11),
-    "dashboard (official)": ("dashboard", [], "alice", 12),
+    # And the milestones of every cell (one query: met, overdue).
+    "dashboard (coordinator)": ("dashboard", [], "carol", 12),
+    "dashboard (official)": ("dashboard", [], "alice", 13),
     # Each country's timeliness in the set's periods, the partners named on the objective
-    # and its links to earlier years.
-    "objective page": ("objective_detail", ["objective"], "alice", 10),
-    "country page (own)": ("country_detail", ["ca"], "alice", 11),
-    "country page": ("country_detail", ["ca"], "carol", 10),
+    # and its links to earlier years; its indicators and the countries' milestones.
+    "objective page": ("objective_detail", ["objective"], "alice", 12),
+    "country page (own)": ("country_detail", ["ca"], "alice", 12),
+    "country page": ("country_detail", ["ca"], "carol", 11),
     "updates list": ("update_list", [], "carol", 8),
     "updates list (official)": ("update_list", [], "alice", 8),
     "updates list, filtered": ("update_list?country=MX&status=on_track", [], "carol", 8),
     # One more than a list: where the window of newest updates it searches ends (a
     # search of a long history may widen the window once or twice: pagination.py).
     "updates list, search": ("update_list?q=naloxone", [], "alice", 9),
-    "update page": ("update_detail", ["update"], "carol", 3),
+    # With its indicator values and the milestones it marks met (a query each).
+    "update page": ("update_detail", ["update"], "carol", 5),
     # Canada's update read by Mexico's official: its discussion is not read at all.
-    "update page (another country's official)": ("update_detail", ["update"], "bob", 1),
+    "update page (another country's official)": ("update_detail", ["update"], "bob", 3),
     "update history": ("update_history", ["update"], "carol", 3),
     "review queue": ("review_queue", [], "carol", 5),
     "objective list": ("objective_list", [], "carol", 3),
