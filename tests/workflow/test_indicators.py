@@ -535,3 +535,107 @@ def test_published_before_keeps_later_values_out(cast, kits, make_update):
         kits.objective, [canada], published_before=now + datetime.timedelta(days=1)
     )
     assert later[0].rows[0].values[0] == 5
+
+
+# --- The brief ------------------------------------------------------------------------------
+
+
+def brief_data(cast, kits, make_update, when):
+    """Canada's value of 12,345 kits, published ``when``; a milestone overdue."""
+    update = make_update(author=cast.alice, published_at=when, created_at=when)
+    IndicatorValue.objects.create(update=update, indicator=kits, value=12345)
+    Milestone.objects.create(
+        objective=kits.objective,
+        country=Country.objects.get(code="CA"),
+        title="Drug checking in ten cities",
+        due_on=datetime.date(2024, 9, 30),
+        owner="Health Canada",
+    )
+
+
+def test_the_brief_shows_indicators_and_milestones_in_html_and_pdf(login, cast, kits, make_update):
+    from commitments import briefs
+    from commitments.models import Meeting
+
+    brief_data(cast, kits, make_update, datetime.datetime(2024, 10, 1, 12, tzinfo=datetime.UTC))
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
+    page = login(cast.bob).get(
+        reverse("meeting_brief", args=[eighth.pk]), {"compare": "", "cutoff": "2024-11-12"}
+    )
+    assert "Naloxone kits distributed by country and reporting period (kits)" in page.text
+    assert "12,345" in page.text
+    assert "0 of 1 milestones met" in page.text and "Drug checking in ten cities" in page.text
+    # The PDF is drawn from the same body (briefs.pdf_html): the same figures.
+    brief = briefs.build(eighth, None, datetime.date(2024, 11, 12))
+    html = briefs.pdf_html(None, brief)
+    assert "12,345" in html and "Drug checking in ten cities" in html
+
+
+def test_the_brief_keeps_values_published_after_its_cutoff_out(cast, kits, make_update):
+    from commitments import briefs
+    from commitments.models import Meeting
+
+    brief_data(cast, kits, make_update, datetime.datetime(2024, 12, 1, 12, tzinfo=datetime.UTC))
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
+    html = briefs.pdf_html(None, briefs.build(eighth, None, datetime.date(2024, 11, 12)))
+    assert "12,345" not in html
+
+
+# --- Query counts ------------------------------------------------------------------------------
+
+
+def count_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fragments.cache().clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_pages_with_figures_cost_the_same_whatever_their_number(
+    login, cast, kits, rate, make_update, objective
+):
+    from commitments import briefs  # noqa: F401 - the brief's page is counted too
+    from commitments.models import Meeting, ReportingPeriod
+
+    client = login(cast.carol)
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
+    urls = [
+        objective.get_absolute_url(),
+        reverse("dashboard") + "?year=2024",
+        reverse("country_detail", args=["ca"]) + "?year=2024",
+        reverse("meeting_brief", args=[eighth.pk]) + "?compare=&cutoff=2024-11-12",
+    ]
+
+    made = []
+
+    def grow(count):
+        periods = list(ReportingPeriod.objects.filter(objective_set__year=2024))
+        for index in range(len(made), count):
+            made.append(index)
+            update = make_update(
+                author=[cast.alice, cast.bob, cast.uma][index % 3],
+                period=periods[index % len(periods)],
+                published_at=datetime.datetime(2024, 10, 1, tzinfo=datetime.UTC),
+            )
+            IndicatorValue.objects.create(update=update, indicator=kits, value=index)
+            IndicatorValue.objects.create(update=update, indicator=rate, value=index)
+            milestone = Milestone.objects.create(
+                objective=objective,
+                country=update.country,
+                title=f"Milestone {index}",
+                due_on=datetime.date(2024, 6, 30),
+                owner="Agency",
+            )
+            MilestoneMet.objects.create(update=update, milestone=milestone)
+
+    grow(2)
+    few = [count_queries(client, url) for url in urls]
+    grow(12)
+    Indicator.objects.create(
+        objective=objective, number=3, name="People reached", definition="People.", unit="people"
+    )
+    many = [count_queries(client, url) for url in urls]
+    assert few == many
