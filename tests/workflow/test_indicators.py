@@ -639,3 +639,24 @@ def test_pages_with_figures_cost_the_same_whatever_their_number(
     )
     many = [count_queries(client, url) for url in urls]
     assert few == many
+
+
+def test_the_cached_figures_are_drawn_again_when_a_target_or_a_publication_changes_them(
+    login, cast, kits, make_update, objective, q1
+):
+    client = login(cast.carol)
+    url = objective.get_absolute_url()
+    assert "Naloxone kits distributed" in client.get(url).text  # now cached
+    indicators.set_target(
+        actor=cast.alice,
+        indicator=kits,
+        country=Country.objects.get(code="CA"),
+        target=Decimal(4321),
+        target_date=datetime.date(2024, 12, 31),
+    )
+    assert "4,321" in client.get(url).text
+    draft = make_update(author=cast.alice, state="submitted")
+    IndicatorValue.objects.create(update=draft, indicator=kits, value=8765)
+    assert "8,765" not in client.get(url).text
+    services.publish_update(actor=cast.carol, update=draft, loaded_version=draft.version)
+    assert "8,765" in client.get(url).text
