@@ -227,6 +227,8 @@ def _add_milestone_field(form, objective, country, update):
         .filter(met=False)
         .order_by("due_on", "pk")
     )
+    if not offered.exists():  # every milestone of the country is met already
+        return
     chosen = list(update.milestones_met.values_list("pk", flat=True)) if update else []
     form.fields[MILESTONES] = MilestoneChoiceField(
         queryset=offered,

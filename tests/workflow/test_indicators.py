@@ -660,3 +660,11 @@ def test_the_cached_figures_are_drawn_again_when_a_target_or_a_publication_chang
     assert "8,765" not in client.get(url).text
     services.publish_update(actor=cast.carol, update=draft, loaded_version=draft.version)
     assert "8,765" in client.get(url).text
+
+
+def test_the_form_offers_no_milestone_box_when_all_are_met(
+    login, cast, objective, milestone, make_update
+):
+    MilestoneMet.objects.create(update=make_update(author=cast.alice), milestone=milestone)
+    page = login(cast.alice).get(reverse("update_create", args=[objective.pk])).text
+    assert "Milestones met in this period" not in page
