@@ -94,7 +94,7 @@ def test_an_official_enters_a_value_and_it_is_charted_once_published(
     expect(table).to_contain_text("12,500")
     expect(table).to_contain_text("15,000")
     expect(reader.locator(".indicator-chart").first).to_contain_text("Canada")
-    expect(reader.get_by_role("table", name="Canada: 1 of 1 milestones met")).to_be_visible()
+    expect(reader.get_by_role("table", name="Canada: 1 of 1 milestone met")).to_be_visible()
     assert axe_violations(reader, axe_source) == []
 
 

@@ -366,7 +366,7 @@ def test_values_and_milestones_travel_with_the_update_through_review(
     client.force_login(cast.bob)
     page = client.get(objective.get_absolute_url()).text
     assert "12,750" in page
-    assert "1 of 1 milestones met" in page
+    assert "1 of 1 milestone met" in page
     history = login_history(client, cast.carol, update)
     assert "Naloxone kits distributed (kits)" in history
     assert "12,500" in history and "12,750" in history
@@ -564,7 +564,7 @@ def test_the_brief_shows_indicators_and_milestones_in_html_and_pdf(login, cast, 
     )
     assert "Naloxone kits distributed by country and reporting period (kits)" in page.text
     assert "12,345" in page.text
-    assert "0 of 1 milestones met" in page.text and "Drug checking in ten cities" in page.text
+    assert "0 of 1 milestone met" in page.text and "Drug checking in ten cities" in page.text
     # The PDF is drawn from the same body (briefs.pdf_html): the same figures.
     brief = briefs.build(eighth, None, datetime.date(2024, 11, 12))
     html = briefs.pdf_html(None, brief)
