@@ -27,9 +27,10 @@ def _published_marks(published_before=None):
 def with_progress(milestones, published_before=None, today=None):
     """``milestones`` annotated with ``met`` (a published update marks it, published
     before ``published_before`` when given), ``met_in`` (the name of the period of the
-    first such update) and, given ``today``, ``is_overdue`` (not met, and due before)."""
+    update that first marked it) and, given ``today``, ``is_overdue`` (not met, and due before)."""
     marks = _published_marks(published_before)
-    first = marks.order_by("update__period__starts_on", "update__published_at")
+    # The first mark recorded: ordered by its own key, never sorting updates.
+    first = marks.order_by("pk")
     milestones = milestones.annotate(
         met=Exists(marks),
         met_in=Subquery(first.values("update__period__name")[:1]),
