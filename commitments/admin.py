@@ -32,10 +32,13 @@ from commitments.models import (
     Comment,
     Country,
     HandlingMarking,
+    Indicator,
+    IndicatorTarget,
     Meeting,
     MeetingDocument,
     MeetingSnapshot,
     Membership,
+    Milestone,
     Objective,
     ObjectiveLink,
     ObjectiveSet,
@@ -403,6 +406,35 @@ class ObjectiveAdmin(admin.ModelAdmin):
     ]
 
 
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    """An objective's indicators, in three languages; each country's baseline, target and
+    values are its officials' to write (shown read-only below)."""
+
+    list_display = ["name", "objective", "unit", "direction", "additive"]
+    list_filter = ["objective__objective_set", "direction", "additive"]
+    list_select_related = ["objective__objective_set"]
+    search_fields = ["name", "name_es", "name_fr"]
+    fieldsets = [
+        (None, {"fields": ["objective", "number", "direction", "additive"]}),
+        (_("English"), {"fields": ["name", "definition", "unit"]}),
+        (_("Spanish"), {"fields": ["name_es", "definition_es", "unit_es"]}),
+        (_("French"), {"fields": ["name_fr", "definition_fr", "unit_fr"]}),
+    ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "objective":
+            kwargs["queryset"] = Objective.objects.select_related("objective_set").order_by(
+                "-objective_set__year", "number"
+            )
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.label_from_instance = lambda objective: (
+                f"{objective.objective_set.year} · {objective}"
+            )
+            return field
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(ReportingPeriod)
 class ReportingPeriodAdmin(admin.ModelAdmin):
     list_display = ["name", "objective_set", "starts_on", "ends_on", "deadline"]
@@ -645,6 +677,25 @@ class MeetingSnapshotAdmin(ReadOnlyAdmin):
 
     list_display = ["meeting", "cutoff", "taken_at", "taken_by"]
     list_select_related = ["meeting", "taken_by"]
+
+
+@admin.register(IndicatorTarget)
+class IndicatorTargetAdmin(ReadOnlyAdmin):
+    """Set by each country's officials on the objective's page (policy.may_plan_for)."""
+
+    list_display = ["indicator", "country", "baseline", "baseline_year", "target", "target_date"]
+    list_filter = ["country", "indicator__objective__objective_set"]
+    list_select_related = ["indicator", "country"]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(ReadOnlyAdmin):
+    """Kept by each country's officials on the objective's page, marked met in updates."""
+
+    list_display = ["title", "objective", "country", "due_on", "owner"]
+    list_filter = ["country", "objective__objective_set"]
+    list_select_related = ["objective", "country"]
+    search_fields = ["title", "owner"]
 
 
 @admin.register(Comment)

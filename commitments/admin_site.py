@@ -350,6 +350,9 @@ SECTIONS = [
         [
             "commitments.objectiveset",
             "commitments.objective",
+            "commitments.indicator",
+            "commitments.indicatortarget",
+            "commitments.milestone",
             "commitments.reportingperiod",
             "commitments.country",
         ],

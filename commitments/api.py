@@ -12,10 +12,12 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
-from commitments import api_schema, policy, years
+from commitments import api_schema, milestones, policy, years
 from commitments.api_schema import (
     COUNTRIES,
+    INDICATORS,
     MEETINGS,
+    MILESTONES,
     OBJECTIVES,
     PAGE_SIZE,
     PERIODS,
@@ -28,9 +30,12 @@ from commitments.filters import ProgressUpdateFilter
 from commitments.models import (
     ApiToken,
     Country,
+    Indicator,
+    IndicatorTarget,
     Meeting,
     MeetingSnapshot,
     MeetingSnapshotRow,
+    Milestone,
     Objective,
     ObjectiveLink,
     ObjectiveSet,
@@ -192,8 +197,12 @@ def answers_400(view):
 @answers_400
 def updates(request):
     checked_parameters(request, UPDATES)
-    queryset = ProgressUpdate.objects.published().select_related(
-        "objective__objective_set", "country", "period", "author"
+    queryset = (
+        ProgressUpdate.objects.published()
+        .select_related("objective__objective_set", "country", "period", "author")
+        .prefetch_related(
+            "indicator_values", Prefetch("milestones_met", Milestone.objects.only("pk"))
+        )
     )
     set_id = existing_set(request)
     if set_id is not None:  # the year is the list's own filter (ProgressUpdateFilter)
@@ -289,6 +298,52 @@ def snapshot_cells(request):
             raise Refused("Invalid filters.", {"snapshot": ["No snapshot has this id."]})
         queryset = queryset.filter(snapshot=snapshot)
     return paginated(request, cycle_filters(request, queryset, "objective_set"), SNAPSHOTS)
+
+
+def existing_objective(request):
+    """The objective id given as ``objective`` (None when not given); 400 if none has it."""
+    objective = number(request, "objective")
+    if objective is not None and not Objective.objects.filter(pk=objective).exists():
+        raise Refused("Invalid filters.", {"objective": ["No objective has this id."]})
+    return objective
+
+
+@api_view
+@answers_400
+def indicators(request):
+    """The objectives' indicators, each with every country's baseline and target."""
+    checked_parameters(request, INDICATORS)
+    queryset = Indicator.objects.select_related("objective__objective_set").prefetch_related(
+        Prefetch(
+            "targets", IndicatorTarget.objects.select_related("country").order_by("country__code")
+        )
+    )
+    objective = existing_objective(request)
+    if objective is not None:
+        queryset = queryset.filter(objective=objective)
+    return paginated(
+        request, cycle_filters(request, queryset, "objective__objective_set"), INDICATORS
+    )
+
+
+@api_view
+@answers_400
+def milestones_list(request):
+    """Each country's milestones, met (a published update marks them) or overdue."""
+    checked_parameters(request, MILESTONES)
+    queryset = milestones.with_progress(
+        Milestone.objects.select_related("objective", "country"), today=timezone.localdate()
+    )
+    objective = existing_objective(request)
+    if objective is not None:
+        queryset = queryset.filter(objective=objective)
+    code = request.GET.get("country")
+    if code is not None:
+        if not Country.objects.filter(code=code.upper()).exists():
+            raise Refused("Invalid filters.", {"country": ["No country has this code."]})
+        queryset = queryset.filter(country__code=code.upper())
+    queryset = cycle_filters(request, queryset, "objective__objective_set")
+    return paginated(request, queryset, MILESTONES)
 
 
 @api_view

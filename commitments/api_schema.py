@@ -20,6 +20,7 @@ from django.db.models import F, Q
 
 from commitments.models import (
     Country,
+    Indicator,
     Meeting,
     MeetingDocument,
     ObjectiveLink,
@@ -33,6 +34,7 @@ INTEGER = {"type": "integer"}
 BOOLEAN = {"type": "boolean"}
 DATE = {"type": "string", "format": "date"}
 DATE_TIME = {"type": "string", "format": "date-time"}
+NUMBER = {"type": "number"}
 
 
 def nullable(schema):
@@ -118,6 +120,17 @@ def array_of(schema):
     return {"type": "array", "items": schema}
 
 
+def number_of(path):
+    """The number at ``obj.path`` (a Decimal or None) as a JSON number or null."""
+
+    def convert(value):
+        if value is None:
+            return None
+        return int(value) if value == value.to_integral() else float(value)
+
+    return attribute(path, convert)
+
+
 def code_of(path):
     """The country code at ``obj.path`` (a country or None)."""
     return attribute(path, lambda country: country.code if country else None)
@@ -197,6 +210,28 @@ UPDATE = Shape(
         Field("source_date", nullable(DATE), attribute("source_date", iso)),
         # Written by the demo command: invented text.
         Field("fictional_demo", BOOLEAN, attribute("is_demo")),
+        # The figures reported with it: a value per indicator (indicators endpoint), and
+        # the milestones it marks met (milestones endpoint, ids).
+        Field(
+            "indicator_values",
+            array_of(
+                {
+                    "type": "object",
+                    "required": ["indicator", "value"],
+                    "additionalProperties": False,
+                    "properties": {"indicator": INTEGER, "value": NUMBER},
+                }
+            ),
+            lambda request, update: [
+                {"indicator": value.indicator_id, "value": number_of("value")(request, value)}
+                for value in update.indicator_values.all()
+            ],
+        ),
+        Field(
+            "milestones_met",
+            array_of(INTEGER),
+            lambda request, update: [milestone.pk for milestone in update.milestones_met.all()],
+        ),
     ),
 )
 
@@ -371,6 +406,60 @@ SNAPSHOT_CELL = Shape(
         ),
         Field("period", nullable(INTEGER), attribute("period_id")),
         Field("update", nullable(INTEGER), attribute("update_id")),
+    ),
+)
+
+TARGET = Shape(
+    "IndicatorTarget",
+    (
+        Field("country", TEXT, attribute("country.code")),
+        Field("baseline", nullable(NUMBER), number_of("baseline")),
+        Field("baseline_year", nullable(INTEGER), attribute("baseline_year")),
+        Field("target", nullable(NUMBER), number_of("target")),
+        Field("target_date", nullable(DATE), attribute("target_date", iso)),
+        Field("note", TEXT, attribute("note")),
+    ),
+)
+
+INDICATOR = Shape(
+    "Indicator",
+    (
+        Field("id", INTEGER, attribute("pk")),
+        Field("objective", INTEGER, attribute("objective_id")),
+        Field("set", INTEGER, attribute("objective.objective_set_id")),
+        Field("year", INTEGER, attribute("objective.objective_set.year")),
+        Field("number", INTEGER, attribute("number")),
+        Field("name", TEXT, attribute("name")),
+        Field("name_es", TEXT, attribute("name_es")),
+        Field("name_fr", TEXT, attribute("name_fr")),
+        Field("definition", TEXT, attribute("definition")),
+        Field("definition_es", TEXT, attribute("definition_es")),
+        Field("definition_fr", TEXT, attribute("definition_fr")),
+        Field("unit", TEXT, attribute("unit")),
+        Field("unit_es", TEXT, attribute("unit_es")),
+        Field("unit_fr", TEXT, attribute("unit_fr")),
+        Field(
+            "direction", {**TEXT, "enum": list(Indicator.Direction.values)}, attribute("direction")
+        ),
+        Field("additive", BOOLEAN, attribute("additive")),
+        Field("targets", array_of(TARGET.schema()), many(TARGET, "targets")),
+    ),
+)
+
+MILESTONE = Shape(
+    "Milestone",
+    (
+        Field("id", INTEGER, attribute("pk")),
+        Field("objective", INTEGER, attribute("objective_id")),
+        Field("set", INTEGER, attribute("objective.objective_set_id")),
+        Field("country", TEXT, attribute("country.code")),
+        Field("title", TEXT, attribute("title")),
+        Field("due_on", DATE, attribute("due_on", iso)),
+        Field("owner", TEXT, attribute("owner")),
+        # Met once a published update marks it (``met_in``: that update's period's name).
+        Field("met", BOOLEAN, attribute("met")),
+        Field("met_in", nullable(TEXT), attribute("met_in")),
+        Field("overdue", BOOLEAN, attribute("is_overdue")),
     ),
 )
 
@@ -583,7 +672,40 @@ SNAPSHOTS = Endpoint(
         SET,
     ),
 )
-ENDPOINTS = (UPDATES, OBJECTIVES, COUNTRIES, SETS, PERIODS, MEETINGS, SNAPSHOTS)
+INDICATORS = Endpoint(
+    "api_indicators",
+    "/api/v1/indicators/",
+    "listIndicators",
+    "The objectives' indicators in three languages, with each country's baseline and target.",
+    INDICATOR,
+    Keyset(("id",)),
+    (Parameter("objective", INTEGER, "The id of the objective."), YEAR, SET),
+)
+MILESTONES = Endpoint(
+    "api_milestones",
+    "/api/v1/milestones/",
+    "listMilestones",
+    "Each country's milestones on the objectives: due date, owner, met or overdue.",
+    MILESTONE,
+    Keyset(("id",)),
+    (
+        Parameter("objective", INTEGER, "The id of the objective."),
+        Parameter("country", TEXT, "ISO code, e.g. MX."),
+        YEAR,
+        SET,
+    ),
+)
+ENDPOINTS = (
+    UPDATES,
+    OBJECTIVES,
+    COUNTRIES,
+    SETS,
+    PERIODS,
+    MEETINGS,
+    SNAPSHOTS,
+    INDICATORS,
+    MILESTONES,
+)
 
 
 def _page_of(shape):
@@ -625,7 +747,9 @@ def openapi_schema():
             "North American Drug Dialogue, with the objectives (in English, Spanish and "
             "French, with their continuity links) and countries they refer to; the yearly "
             "objective sets with their priority areas and reporting periods; the meetings "
-            "with their outcome documents; and what each meeting saw (its snapshot). Every "
+            "with their outcome documents; what each meeting saw (its snapshot); the objectives' "
+            "indicators with each country's baseline and target (values come with the "
+            "updates), and each country's milestones. Every "
             "list filters by `year` (of an objective set) and `set` (a set's id).",
         },
         "servers": [{"url": "/"}],

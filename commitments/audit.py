@@ -51,6 +51,11 @@ class Action(models.TextChoices):
         "update.entered_on_behalf",
         _("Entered by a coordinator on the country's behalf and published"),
     )
+    # A country's baseline and target for an indicator, and its milestones, set by its
+    # officials (commitments/indicators.py, commitments/milestones.py).
+    INDICATOR_TARGET_SET = "indicator.target_set", _("Baseline and target set")
+    MILESTONE_ADDED = "milestone.added", _("Milestone added")
+    MILESTONE_CHANGED = "milestone.edited", _("Milestone changed")
     # Signing in (commitments/signals.py, commitments/views/accounts.py).
     AUTH_LOGIN = "auth.login", _("Signed in")
     AUTH_LOGIN_FAILED = "auth.login_failed", _("Sign-in failed")

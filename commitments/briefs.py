@@ -304,7 +304,13 @@ def _layout_digest():
     the catalogues): a deployment that changes any of them draws every brief afresh."""
     names = [
         get_template(name).origin.name
-        for name in (PDF_TEMPLATE, "includes/brief_body.html", "includes/status.html")
+        for name in (
+            PDF_TEMPLATE,
+            "includes/brief_body.html",
+            "includes/status.html",
+            "includes/brief_figures.html",
+            "includes/indicator_table.html",
+        )
     ]
     names += [finders.find(PDF_STYLESHEET), __file__]
     names += sorted(str(path) for path in Path(__file__).parent.glob("locale/*/LC_MESSAGES/*.mo"))

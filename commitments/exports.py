@@ -32,7 +32,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from commitments import continuity
+from commitments import continuity, indicators
 from commitments.models import Country, ProgressUpdate
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -71,9 +71,12 @@ def neutralise_csv(value):
     return value
 
 
-def columns():
+def columns(indicator_columns=None):
     """Each column of the updates export: its header and its width in a workbook (in
-    characters)."""
+    characters). ``indicator_columns`` are the indicators whose values follow the
+    update's own fields (``indicators.export_columns()``, read when not given)."""
+    if indicator_columns is None:
+        indicator_columns = indicators.export_columns()
     return [
         (_("Id"), 8),
         (_("Year"), 7),
@@ -93,11 +96,14 @@ def columns():
         (_("Entered on the country's behalf"), 40),
         (_("Fictional demo text"), 12),
         (_("Continues"), 14),
+        (_("Language of the narrative"), 10),
+        (_("Milestones met"), 30),
+        *((indicators.export_heading(indicator), 16) for indicator in indicator_columns),
     ]
 
 
-def header():
-    return [name for name, _width in columns()]
+def header(indicator_columns=None):
+    return [name for name, _width in columns(indicator_columns)]
 
 
 def _utc(value):
@@ -110,11 +116,18 @@ def _when(value):
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def rows(updates):
+def rows(updates, indicator_columns=None):
     """One list of cells per update, read from the database in chunks; "Continues" names
-    the earlier objectives the update's objective continues ("2024/5")."""
-    updates = updates.annotate(continues=continuity.continues())
+    the earlier objectives the update's objective continues ("2024/5"); then the
+    narrative's language, the milestones the update marks met, and its value of each
+    indicator of ``indicator_columns`` (a number; empty where it gives none)."""
+    if indicator_columns is None:
+        indicator_columns = indicators.export_columns()
+    updates = updates.annotate(continues=continuity.continues()).prefetch_related(
+        "indicator_values", "milestones_met"
+    )
     for update in updates.iterator(chunk_size=CHUNK):
+        values = {value.indicator_id: value.value for value in update.indicator_values.all()}
         yield [
             update.pk,
             update.objective.objective_set.year,
@@ -134,19 +147,26 @@ def rows(updates):
             update.provenance,
             _("Yes") if update.is_demo else "",
             update.continues or "",
+            update.language,
+            "\n".join(milestone.title for milestone in update.milestones_met.all()),
+            *(
+                indicators.export_number(values.get(indicator.pk))
+                for indicator in indicator_columns
+            ),
         ]
 
 
 # How a workbook shows the moments of the exports (in UTC, as their headers say).
 XLSX_MOMENT = "yyyy-mm-dd hh:mm"
+XLSX_DATE = "yyyy-mm-dd"
 
 
 def _xlsx_cell(sheet, value):
-    """Numbers as they are, moments as dates; text neutralised and typed as text, so that
-    not even a cell starting with "=" is read as a formula."""
-    if isinstance(value, datetime.datetime):
+    """Numbers as they are, dates and moments as dates; text neutralised and typed as
+    text, so that not even a cell starting with "=" is read as a formula."""
+    if isinstance(value, datetime.date):
         cell = WriteOnlyCell(sheet, value)
-        cell.number_format = XLSX_MOMENT
+        cell.number_format = XLSX_MOMENT if isinstance(value, datetime.datetime) else XLSX_DATE
         return cell
     if not isinstance(value, str):
         return value
@@ -156,8 +176,11 @@ def _xlsx_cell(sheet, value):
 
 
 def _csv_cell(value):
+    """A cell of the CSV file: moments as "2024-04-15 13:05", dates as "2024-04-15"."""
     if isinstance(value, datetime.datetime):
         return _when(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     return "" if value is None else neutralise_csv(value)
 
 
@@ -188,10 +211,10 @@ def _filter(sheet, header_row, width, last_row):
     sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(width)}{max(last_row, header_row)}"
 
 
-def _counted(updates, progress):
+def _counted(updates, progress, indicator_columns=None):
     """The rows of ``updates``, telling ``progress(rows_written)`` after every chunk."""
     written = 0
-    for written, row in enumerate(rows(updates), 1):  # noqa: B007 - counted after the loop
+    for written, row in enumerate(rows(updates, indicator_columns), 1):  # noqa: B007 - counted after the loop
         yield row
         if written % CHUNK == 0:
             progress(written)
@@ -212,8 +235,9 @@ def write_csv(updates, output, progress, marking=""):
     text.write("\ufeff")
     for row in marking_rows(marking):
         writer.writerow([_csv_cell(cell) for cell in row])
-    writer.writerow(header())
-    for row in _counted(updates, progress):
+    indicator_columns = indicators.export_columns()
+    writer.writerow(header(indicator_columns))
+    for row in _counted(updates, progress, indicator_columns):
         writer.writerow([_csv_cell(cell) for cell in row])
     text.flush()
     text.detach()
@@ -226,16 +250,17 @@ def write_xlsx(updates, output, progress, marking=""):
     sheet starts with the handling marking, if any, above its header."""
     workbook = Workbook(write_only=True)
     sheet, on_sheet = None, XLSX_SHEET_ROWS
-    widths = [width for _name, width in columns()]
+    indicator_columns = indicators.export_columns()
+    widths = [width for _name, width in columns(indicator_columns)]
     header_row = len(marking_rows(marking)) + 1
 
     def new_sheet(title):
         sheet = workbook.create_sheet(title)
         _prepare_sheet(sheet, widths, marking)
-        sheet.append(_header_cells(sheet, header()))
+        sheet.append(_header_cells(sheet, header(indicator_columns)))
         return sheet
 
-    for row in _counted(updates, progress):
+    for row in _counted(updates, progress, indicator_columns):
         if on_sheet == XLSX_SHEET_ROWS:
             if sheet is not None:
                 _filter(sheet, header_row, len(widths), header_row + on_sheet)

@@ -7,6 +7,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from commitments import figures
 from commitments.charts import DESCRIPTIONS
 from commitments.models import (
     COMMENT_MAX_LENGTH,
@@ -156,7 +157,7 @@ class ProgressUpdateForm(forms.Form):
     # Identifies this form: posting it twice (a double click, a retry) creates one update.
     token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, objective, update=None, initial=None, **kwargs):
+    def __init__(self, *args, objective, update=None, initial=None, country=None, **kwargs):
         if update is not None:  # editing: the update's values, then any given
             values = {name: getattr(update, name) for name in ("status", "narrative")}
             values |= {
@@ -180,6 +181,21 @@ class ProgressUpdateForm(forms.Form):
             del self.fields["version"]
             self.fields["token"].initial = uuid.uuid4()
             self.fields["language"].initial = translation.get_language()
+        # The objective's indicators and the country's milestones (figures.py).
+        figures.add_fields(
+            self,
+            objective=objective,
+            country=update.country if update is not None else country,
+            update=update,
+        )
+
+    def report_fields(self):
+        """The visible fields of the report itself; its figures are drawn apart."""
+        return [field for field in self.visible_fields() if field.name not in self.figure_names]
+
+    def figure_fields(self):
+        """The indicator values and milestones met, drawn in their own group."""
+        return [self[name] for name in self.figure_names]
 
     def clean_language(self):
         # Left out (an older form, a script): the language the user is working in.

@@ -113,6 +113,11 @@ STAMPED_TABLES = (
     StampedTable("commitments_handlingmarking", REFERENCE),
     StampedTable("commitments_meetingsnapshot", REFERENCE),
     StampedTable("commitments_meetingdocument", REFERENCE),
+    # Indicators, each country's baselines and targets, and its milestones: what the
+    # objective's, country's and dashboard's pages show beside the published record.
+    StampedTable("commitments_indicator", REFERENCE),
+    StampedTable("commitments_indicatortarget", REFERENCE),
+    StampedTable("commitments_milestone", REFERENCE),
     # Names, not sign-ins: last_login changes at every sign-in and shows nowhere cached.
     StampedTable("auth_user", REFERENCE, columns=("username", "first_name", "last_name")),
     StampedTable("commitments_progressupdate", RECORD),
@@ -323,6 +328,9 @@ FRAGMENTS = {
             "objective-timeliness",
             (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, SCOPE, TODAY, LANGUAGE),
         ),
+        # Its indicators and milestones: published values, the countries' baselines,
+        # targets and milestones (reference stamp), overdue as of the day.
+        Fragment("objective-figures", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, TODAY, LANGUAGE)),
         # Its partners, their contributions, and its earlier years (published only).
         Fragment("objective-continuity", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
         # Partner countries' published contributions to the dashboard's objectives.

@@ -6,7 +6,7 @@ import re
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from commitments import audit
+from commitments import audit, figures
 from commitments.models import AuditEntry, ProgressUpdate
 
 FIELD_LABELS = {
@@ -18,6 +18,7 @@ FIELD_LABELS = {
     "state": _("Review state"),
     "reason": _("Reason"),
     "comment": _("Comment"),
+    figures.MILESTONES: _("Milestones met"),
 }
 
 CHOICE_LABELS = {
@@ -29,26 +30,47 @@ CHOICE_LABELS = {
 TOKEN = re.compile(r"\s+|[^\s]+")
 
 
-def describe(entry):
+def describe_all(entries):
+    """``[(entry, describe(entry))]``, the indicators the entries name read once."""
+    entries = list(entries)
+    labels = figures.indicator_labels({key for entry in entries for key in entry.changes})
+    return [(entry, describe(entry, labels)) for entry in entries]
+
+
+def describe(entry, labels=None):
     """The entry's action label (``audit.label``) and, per changed field, its old and new
-    value for display.
+    value for display; an indicator's value (``indicator:<id>``) is named by ``labels``
+    (``figures.indicator_labels``) and written as the reader's language writes numbers.
 
     Long texts come with ``diff``: a list of ``(operation, text)`` pieces where the
     operation is "equal", "delete" or "insert"; the template escapes every piece.
     """
-    return {"label": audit.label(entry.action), "changes": describe_changes(entry.shown_changes)}
+    return {
+        "label": audit.label(entry.action),
+        "changes": describe_changes(entry.shown_changes, labels),
+    }
 
 
-def describe_changes(changed):
+def describe_changes(changed, labels=None):
     """Per changed field (``{field: [old, new]}``), its label and its old and new value for
-    display, a long text with its word ``diff``."""
+    display, a long text with its word ``diff``; an indicator's value is named by
+    ``labels`` (``figures.indicator_labels``)."""
     changes = []
     for field, (old, new) in changed.items():
-        labels = CHOICE_LABELS.get(field, {})
+        if field.startswith("indicator:"):
+            changes.append(
+                {
+                    "label": (labels or {}).get(field, field),
+                    "old": figures.display(figures.parse_audit_number(old)),
+                    "new": figures.display(figures.parse_audit_number(new)),
+                }
+            )
+            continue
+        choices = CHOICE_LABELS.get(field, {})
         change = {
             "label": FIELD_LABELS.get(field, field),
-            "old": _display(_label(labels, old)),
-            "new": _display(_label(labels, new)),
+            "old": _display(_label(choices, old)),
+            "new": _display(_label(choices, new)),
         }
         if field == "narrative" and old and new:
             change["diff"] = word_diff(old, new)
@@ -133,5 +155,5 @@ def since_return(update):
     return {
         "returned": returned,
         "reason": returned.changes.get("reason", [None, ""])[1],
-        "changes": describe_changes(changed),
+        "changes": describe_changes(changed, figures.indicator_labels(set(changed))),
     }

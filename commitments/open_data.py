@@ -16,8 +16,16 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from commitments import exports, policy
-from commitments.models import Country, Objective, ReportingPeriod
+from commitments import exports, indicators, milestones, policy
+from commitments.models import (
+    Country,
+    Indicator,
+    IndicatorTarget,
+    IndicatorValue,
+    Milestone,
+    Objective,
+    ReportingPeriod,
+)
 
 LANGUAGES = ("en", "es", "fr")
 DICTIONARY = "data-dictionary.csv"
@@ -191,6 +199,168 @@ TABLES = (
                 DATE,
                 _("The day by which updates for the period are due."),
                 lambda p: p.deadline,
+            ),
+        ),
+    ),
+)
+
+
+def _number(value):
+    return indicators.export_number(value)
+
+
+def _published_values(user):
+    return (
+        IndicatorValue.objects.filter(
+            update__in=policy.readable_updates(user).published().values("pk")
+        )
+        .select_related("update__country")
+        .order_by("pk")
+    )
+
+
+TABLES += (
+    Table(
+        "indicators.csv",
+        lambda user: Indicator.objects.order_by("pk"),
+        (
+            Column("id", "integer", _("The indicator's number in the tracker."), lambda i: i.pk),
+            Column(
+                "objective_id",
+                "integer",
+                _("The objective it measures (objectives.csv, id)."),
+                lambda i: i.objective_id,
+            ),
+            Column("name_en", "text", _("The name in English."), lambda i: i.name),
+            Column("name_es", "text", _("The name in Spanish."), lambda i: i.name_es),
+            Column("name_fr", "text", _("The name in French."), lambda i: i.name_fr),
+            Column(
+                "definition_en", "text", _("The definition in English."), lambda i: i.definition
+            ),
+            Column(
+                "definition_es", "text", _("The definition in Spanish."), lambda i: i.definition_es
+            ),
+            Column(
+                "definition_fr", "text", _("The definition in French."), lambda i: i.definition_fr
+            ),
+            Column("unit_en", "text", _("The unit in English."), lambda i: i.unit),
+            Column("unit_es", "text", _("The unit in Spanish."), lambda i: i.unit_es),
+            Column("unit_fr", "text", _("The unit in French."), lambda i: i.unit_fr),
+            Column(
+                "direction",
+                "text",
+                _("higher (higher is better) or lower (lower is better)."),
+                lambda i: i.direction,
+            ),
+            Column(
+                "additive",
+                "true or false",
+                _("Whether the countries' values may be added up."),
+                lambda i: "true" if i.additive else "false",
+            ),
+        ),
+    ),
+    Table(
+        "indicator-targets.csv",
+        lambda user: IndicatorTarget.objects.select_related("country").order_by("pk"),
+        (
+            Column(
+                "indicator_id",
+                "integer",
+                _("The indicator (indicators.csv, id)."),
+                lambda t: t.indicator_id,
+            ),
+            Column("country_code", "text", _("The country's code."), lambda t: t.country.code),
+            Column(
+                "baseline", "number", _("The country's baseline."), lambda t: _number(t.baseline)
+            ),
+            Column(
+                "baseline_year",
+                "integer",
+                _("The year of the baseline."),
+                lambda t: t.baseline_year or "",
+            ),
+            Column("target", "number", _("The country's target."), lambda t: _number(t.target)),
+            Column(
+                "target_date",
+                DATE,
+                _("The day by which the target should be reached."),
+                lambda t: t.target_date or "",
+            ),
+            Column(
+                "note",
+                "text",
+                _("The country's note where its national definition differs."),
+                lambda t: t.note,
+            ),
+        ),
+    ),
+    Table(
+        "indicator-values.csv",
+        _published_values,
+        (
+            Column(
+                "update_id",
+                "integer",
+                _("The published update that reported it (updates.csv, id)."),
+                lambda v: v.update_id,
+            ),
+            Column(
+                "indicator_id",
+                "integer",
+                _("The indicator (indicators.csv, id)."),
+                lambda v: v.indicator_id,
+            ),
+            Column(
+                "country_code",
+                "text",
+                _("The reporting country's code."),
+                lambda v: v.update.country.code,
+            ),
+            Column(
+                "period_id",
+                "integer",
+                _("The reporting period (reporting-periods.csv, id)."),
+                lambda v: v.update.period_id,
+            ),
+            Column(
+                "value",
+                "number",
+                _("The value reported for the period."),
+                lambda v: _number(v.value),
+            ),
+        ),
+    ),
+    Table(
+        "milestones.csv",
+        lambda user: milestones.with_progress(
+            Milestone.objects.select_related("country").order_by("pk")
+        ),
+        (
+            Column("id", "integer", _("The milestone's number in the tracker."), lambda m: m.pk),
+            Column(
+                "objective_id",
+                "integer",
+                _("The objective (objectives.csv, id)."),
+                lambda m: m.objective_id,
+            ),
+            Column("country_code", "text", _("The country's code."), lambda m: m.country.code),
+            Column(
+                "title", "text", _("The milestone, as the country wrote it."), lambda m: m.title
+            ),
+            Column("due_on", DATE, _("The day it is due."), lambda m: m.due_on),
+            Column("owner", "text", _("The agency or office responsible."), lambda m: m.owner),
+            Column(
+                "met",
+                "true or false",
+                _("Whether a published update marks it met."),
+                lambda m: "true" if m.met else "false",
+            ),
+            Column(
+                "met_in",
+                "text",
+                _("The reporting period of the first published update marking it met."),
+                lambda m: m.met_in or "",
             ),
         ),
     ),

@@ -289,6 +289,16 @@ def may_contribute_to(user, objective):
     return objective.partners.filter(pk=country.pk).exists()
 
 
+@rule(_("Only the country's officials set its baselines, targets and milestones."))
+def may_plan_for(user, objective, country):
+    """A country's officials set its baseline, target and national definition note for
+    each indicator of an objective it contributes to, and its milestones on it (its
+    values and met milestones go with its updates, under ``may_edit``). Coordinators and
+    administrators read them and never change a country's figures; administrators define
+    the indicators themselves in the admin."""
+    return _acts_for(user, country.pk) and may_contribute_to(user, objective)
+
+
 def may_write_update_for(user, objective):
     """Officials write updates on the active objectives their country contributes to; a
     retired one takes no new update."""

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commitments import audit, notifications, policy
+from commitments import figures as update_figures
 from commitments.models import Comment, Membership, ObjectiveSet, ProgressUpdate
 
 EDITABLE_UPDATE_FIELDS = ("status", "narrative", "language", "evidence_links", "period")
@@ -104,8 +105,11 @@ def create_update(
     evidence_links,
     language="en",
     token=None,
+    figures=None,
 ):
     """An official drafts an update for their own country; the server sets country and author.
+    ``figures`` (``figures.Figures``): its indicator values and the milestones it marks
+    met, saved and audited with it.
 
     A form posted twice with the same ``token`` creates one update: the second call
     returns the first one.
@@ -126,7 +130,8 @@ def create_update(
     return _insert_once(
         update,
         action=audit.Action.UPDATE_CREATED,
-        changes=initial_values,
+        # Saved with the update, in its transaction, before its entry is written.
+        changes=lambda saved: initial_values(saved) | update_figures.save(saved, figures, new=True),
         # Only the same country's form, posted again, finds its update.
         same_form=lambda existing: existing.country_id == membership.country_id,
     )
@@ -220,8 +225,10 @@ def enter_update_on_behalf(
 
 
 @transaction.atomic
-def edit_update(*, actor, update, loaded_version, **fields):
-    """Save new values unless someone else saved since ``loaded_version`` was read.
+def edit_update(*, actor, update, loaded_version, figures=None, **fields):
+    """Save new values unless someone else saved since ``loaded_version`` was read;
+    ``figures`` (``figures.Figures``), when given, replace its indicator values and
+    milestones met.
 
     The row is locked while it is compared and written, so of two editors who loaded
     the same version only the first wins; the second gets EditConflict and nothing
@@ -246,6 +253,7 @@ def edit_update(*, actor, update, loaded_version, **fields):
     current.refresh_from_db()
     after = {name: _audit_value(getattr(current, name)) for name in fields}
     changes = {name: [before[name], after[name]] for name in fields if before[name] != after[name]}
+    changes |= update_figures.save(current, figures)
     audit.record(actor=actor, action=audit.Action.UPDATE_EDITED, target=current, changes=changes)
     return current
 

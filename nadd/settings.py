@@ -218,6 +218,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "commitments" / "locale"]
+# Spanish groups thousands with a point ("1.234,5"), as the governments write it.
+FORMAT_MODULE_PATH = ["nadd.formats"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

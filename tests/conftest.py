@@ -13,6 +13,7 @@ from commitments.models import (
     Job,
     Meeting,
     Membership,
+    Milestone,
     Objective,
     ProgressUpdate,
     ReportingPeriod,
@@ -109,13 +110,20 @@ def make_update(cast, objective, q1):
 
 
 @pytest.fixture
-def sample(cast, make_update):
+def sample(cast, make_update, q1):
     """Ids for every URL of the sweep (tests/support/urls.py): a published update and a
-    draft by alice, objective 1 of 2024, the 7th NADD, Canada, and an export alice asked
-    for (still waiting for a worker)."""
+    draft by alice, objective 1 of 2024, the 7th NADD, Canada, an export alice asked
+    for (still waiting for a worker) and a milestone of Canada."""
     update = make_update(author=cast.alice)
     draft = make_update(author=cast.alice, state="draft")
     job = Job.objects.create(owner=cast.alice, kind=Job.Kind.EXPORT_CSV, language="en")
+    milestone = Milestone.objects.create(
+        objective=update.objective,
+        country=update.country,
+        title="Naloxone in every pharmacy",
+        due_on=q1.deadline,
+        owner="Health Canada",
+    )
     return {
         "pk": update.pk,
         "update_pk": update.pk,
@@ -124,6 +132,7 @@ def sample(cast, make_update):
         "meeting_pk": Meeting.objects.get(ordinal=7).pk,
         "code": "ca",
         "job_pk": job.pk,
+        "milestone_pk": milestone.pk,
     }
 
 

@@ -4,6 +4,13 @@ audit log and the reminders sent. Import them from here."""
 
 from commitments.mfa import RecoveryCode, RecoveryCodeDevice
 from commitments.models.audit import AuditEntry, AuditEntryQuerySet
+from commitments.models.indicators import (
+    Indicator,
+    IndicatorTarget,
+    IndicatorValue,
+    Milestone,
+    MilestoneMet,
+)
 from commitments.models.jobs import Job, JobQuerySet
 from commitments.models.marking import HandlingMarking
 from commitments.models.meetings import MeetingDocument, MeetingSnapshot, MeetingSnapshotRow
@@ -48,6 +55,9 @@ __all__ = [
     "Country",
     "CountryQuerySet",
     "HandlingMarking",
+    "Indicator",
+    "IndicatorTarget",
+    "IndicatorValue",
     "Job",
     "JobQuerySet",
     "Meeting",
@@ -57,6 +67,8 @@ __all__ = [
     "MeetingSnapshotRow",
     "Invitation",
     "Membership",
+    "Milestone",
+    "MilestoneMet",
     "Objective",
     "ObjectiveSet",
     "ObjectiveLink",

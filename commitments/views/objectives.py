@@ -5,7 +5,16 @@ import functools
 from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404, render
 
-from commitments import charts, continuity, partners, policy, timeliness, years
+from commitments import (
+    charts,
+    continuity,
+    indicators,
+    milestones,
+    partners,
+    policy,
+    timeliness,
+    years,
+)
 from commitments.models import (
     Objective,
     ObjectiveSet,
@@ -84,6 +93,10 @@ def objective_detail(request, pk):
         "legend": charts.legend,
         # Drawn only when the "objective-continuity" fragment is missing.
         "continuity": functools.partial(ObjectiveContinuity, objective),
+        # Drawn only when the "objective-figures" fragment is missing.
+        "objective_figures": functools.partial(ObjectiveFigures, objective, countries),
+        "can_plan": policy.may_write_updates(request.user)
+        and policy.may_plan_for(request.user, objective, request.user.membership.country),
     }
     return render(request, "commitments/objective_detail.html", context)
 
@@ -146,3 +159,15 @@ class ObjectiveContinuity:
         self.countries = [country for country, _ in self.history[0].cells] if self.history else []
         contributions = partners.latest_contributions([objective]) if self.partners else []
         self.contributions = contributions[0][1] if contributions else []
+
+
+class ObjectiveFigures:
+    """The objective's indicators (each country's published values by period, baseline
+    and target, totals where they add up) and each country's milestones (met, overdue):
+    published data and the countries' plans, the same for every reader. Five queries
+    (indicators, targets, values, milestones, and the countries if not read yet)."""
+
+    def __init__(self, objective, countries):
+        countries = countries()
+        self.indicators = indicators.of_objective(objective, countries)
+        self.milestones = milestones.of_objective(objective, countries)

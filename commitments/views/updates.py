@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from commitments import history, jobs, kept_forms, policy, services
+from commitments import figures, history, jobs, kept_forms, policy, services
 from commitments.filters import ProgressUpdateFilter
 from commitments.forms import (
     BatchForm,
@@ -113,6 +113,7 @@ def detail_context(request, update, **forms):
     return {
         "update": update,
         "actions": actions,
+        "figures": figures.of_update(update),
         "comments": comments,
         "return_reason": return_reason_of(update, comments),
         "return_form": forms.get("return_form") or ReturnForm(initial={"version": update.version}),
@@ -167,7 +168,9 @@ def update_create(request, pk):
         )
         # What was typed before the session ended, kept for its author (kept_forms.py).
         initial = kept_forms.take(request) or initial
-    form = ProgressUpdateForm(request.POST or None, objective=objective, initial=initial)
+    form = ProgressUpdateForm(
+        request.POST or None, objective=objective, initial=initial, country=membership.country
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -176,13 +179,14 @@ def update_create(request, pk):
                 membership=membership,
                 objective=objective,
                 token=form.cleaned_data["token"],
+                figures=figures.from_form(form),
                 **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
             )
         except services.ReusedForm:
             # Keep the typed text, with a fresh token for the next attempt.
             data = request.POST.copy()
             data["token"] = str(uuid.uuid4())
-            form = ProgressUpdateForm(data, objective=objective)
+            form = ProgressUpdateForm(data, objective=objective, country=membership.country)
             form.is_valid()
             form.add_error(None, _("This form was already used. Check the text and save again."))
             status = 409
@@ -342,6 +346,7 @@ def update_edit(request, pk):
                 actor=request.user,
                 update=update,
                 loaded_version=form.cleaned_data["version"],
+                figures=figures.from_form(form),
                 **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
             )
         except services.EditConflict as error:
@@ -621,6 +626,8 @@ def update_comment(request, pk):
 def update_history(request, pk):
     update = policy.get_update(request, pk, policy.may_read_history)
     entries = AuditEntry.objects.for_object(update).select_related("actor").reverse()
-    described = [(entry, history.describe(entry)) for entry in entries]
-    context = {"update": update, "entries": history.with_languages(update, described)}
+    context = {
+        "update": update,
+        "entries": history.with_languages(update, history.describe_all(entries)),
+    }
     return render(request, "commitments/update_history.html", context)

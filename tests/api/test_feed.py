@@ -4,7 +4,8 @@ list, and a contract test of every operation against its OpenAPI description."""
 import base64
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import schemathesis
@@ -17,7 +18,16 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from commitments import api_schema, snapshots
-from commitments.models import ApiToken, AuditEntry, Meeting
+from commitments.models import (
+    ApiToken,
+    AuditEntry,
+    Indicator,
+    IndicatorTarget,
+    IndicatorValue,
+    Meeting,
+    Milestone,
+    MilestoneMet,
+)
 from nadd.wsgi import application
 
 pytestmark = pytest.mark.django_db
@@ -203,6 +213,8 @@ def test_the_openapi_description_is_served(client, key):
         "/api/v1/periods/",
         "/api/v1/meetings/",
         "/api/v1/snapshots/",
+        "/api/v1/indicators/",
+        "/api/v1/milestones/",
     }
 
 
@@ -251,10 +263,41 @@ def keep_test_connection():
         signal.connect(close_old_connections)
 
 
+def add_figures(cast, update):
+    """An indicator of the update's objective with Canada's baseline and target, the
+    update's value of it (not a whole number), and a milestone it marks met."""
+    indicator = Indicator.objects.create(
+        objective=update.objective,
+        name="Naloxone kits distributed",
+        definition="Kits handed out.",
+        unit="kits",
+        additive=True,
+    )
+    IndicatorTarget.objects.create(
+        indicator=indicator,
+        country=update.country,
+        baseline=Decimal("1000.5"),
+        baseline_year=2023,
+        target=2000,
+        target_date=date(2024, 12, 31),
+        updated_by=cast.alice,
+    )
+    IndicatorValue.objects.create(update=update, indicator=indicator, value=Decimal("1234.5"))
+    milestone = Milestone.objects.create(
+        objective=update.objective,
+        country=update.country,
+        title="Pharmacies stock naloxone",
+        due_on=date(2024, 6, 30),
+        owner="Health Canada",
+    )
+    MilestoneMet.objects.create(update=update, milestone=milestone)
+
+
 @pytest.fixture
 def contract_data(cast, make_update, keep_test_connection):
     for status in ["on_track", "at_risk", "completed"]:
-        make_update(author=cast.alice, status=status, narrative=f"Contract {status}")
+        update = make_update(author=cast.alice, status=status, narrative=f"Contract {status}")
+    add_figures(cast, update)
     token = ApiToken(user=cast.carol, name="contract")
     key = token.issue()
     token.save()
@@ -282,7 +325,8 @@ def test_each_list_sends_exactly_the_fields_it_declares(client, cast, make_updat
     """The answers and the OpenAPI description come from one declaration
     (commitments/api_schema.py): a field sent but not declared, or declared but not sent,
     fails here."""
-    make_update(author=cast.alice, published_at=timezone.now() - timedelta(days=2))
+    update = make_update(author=cast.alice, published_at=timezone.now() - timedelta(days=2))
+    add_figures(cast, update)
     snapshots.take_snapshot(
         actor=cast.carol, meeting=Meeting.objects.get(ordinal=8), cutoff=timezone.localdate()
     )

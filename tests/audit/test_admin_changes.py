@@ -25,7 +25,10 @@ from commitments.models import (
     AuditEntry,
     Comment,
     Country,
+    Indicator,
+    IndicatorTarget,
     Meeting,
+    Milestone,
     ObjectiveSet,
     ReminderLog,
 )
@@ -90,6 +93,17 @@ ADD = {
     },
     "commitments.membership": lambda cast: {"user": cast.nora.pk, "role": "coordinator"},
     "commitments.apitoken": lambda cast: {"user": cast.carol.pk, "name": "dashboard feed"},
+    "commitments.indicator": lambda cast: {
+        "objective": ObjectiveSet.objects.get(year=2024).objectives.get(number=1).pk,
+        "number": "1",
+        "name": "Naloxone kits distributed",
+        "name_es": "Kits de naloxona distribuidos",
+        "name_fr": "Trousses de naloxone distribuées",
+        "definition": "Kits handed out in the quarter.",
+        "unit": "kits",
+        "direction": "higher",
+        "additive": "on",
+    },
 }
 
 CHANGE = {
@@ -107,6 +121,7 @@ CHANGE = {
     "commitments.reportingperiod": lambda cast: {"deadline": "2025-01-31"},
     "commitments.membership": lambda cast: {"role": "admin"},
     "commitments.apitoken": lambda cast: {"revoked": "on"},
+    "commitments.indicator": lambda cast: {"unit_fr": "trousses"},
 }
 
 # Rows of inlines: what a new row holds, and what is then changed in it.
@@ -187,6 +202,25 @@ def _existing(label, cast, make_update):
         ),
         "commitments.auditentry": lambda: audit.record(
             actor=cast.alice, action="update.created", target=cast.alice
+        ),
+        "commitments.indicatortarget": lambda: IndicatorTarget.objects.create(
+            indicator=Indicator.objects.create(
+                objective=ObjectiveSet.objects.get(year=2024).objectives.get(number=2),
+                name="People reached",
+                definition="People reached by prevention programmes.",
+                unit="people",
+            ),
+            country=Country.objects.get(code="CA"),
+            target=100,
+            target_date=datetime.date(2024, 12, 31),
+            updated_by=cast.alice,
+        ),
+        "commitments.milestone": lambda: Milestone.objects.create(
+            objective=ObjectiveSet.objects.get(year=2024).objectives.get(number=1),
+            country=Country.objects.get(code="CA"),
+            title="Pharmacies stock naloxone",
+            due_on=datetime.date(2024, 6, 30),
+            owner="Health Canada",
         ),
     }
     if label not in makers:

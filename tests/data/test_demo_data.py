@@ -209,3 +209,47 @@ def test_the_demo_2025_set_has_its_reports_in_progress():
     assert all(u.is_demo for u in of_2025)
     # The dashboard still opens on 2024 until someone chooses otherwise.
     assert ObjectiveSet.objects.get(opens_dashboard=True).year == 2024
+
+
+def test_the_demo_has_indicators_targets_quarterly_values_and_one_overdue_milestone():
+    import datetime
+
+    from commitments import milestones
+    from commitments.models import Country, Indicator, IndicatorTarget, IndicatorValue, Milestone
+
+    call_command("load_demo", stdout=None)
+    call_command("load_demo", stdout=None)  # idempotent: nothing twice
+    indicators = Indicator.objects.filter(objective__objective_set__year=2024)
+    names = set(indicators.values_list("name", flat=True))
+    assert {
+        "Naloxone kits distributed",
+        "Precursor chemicals seized",
+        "People reached by prevention programmes",
+    } <= names
+    assert indicators.values("objective").distinct().count() >= 3
+    assert all(indicator.name_es and indicator.name_fr for indicator in indicators)
+    members = Country.objects.members()
+    assert IndicatorTarget.objects.count() == indicators.count() * members.count()
+    # A value in every published quarterly report of each member country on those objectives.
+    published = ProgressUpdate.objects.published().filter(
+        objective__indicators__isnull=False, entered_on_behalf=False
+    )
+    for country in members:
+        quarters = set(
+            published.filter(country=country).values_list("period__name", flat=True).distinct()
+        )
+        assert {"2024 Q1", "2024 Q2", "2024 Q3"} <= quarters
+    assert not published.filter(indicator_values__isnull=True).exists()
+    assert IndicatorValue.objects.filter(update__in=published).count() >= 3 * 3 * 4
+    # Their first history entry records the values.
+    update = published.first()
+    created = AuditEntry.objects.get(action="update.created", target_id=str(update.pk))
+    assert any(key.startswith("indicator:") for key in created.changes)
+    cells = milestones.by_cell(
+        list({m.objective for m in Milestone.objects.select_related("objective")}),
+        list(members),
+        today=datetime.date(2025, 1, 1),
+    )
+    overdue = [m.title for cell in cells.values() for m in cell.overdue]
+    assert overdue == ["Joint precursor-tracing protocol signed"]
+    assert sum(cell.met for cell in cells.values()) == Milestone.objects.count() - 1

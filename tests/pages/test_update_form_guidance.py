@@ -82,7 +82,7 @@ def test_the_period_hint_names_what_the_periods_are(objective):
         ReportingPeriod.objects.create(
             objective_set=halves, name=name, starts_on=starts, ends_on=ends, deadline=ends
         )
-    half_yearly = Objective(objective_set=halves, number=1, title="T")
+    half_yearly = Objective.objects.create(objective_set=halves, number=1, title="T")
     form = ProgressUpdateForm(objective=half_yearly)
     assert form["period"].help_text == "The half-year this update reports on."
     with translation.override("es"):

@@ -14,7 +14,11 @@ from commitments.management.commands.generate_load_data import LOAD_PASSWORD
 from commitments.models import (
     AuditEntry,
     Comment,
+    Indicator,
+    IndicatorTarget,
+    IndicatorValue,
     Membership,
+    Milestone,
     ObjectiveSet,
     ProgressUpdate,
     ReportingPeriod,
@@ -49,7 +53,21 @@ def fingerprint():
         digest.update(repr(row).encode())
     for row in Comment.objects.order_by("id").values_list("author__username", "kind", "body"):
         digest.update(repr(row).encode())
-    for row in AuditEntry.objects.order_by("id").values_list("action", "changes", "created_at"):
+    # An indicator's values are keyed by its id in the audit log: by its natural key here.
+    natural = {
+        f"indicator:{pk}": f"indicator:{year}/{objective}/{number}"
+        for pk, year, objective, number in Indicator.objects.values_list(
+            "pk", "objective__objective_set__year", "objective__number", "number"
+        )
+    }
+    entries = AuditEntry.objects.order_by("id").values_list("action", "changes", "created_at")
+    for action, changes, created_at in entries:
+        changes = {natural.get(key, key): value for key, value in changes.items()}
+        digest.update(repr((action, changes, created_at)).encode())
+    values = IndicatorValue.objects.order_by("id").values_list(
+        "update__created_at", "indicator__objective__number", "value"
+    )
+    for row in values:
         digest.update(repr(row).encode())
     return digest.hexdigest()
 
@@ -88,6 +106,17 @@ def test_counts_states_years_and_users():
     # Long narratives.
     lengths = [len(text) for text in updates.values_list("narrative", flat=True)]
     assert sum(lengths) / len(lengths) > 300
+    # Indicator values at the same scale: each update of an objective with an indicator
+    # carries a value of it, recorded in its first audit entry; targets and milestones.
+    measured = updates.filter(objective__indicators__isnull=False)
+    assert measured.exists()
+    assert IndicatorValue.objects.count() == measured.count()
+    assert not measured.filter(indicator_values__isnull=True).exists()
+    value = IndicatorValue.objects.select_related("update").first()
+    created = AuditEntry.objects.get(action="update.created", target_id=str(value.update_id))
+    assert f"indicator:{value.indicator_id}" in created.changes
+    assert IndicatorTarget.objects.count() == Indicator.objects.count() * 3
+    assert Milestone.objects.filter(country__code="MX").exists()
     # Users: officials of every country, coordinators, admins; all can sign in.
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == {"official", "coordinator", "admin"}

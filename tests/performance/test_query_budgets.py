@@ -38,28 +38,30 @@ BASE = 3  # session, user, membership (with its country)
 # which its missing list links to instead of offering to write another.
 PAGES = {
     # Beyond a list's: the year switch's sets and the set's timeliness (one query each),
-    # which objectives name a partner (reference data, kept with the set's frame), and the
-    # partners' published contributions on those (one statement).
-    "dashboard (coordinator)": ("dashboard", [], "carol", 12),
-    "dashboard (official)": ("dashboard", [], "alice", 13),
+    # which objectives name a partner (reference data, kept with the set's frame), the
+    # partners' published contributions on those (one statement), and the milestones of
+    # every cell (one query: met, overdue).
+    "dashboard (coordinator)": ("dashboard", [], "carol", 13),
+    "dashboard (official)": ("dashboard", [], "alice", 14),
     # Each country's timeliness in the set's periods, the partners named on the objective
-    # and its links to earlier years.
-    "objective page": ("objective_detail", ["objective"], "alice", 10),
+    # and its links to earlier years; its indicators and the countries' milestones.
+    "objective page": ("objective_detail", ["objective"], "alice", 12),
     # Its own official's page also reads the set's current period and the member
     # countries and which objectives name a partner (the dashboard's frame, cached with
     # it) and the country's drafts, for what is owed and not started yet
-    # (matrix.CountryLatest.not_started).
-    "country page (own)": ("country_detail", ["ca"], "alice", 15),
-    "country page": ("country_detail", ["ca"], "carol", 10),
+    # (matrix.CountryLatest.not_started); and the milestones of its cells.
+    "country page (own)": ("country_detail", ["ca"], "alice", 16),
+    "country page": ("country_detail", ["ca"], "carol", 11),
     "updates list": ("update_list", [], "carol", 8),
     "updates list (official)": ("update_list", [], "alice", 8),
     "updates list, filtered": ("update_list?country=MX&status=on_track", [], "carol", 8),
     # One more than a list: where the window of newest updates it searches ends (a
     # search of a long history may widen the window once or twice: pagination.py).
     "updates list, search": ("update_list?q=naloxone", [], "alice", 9),
-    "update page": ("update_detail", ["update"], "carol", 3),
+    # With its indicator values and the milestones it marks met (a query each).
+    "update page": ("update_detail", ["update"], "carol", 5),
     # Canada's update read by Mexico's official: its discussion is not read at all.
-    "update page (another country's official)": ("update_detail", ["update"], "bob", 1),
+    "update page (another country's official)": ("update_detail", ["update"], "bob", 3),
     "update history": ("update_history", ["update"], "carol", 3),
     "review queue": ("review_queue", [], "carol", 5),
     "objective list": ("objective_list", [], "carol", 3),
@@ -224,10 +226,10 @@ def test_submitting_an_update_has_a_fixed_cost(client, cast, objective, q1):
         counts.append(len(queries))
     # Session, user, membership; the rate limit (one upsert on a shared counter
     # row); objective; the period the form names; INSERT and audit INSERT with the
-    # savepoint around them. The database checks the constraints in the INSERT: neither
-    # the form nor the service asks it first. (The first request also caches the
-    # content type.)
-    assert counts[1] == counts[2] <= 11, counts
+    # savepoint around them; the objective's indicators, whose values the form takes. The
+    # database checks the constraints in the INSERT: neither the form nor the service asks
+    # it first. (The first request also caches the content type.)
+    assert counts[1] == counts[2] <= 12, counts
 
 
 @pytest.mark.django_db(transaction=True)

@@ -35,8 +35,12 @@ from commitments.models import (
     AuditEntry,
     Comment,
     Country,
+    Indicator,
+    IndicatorTarget,
+    IndicatorValue,
     Meeting,
     Membership,
+    Milestone,
     Objective,
     ObjectiveSet,
     PriorityArea,
@@ -96,6 +100,21 @@ TITLES = [
     "Control precursor chemicals",
     "Trace trafficked firearms",
     "Improve treatment access",
+]
+
+
+# The indicators of every set, on its first two objectives: (name, unit, additive,
+# direction, each member country's usual quarterly value, its spread in per cent).
+LOAD_INDICATORS = [
+    ("Naloxone kits distributed", "kits", True, Indicator.Direction.HIGHER, 40_000, 30),
+    (
+        "Overdose deaths per 100,000 people",
+        "deaths per 100,000",
+        False,
+        Indicator.Direction.LOWER,
+        20,
+        15,
+    ),
 ]
 
 
@@ -194,6 +213,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             self.create_users(users)
             sets = self.create_objective_sets(current, years)
+            self.create_figures(sets, seed)
         rebuild = updates > rebuild_indexes_over
         models = [ProgressUpdate, Comment, AuditEntry]
         if rebuild:
@@ -214,7 +234,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Generated {self.tables['updates'].total} updates, "
                 f"{self.tables['comments'].total} comments, "
-                f"{self.tables['audit'].total} audit entries and {users} users "
+                f"{self.tables['audit'].total} audit entries, "
+                f"{self.tables['values'].total} indicator values and {users} users "
                 f"over {len(sets)} years in {time.monotonic() - started:.0f} s (seed {seed})."
             )
         )
@@ -311,6 +332,66 @@ class Command(BaseCommand):
             for objective_set in sets
         ]
 
+    def create_figures(self, sets, seed):
+        """Two indicators on the first two objectives of every set (a count that adds up,
+        a rate that does not), each member country's baseline and target for them, and a
+        milestone per country on the first; every update of those objectives then carries
+        its value of each (``add_update``). Drawn from a generator of their own, so the
+        rest of the data stays what the same seed always gave."""
+        rng = self.figures_rng = random.Random(seed + 1_000_003)  # noqa: S311 - test data
+        self.indicators = {}
+        for objective_set, objectives, periods in sets:
+            for objective, spec in zip(objectives[:2], LOAD_INDICATORS, strict=False):
+                name, unit, additive, direction, usual, _spread = spec
+                indicator, _ = Indicator.objects.get_or_create(
+                    objective=objective,
+                    number=1,
+                    defaults={
+                        "name": name,
+                        "definition": f"{name}, in the quarter.",
+                        "unit": unit,
+                        "additive": additive,
+                        "direction": direction,
+                    },
+                )
+                indicator.usual = usual
+                self.indicators[objective.pk] = [indicator]
+                IndicatorTarget.objects.bulk_create(
+                    [
+                        IndicatorTarget(
+                            indicator=indicator,
+                            country=country,
+                            baseline=usual,
+                            baseline_year=objective_set.year - 1,
+                            target=round(usual * (1.2 if additive else 0.8)),
+                            target_date=periods[-1].ends_on,
+                            updated_by=self.officials[country.pk][0],
+                        )
+                        for country in self.countries
+                    ],
+                    ignore_conflicts=True,
+                )
+            Milestone.objects.bulk_create(
+                [
+                    Milestone(
+                        objective=objectives[0],
+                        country=country,
+                        title=f"{objectives[0].title}: plan adopted",
+                        due_on=periods[min(1, len(periods) - 1)].ends_on,
+                        owner=rng.choice(list(AGENCIES[country.code].values())),
+                    )
+                    for country in self.countries
+                ],
+                ignore_conflicts=True,
+            )
+
+    def indicator_value(self, indicator):
+        """A quarter's value: about the usual one, to two decimals for a rate."""
+        spread = self.figures_rng.uniform(0.7, 1.3)
+        if indicator.additive:
+            return round(indicator.usual * spread)
+        return round(indicator.usual * spread, 2)
+
     def drop_indexes(self, models):
         with connection.schema_editor() as editor:
             for model in models:
@@ -366,6 +447,8 @@ class Command(BaseCommand):
                 ],
             ),
             "comments": Table(Comment, ["update_id", "author_id", "kind", "body", "created_at"]),
+            # The value of each indicator of the update's objective (create_figures).
+            "values": Table(IndicatorValue, ["update_id", "indicator_id", "value"]),
             # The one writer of audit entries besides audit.record: millions of rows for
             # the benchmark go in by COPY, which is many times faster than an INSERT each.
             # Their actions are audit.Action names, as record() would demand.
@@ -439,6 +522,10 @@ class Command(BaseCommand):
         events = []  # (actor, action, changes, at)
         edited = rng.random() < 0.1
         first_text = narrative.rsplit("\n\n", 1)[0] if edited else narrative
+        values = [
+            (indicator, self.indicator_value(indicator))
+            for indicator in self.indicators.get(objective.pk, ())
+        ]
         events.append(
             (
                 author,
@@ -448,6 +535,7 @@ class Command(BaseCommand):
                     "narrative": [None, first_text],
                     "evidence_links": [None, links],
                     "period": [None, period.name],
+                    **{f"indicator:{indicator.pk}": [None, str(v)] for indicator, v in values},
                 },
                 created,
             )
@@ -495,6 +583,8 @@ class Command(BaseCommand):
             reviewed_by.pk if reviewed_by else None,
             len(events),  # one version per change so far
         )
+        for indicator, value in values:
+            tables["values"].add(update_id, indicator.pk, value)
         # Discussions: the return reason, and now and then a short exchange.
         for actor, action, changes, when in events:
             if action == Action.UPDATE_RETURNED:

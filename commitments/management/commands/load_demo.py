@@ -14,8 +14,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from commitments import audit, snapshots
+from commitments import audit, figures, snapshots
 from commitments.imports import quarters
+from commitments.management.commands import _demo_figures
 from commitments.models import (
     Comment,
     Country,
@@ -372,6 +373,8 @@ class Command(BaseCommand):
             raise CommandError("Demo accounts are never created in production.")
         with transaction.atomic():
             users = self.create_accounts()
+            # Indicators, baselines, targets and milestones, before the reports carry values.
+            _demo_figures.create_plans(users)
             created = self.create_updates(users)
             created += self.create_report_entered_on_behalf(users)
             # What the 8th NADD was shown, frozen before its 2025 set is added.
@@ -379,6 +382,10 @@ class Command(BaseCommand):
             created += self.create_2025_set(users)
             created += self.create_2025_reports(users)
             self.mark_fictional(users)
+            # A database loaded before the demo had figures gets them here.
+            _demo_figures.add_values(
+                ProgressUpdate.objects.demo().select_related("objective", "country", "period")
+            )
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new progress updates)."))
         self.stdout.write("Sign in with any of these accounts; the password is " + DEMO_PASSWORD)
         for username, first, last, role, code in ACCOUNTS + PARTNER_ACCOUNTS:
@@ -549,12 +556,13 @@ class Command(BaseCommand):
     def write(self, updates, coordinator, rng):
         """Save demo updates with the audit entries and return reasons of their history."""
         ProgressUpdate.objects.bulk_create(updates)
+        _demo_figures.add_values(updates)  # the values each report carries
         for update in updates:
             audit.record(
                 actor=update.author,
                 action=audit.Action.UPDATE_CREATED,
                 target=update,
-                changes=initial_values(update),
+                changes=initial_values(update) | figures.recorded(update),
                 at=update.created_at,
             )
             if update.state != State.DRAFT:

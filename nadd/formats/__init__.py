@@ -1,0 +1,1 @@
+"""Number and date formats where the site departs from Django's (FORMAT_MODULE_PATH)."""
