@@ -14,6 +14,7 @@ from django.utils.cache import patch_cache_control
 
 from commitments import api_schema, milestones, policy, years
 from commitments.api_schema import (
+    ASSESSMENTS,
     COUNTRIES,
     INDICATORS,
     MEETINGS,
@@ -29,7 +30,9 @@ from commitments.api_schema import (
 from commitments.filters import ProgressUpdateFilter
 from commitments.models import (
     ApiToken,
+    Assessment,
     Country,
+    EvidenceFile,
     Indicator,
     IndicatorTarget,
     Meeting,
@@ -201,7 +204,9 @@ def updates(request):
         ProgressUpdate.objects.published()
         .select_related("objective__objective_set", "country", "period", "author")
         .prefetch_related(
-            "indicator_values", Prefetch("milestones_met", Milestone.objects.only("pk"))
+            "indicator_values",
+            Prefetch("milestones_met", Milestone.objects.only("pk")),
+            Prefetch("evidence_files", EVIDENCE_FILES),
         )
     )
     set_id = existing_set(request)
@@ -344,6 +349,42 @@ def milestones_list(request):
         queryset = queryset.filter(country__code=code.upper())
     queryset = cycle_filters(request, queryset, "objective__objective_set")
     return paginated(request, queryset, MILESTONES)
+
+
+@api_view
+@answers_400
+def assessments(request):
+    """The secretariat's final assessments (drafts are between the coordinators and the
+    assessed country, and never in the feed)."""
+    checked_parameters(request, ASSESSMENTS)
+    queryset = (
+        Assessment.objects.final()
+        .select_related("objective__objective_set", "country")
+        .prefetch_related(
+            Prefetch("evidence_updates", ProgressUpdate.objects.order_by("pk").only("pk")),
+            Prefetch("evidence_files", EvidenceFile.objects.order_by("pk").only("pk")),
+        )
+    )
+    country = request.GET.get("country")
+    if country is not None:
+        if not Country.objects.filter(code__iexact=country[:10]).exists():
+            raise Refused("Invalid filters.", {"country": ["No country has this code."]})
+        queryset = queryset.filter(country__code__iexact=country)
+    objective = number(request, "objective")
+    if objective is not None:
+        queryset = queryset.filter(objective=objective)
+    review = request.GET.get("review")
+    if review is not None:
+        if review not in Assessment.Review.values:
+            raise Refused("Invalid filters.", {"review": ["Give interim or final."]})
+        queryset = queryset.filter(review=review)
+    return paginated(
+        request, cycle_filters(request, queryset, "objective__objective_set"), ASSESSMENTS
+    )
+
+
+# An update's evidence files in the feed: those not removed, in the order they came.
+EVIDENCE_FILES = EvidenceFile.objects.filter(removed_at__isnull=True).order_by("uploaded_at", "id")
 
 
 @api_view

@@ -19,7 +19,9 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import F, Q
 
 from commitments.models import (
+    Assessment,
     Country,
+    EvidenceFile,
     Indicator,
     Meeting,
     MeetingDocument,
@@ -168,6 +170,23 @@ UPDATE_PERIOD = Shape(
     closed=False,
 )
 
+EVIDENCE_FILE = Shape(
+    "EvidenceFile",
+    (
+        Field("id", INTEGER, attribute("pk")),
+        Field("name", TEXT, attribute("name")),
+        Field("type", {**TEXT, "enum": list(EvidenceFile.Kind.values)}, attribute("kind")),
+        Field("size", INTEGER, attribute("size")),
+        Field("sha256", TEXT, attribute("sha256")),
+        # The download, for whoever may read the update (the feed's own credentials).
+        Field(
+            "url",
+            TEXT,
+            lambda request, file: request.build_absolute_uri(file.get_absolute_url()),
+        ),
+    ),
+)
+
 UPDATE = Shape(
     "Update",
     (
@@ -231,6 +250,12 @@ UPDATE = Shape(
             "milestones_met",
             array_of(INTEGER),
             lambda request, update: [milestone.pk for milestone in update.milestones_met.all()],
+        ),
+        # The documents attached beside the links (those not removed, prefetched).
+        Field(
+            "evidence_files",
+            array_of(EVIDENCE_FILE.schema()),
+            many(EVIDENCE_FILE, "evidence_files"),
         ),
     ),
 )
@@ -460,6 +485,40 @@ MILESTONE = Shape(
         Field("met", BOOLEAN, attribute("met")),
         Field("met_in", nullable(TEXT), attribute("met_in")),
         Field("overdue", BOOLEAN, attribute("is_overdue")),
+    ),
+)
+
+ASSESSMENT = Shape(
+    "Assessment",
+    (
+        Field("id", INTEGER, attribute("pk")),
+        Field(
+            "url",
+            TEXT,
+            lambda request, assessment: request.build_absolute_uri(assessment.get_absolute_url()),
+        ),
+        Field("set", INTEGER, attribute("objective.objective_set_id")),
+        Field("year", INTEGER, attribute("objective.objective_set.year")),
+        Field("objective", INTEGER, attribute("objective_id")),
+        Field("country", TEXT, attribute("country.code")),
+        Field("review", {**TEXT, "enum": list(Assessment.Review.values)}, attribute("review")),
+        # The G20 Research Group's scale: +1 full, 0 partial, -1 non-compliance.
+        Field("score", {**INTEGER, "enum": [1, 0, -1]}, attribute("rating")),
+        Field("rationale", TEXT, attribute("rationale")),
+        Field(
+            "evidence_updates",
+            array_of(INTEGER),
+            lambda request, assessment: [u.pk for u in assessment.evidence_updates.all()],
+        ),
+        Field(
+            "evidence_files",
+            array_of(INTEGER),
+            lambda request, assessment: [f.pk for f in assessment.evidence_files.all()],
+        ),
+        Field("reply", nullable(TEXT), attribute("reply", lambda value: value or None)),
+        Field("replied_at", nullable(DATE_TIME), attribute("replied_at", iso)),
+        Field("finalised_at", DATE_TIME, attribute("finalised_at", iso)),
+        Field("fictional_demo", BOOLEAN, attribute("is_demo")),
     ),
 )
 
@@ -695,6 +754,23 @@ MILESTONES = Endpoint(
         SET,
     ),
 )
+ASSESSMENTS = Endpoint(
+    "api_assessments",
+    "/api/v1/assessments/",
+    "listAssessments",
+    "The secretariat's final assessments: each country's rating on each objective at the "
+    "interim and the final review, with the rationale, the evidence relied on and the "
+    "country's reply, by id.",
+    ASSESSMENT,
+    Keyset(("id",)),
+    (
+        Parameter("country", TEXT, "ISO code, e.g. MX."),
+        Parameter("objective", INTEGER),
+        Parameter("review", {**TEXT, "enum": list(Assessment.Review.values)}),
+        YEAR,
+        SET,
+    ),
+)
 ENDPOINTS = (
     UPDATES,
     OBJECTIVES,
@@ -705,6 +781,7 @@ ENDPOINTS = (
     SNAPSHOTS,
     INDICATORS,
     MILESTONES,
+    ASSESSMENTS,
 )
 
 
@@ -750,7 +827,9 @@ def openapi_schema():
             "with their outcome documents; what each meeting saw (its snapshot); the objectives' "
             "indicators with each country's baseline and target (values come with the "
             "updates), and each country's milestones. Every "
-            "list filters by `year` (of an objective set) and `set` (a set's id).",
+            "list filters by `year` (of an objective set) and `set` (a set's id). Updates carry "
+            "their evidence files (each downloaded at its `url` by whoever may read the "
+            "update); the secretariat's final assessments are listed beside them.",
         },
         "servers": [{"url": "/"}],
         "security": [{"token": []}, {"session": []}],

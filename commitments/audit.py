@@ -56,6 +56,15 @@ class Action(models.TextChoices):
     INDICATOR_TARGET_SET = "indicator.target_set", _("Baseline and target set")
     MILESTONE_ADDED = "milestone.added", _("Milestone added")
     MILESTONE_CHANGED = "milestone.edited", _("Milestone changed")
+    # Evidence files attached to or removed from an update with its form
+    # (commitments/evidence.py); the update's history shows these.
+    UPDATE_FILES_ATTACHED = "update.files_attached", _("Evidence files attached")
+    UPDATE_FILES_REMOVED = "update.files_removed", _("Evidence files removed")
+    # The secretariat's assessment (commitments/assessments.py).
+    ASSESSMENT_DRAFTED = "assessment.drafted", _("Assessment drafted")
+    ASSESSMENT_EDITED = "assessment.edited", _("Assessment edited")
+    ASSESSMENT_REPLIED = "assessment.replied", _("The country replied")
+    ASSESSMENT_FINALISED = "assessment.finalised", _("Assessment made final")
     # Signing in (commitments/signals.py, commitments/views/accounts.py).
     AUTH_LOGIN = "auth.login", _("Signed in")
     AUTH_LOGIN_FAILED = "auth.login_failed", _("Sign-in failed")

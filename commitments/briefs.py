@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from commitments import fragments, handling, snapshots
+from commitments import assessments, evidence, fragments, handling, snapshots
 from commitments.models import Country, Meeting, ObjectiveSet, ProgressUpdate
 
 # What the PDF prints of a narrative: a row taller than a page makes WeasyPrint lay the
@@ -76,6 +76,8 @@ class Cell:
     country: Country
     latest: ProgressUpdate | None
     before: snapshots.Earlier | None
+    # The latest update's evidence files (evidence.listed_files).
+    files: list = field(default_factory=list)
 
     @property
     def change(self):
@@ -133,6 +135,8 @@ class Brief:
     objective_sets: list
     earlier: snapshots.EarlierState | None = None
     rows: list = field(default_factory=list)  # (objective, [Cell, ...])
+    # The secretariat's final assessments of each set (assessments.Compliance).
+    compliance: list = field(default_factory=list)
 
     def _count(self, change):
         return sum(cell.change == change for _, cells in self.rows for cell in cells)
@@ -196,6 +200,20 @@ def build(meeting, comparison=None, cutoff=None, now=None):
             ],
         )
         for objective, cells in now_rows
+    ]
+    files = evidence.listed_files(
+        [cell.latest for _, cells in brief.rows for cell in cells if cell.latest is not None]
+    )
+    for _objective, cells in brief.rows:
+        for cell in cells:
+            cell.files = files.get(cell.latest.pk, []) if cell.latest is not None else []
+    brief.compliance = [
+        assessments.published_compliance(
+            objective_set,
+            [o for o in objectives if o.objective_set_id == objective_set.pk],
+            countries,
+        )
+        for objective_set in objective_sets
     ]
     return brief
 
@@ -310,6 +328,10 @@ def _layout_digest():
             "includes/status.html",
             "includes/brief_figures.html",
             "includes/indicator_table.html",
+            "includes/brief_assessment.html",
+            "includes/compliance.html",
+            "includes/compliance_figures.html",
+            "includes/rating.html",
         )
     ]
     names += [finders.find(PDF_STYLESHEET), __file__]

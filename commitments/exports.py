@@ -25,6 +25,7 @@ import datetime
 import io
 import re
 
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -33,7 +34,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from commitments import continuity, indicators
-from commitments.models import Country, ProgressUpdate
+from commitments.models import Country, EvidenceFile, ProgressUpdate
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 CHUNK = 2000
@@ -89,6 +90,7 @@ def columns(indicator_columns=None):
         (_("Review state"), 18),
         (_("Narrative"), 80),
         (_("Evidence links"), 40),
+        (_("Evidence files"), 30),
         (_("Author"), 22),
         (_("Written (UTC)"), 17),
         (_("Last changed (UTC)"), 17),
@@ -124,7 +126,12 @@ def rows(updates, indicator_columns=None):
     if indicator_columns is None:
         indicator_columns = indicators.export_columns()
     updates = updates.annotate(continues=continuity.continues()).prefetch_related(
-        "indicator_values", "milestones_met"
+        "indicator_values",
+        "milestones_met",
+        Prefetch(
+            "evidence_files",
+            EvidenceFile.objects.filter(removed_at__isnull=True).order_by("uploaded_at", "id"),
+        ),
     )
     for update in updates.iterator(chunk_size=CHUNK):
         values = {value.indicator_id: value.value for value in update.indicator_values.all()}
@@ -140,6 +147,7 @@ def rows(updates, indicator_columns=None):
             str(update.get_state_display()),
             update.narrative,
             "\n".join(update.evidence_links),
+            "\n".join(f.name for f in update.evidence_files.all()),
             update.author.get_full_name() or update.author.username,
             _utc(update.created_at),
             _utc(update.updated_at),
@@ -346,6 +354,14 @@ def matrix_response(fmt, objective_set, period, filename, marking=""):
     """The matrix of ``period`` as a CSV file or an Excel workbook (``fmt``), with the
     handling marking first when there is one, neutralised like the list exports."""
     header, table = matrix_table(objective_set, period)
+    widths = [7, 10, 40, 12, *(max(14, len(str(name)) + 2) for name in header[4:])]
+    return table_response(fmt, header, table, filename, _("Status matrix"), marking, widths)
+
+
+def table_response(fmt, header, table, filename, sheet_title, marking="", widths=None):
+    """A small table (the matrix of a period, a set's assessments) as a CSV file or an
+    Excel workbook (``fmt``), with the handling marking first when there is one,
+    neutralised like the list exports; numbers and dates stay numbers and dates."""
     if fmt == "csv":
         lines = [*marking_rows(marking), header, *table]
         writer = csv.writer(_Echo(), quoting=csv.QUOTE_NONNUMERIC)
@@ -356,8 +372,8 @@ def matrix_response(fmt, objective_set, period, filename, marking=""):
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return response
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Status matrix"))
-    widths = [7, 10, 40, 12, *(max(14, len(str(name)) + 2) for name in header[4:])]
+    sheet = workbook.create_sheet(str(sheet_title)[:31])
+    widths = widths or [max(12, min(60, len(str(name)) + 2)) for name in header]
     header_row = _prepare_sheet(sheet, widths, marking)
     sheet.append(_header_cells(sheet, header))
     for line in table:

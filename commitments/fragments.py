@@ -121,6 +121,8 @@ STAMPED_TABLES = (
     # Names, not sign-ins: last_login changes at every sign-in and shows nowhere cached.
     StampedTable("auth_user", REFERENCE, columns=("username", "first_name", "last_name")),
     StampedTable("commitments_progressupdate", RECORD),
+    # The secretariat's assessments: the dashboard's compliance and the brief show them.
+    StampedTable("commitments_assessment", REFERENCE),
 )
 
 # The trigger functions (migration 0017): each bump draws a new random value rather than
@@ -215,10 +217,11 @@ OWN_COUNTRY = Part(
 
 
 def _drawing_of_row(request, row):
-    """What a matrix row ``(objective, cells)`` shows, beyond reference data and language:
-    each cell's update, status, period, whether it counts as reported and its overdue
-    periods, as a short digest."""
-    objective, cells = row
+    """What a matrix row ``(objective, cells, *more)`` shows, beyond reference data and
+    language: each cell's update, status, period, whether it counts as reported and its
+    overdue periods, and whatever else the row carries (its cells' milestones), as a short
+    digest."""
+    objective, cells, *more = row
     shown = [
         (
             cell.country.pk,
@@ -230,7 +233,8 @@ def _drawing_of_row(request, row):
         )
         for cell in cells
     ]
-    digest = hashlib.blake2b(repr((objective.pk, shown)).encode(), digest_size=12).hexdigest()
+    drawn = repr((objective.pk, shown, more)).encode()
+    digest = hashlib.blake2b(drawn, digest_size=12).hexdigest()
     return f"{objective.pk}-{digest}"
 
 
@@ -333,6 +337,8 @@ FRAGMENTS = {
         Fragment("objective-figures", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, TODAY, LANGUAGE)),
         # Its partners, their contributions, and its earlier years (published only).
         Fragment("objective-continuity", (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, LANGUAGE)),
+        # The secretariat's final assessments of the set (final ones only, for everyone).
+        Fragment("dashboard-compliance", (REFERENCE_STAMP, LANGUAGE, YEAR)),
         # Partner countries' published contributions to the dashboard's objectives.
         Fragment("dashboard-partners", (REFERENCE_STAMP, RECORD_STAMP, TODAY, LANGUAGE, YEAR)),
         # A country's status per objective, with its overdue marks and timeliness: what

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from commitments import audit, figures
-from commitments.models import AuditEntry, ProgressUpdate
+from commitments.models import Assessment, AuditEntry, ProgressUpdate
 
 FIELD_LABELS = {
     "status": _("Status"),
@@ -19,12 +19,22 @@ FIELD_LABELS = {
     "reason": _("Reason"),
     "comment": _("Comment"),
     figures.MILESTONES: _("Milestones met"),
+    # Evidence files (commitments/evidence.py) and the assessment (assessments.py).
+    "evidence_files": _("Evidence files"),
+    "rating": _("Rating"),
+    "rationale": _("Rationale"),
+    "evidence": _("Evidence relied on"),
+    "reply": _("The country's reply"),
 }
+
+# Long texts shown as word-level differences.
+DIFFED = {"narrative", "rationale", "reply"}
 
 CHOICE_LABELS = {
     "language": dict(settings.LANGUAGES),
     "status": dict(ProgressUpdate.Status.choices),
-    "state": dict(ProgressUpdate.State.choices),
+    "state": dict(ProgressUpdate.State.choices)
+    | {Assessment.State.FINAL: Assessment.State.FINAL.label},
 }
 
 TOKEN = re.compile(r"\s+|[^\s]+")
@@ -72,7 +82,7 @@ def describe_changes(changed, labels=None):
             "old": _display(_label(choices, old)),
             "new": _display(_label(choices, new)),
         }
-        if field == "narrative" and old and new:
+        if field in DIFFED and old and new:
             change["diff"] = word_diff(old, new)
         changes.append(change)
     return changes

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
-from commitments import charts, fragments, policy, timeliness, years
+from commitments import charts, fragments, milestones, policy, timeliness, years
 from commitments.models import (
     ALL_COUNTRIES,
     Country,
@@ -161,6 +161,29 @@ class DashboardOverview:
             self.timeliness,
             self.objective_set,
         )
+
+    @cached_property
+    def drawn_rows(self):
+        """The rows as the dashboard draws them: ``(objective, cells, shown)``, where
+        ``shown`` is what each cell's milestones show (met, total, overdue), which the
+        row's fragment is keyed by too (``fragments.MATRIX_ROW``). Read in one query, and
+        kept where the template's ``cell_milestones`` looks for them."""
+        found = milestones.by_cell(self.frame.objectives, self.countries)
+        self._milestones = found
+        empty = milestones.CellMilestones()
+        return [
+            (
+                objective,
+                cells,
+                tuple(
+                    (shown.met, shown.total, len(shown.overdue))
+                    for shown in (
+                        found.get((objective.pk, cell.country.pk), empty) for cell in cells
+                    )
+                ),
+            )
+            for objective, cells in self.rows
+        ]
 
     @cached_property
     def cells(self):

@@ -39,6 +39,7 @@ from django.views.decorators.http import require_http_methods
 
 from commitments.models import (
     ALL_COUNTRIES,
+    Assessment,
     Country,
     Job,
     Membership,
@@ -274,6 +275,72 @@ def may_read_history(user, update):
     comments: it is read by whoever may read its discussion, and is out of scope (404)
     for anyone else, even once the update is published."""
     return may_read(user, update) and may_read_discussion(user, update)
+
+
+@rule(_("Only the country's officials attach or remove its updates' files."))
+def may_change_evidence(user, update):
+    """Evidence files are part of the update: its country's officials attach and remove
+    them, with the update's form, while it is a draft or returned (the services check
+    the state)."""
+    return _acts_for(user, update.country_id)
+
+
+@rule()
+def may_read_evidence_file(user, evidence_file):
+    """A file is read by whoever may read its update, and by no one else: a draft's files
+    by its country's officials, the coordinators and the administrators; a published
+    update's by every reader with a role. Outside that, 404."""
+    return evidence_file.removed_at is None and may_read(user, evidence_file.update)
+
+
+# The secretariat's assessment (commitments/assessments.py).
+
+
+@rule(_("Only coordinators write the secretariat's assessments."))
+def may_assess(user):
+    """Coordinators rate each country on each objective, and make the rating final."""
+    return role_of(user) == Role.COORDINATOR
+
+
+@rule()
+def may_read_assessment(user, assessment):
+    """A final assessment is read by every reader with a role; a draft only by the
+    coordinators, the administrators and the assessed country's officials, who may reply
+    to it (``readable_assessments`` is the same rule as a query)."""
+    scope = unpublished_scope(user)
+    if scope is None:
+        return False
+    return (
+        scope is ALL_COUNTRIES
+        or assessment.state == Assessment.State.FINAL
+        or assessment.country_id == scope
+    )
+
+
+@rule(_("Only the assessed country's officials reply to its assessment."))
+def may_reply_to_assessment(user, assessment):
+    """The assessed country's officials answer the draft in writing; nobody else does."""
+    return _acts_for(user, assessment.country_id)
+
+
+@rule()
+def may_read_assessment_history(user, assessment):
+    """An assessment's history holds its earlier drafts: read by the coordinators, the
+    administrators and the assessed country's officials (404 for anyone else)."""
+    if role_of(user) in (Role.COORDINATOR, Role.ADMIN):
+        return True
+    return _acts_for(user, assessment.country_id)
+
+
+def readable_assessments(user, assessments=None):
+    """The assessments (of ``assessments``, default all) this user may read."""
+    assessments = Assessment.objects.all() if assessments is None else assessments
+    scope = unpublished_scope(user)
+    if scope is None:
+        return assessments.none()
+    if scope is ALL_COUNTRIES:
+        return assessments
+    return assessments.filter(Q(state=Assessment.State.FINAL) | Q(country_id=scope))
 
 
 @rule(_("Your country is a partner: it contributes only to the objectives it is named on."))
@@ -520,6 +587,9 @@ class SiteAbilities:
     @cached_property
     def administer(self):
         return may_administer(self.user)
+
+    def assess(self):
+        return may_assess(self.user)
 
     @cached_property
     def oversee(self):

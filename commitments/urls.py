@@ -2,7 +2,9 @@ from django.urls import path
 
 from commitments import api
 from commitments.views import (
+    assessments,
     countries,
+    evidence,
     jobs,
     meetings,
     objectives,
@@ -67,6 +69,44 @@ urlpatterns = [
     path("updates/<int:pk>/return/", updates.update_return, name="update_return"),
     path("updates/<int:pk>/comments/", updates.update_comment, name="update_comment"),
     path("updates/<int:pk>/history/", updates.update_history, name="update_history"),
+    path(
+        "updates/<int:pk>/files/<int:file_pk>/",
+        evidence.evidence_download,
+        name="evidence_download",
+    ),
+    path("assessments/", assessments.assessment_overview, name="assessment_overview"),
+    path(
+        "assessments/export.csv",
+        assessments.assessment_export,
+        {"fmt": "csv"},
+        name="assessment_export_csv",
+    ),
+    path(
+        "assessments/export.xlsx",
+        assessments.assessment_export,
+        {"fmt": "xlsx"},
+        name="assessment_export_xlsx",
+    ),
+    path(
+        "assessments/<int:pk>/<str:code>/<str:review>/",
+        assessments.assessment_detail,
+        name="assessment_detail",
+    ),
+    path(
+        "assessments/<int:pk>/<str:code>/<str:review>/save/",
+        assessments.assessment_save,
+        name="assessment_save",
+    ),
+    path(
+        "assessments/<int:pk>/<str:code>/<str:review>/reply/",
+        assessments.assessment_reply,
+        name="assessment_reply",
+    ),
+    path(
+        "assessments/<int:pk>/<str:code>/<str:review>/finalise/",
+        assessments.assessment_finalise,
+        name="assessment_finalise",
+    ),
     path("review/", review.review_queue, name="review_queue"),
     path("review/publish/", review.review_publish_batch, name="review_publish_batch"),
     path("api/v1/updates/", api.updates, name="api_updates"),
@@ -78,5 +118,6 @@ urlpatterns = [
     path("api/v1/snapshots/", api.snapshot_cells, name="api_snapshots"),
     path("api/v1/indicators/", api.indicators, name="api_indicators"),
     path("api/v1/milestones/", api.milestones_list, name="api_milestones"),
+    path("api/v1/assessments/", api.assessments, name="api_assessments"),
     path("api/v1/openapi.json", api.openapi, name="api_openapi"),
 ]

@@ -231,6 +231,40 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # Files browsers ask for at the site's root (/favicon.ico), served as they are.
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def evidence_storage():
+    """Where evidence files are kept (the ``evidence`` storage), from the environment."""
+    if os.environ.get("EVIDENCE_FILES_STORAGE"):
+        return env_json("EVIDENCE_FILES_STORAGE")
+    if os.environ.get("EVIDENCE_S3_BUCKET"):
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": os.environ["EVIDENCE_S3_BUCKET"],
+                "endpoint_url": os.environ.get("EVIDENCE_S3_ENDPOINT_URL") or None,
+                "region_name": os.environ.get("EVIDENCE_S3_REGION") or None,
+                "location": os.environ.get("EVIDENCE_S3_PREFIX", "evidence"),
+                # Never public: the application streams each file to those allowed.
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+                "object_parameters": {"ContentDisposition": "attachment"},
+            },
+        }
+    return {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.environ.get(
+                "EVIDENCE_FILES_DIR", str(BASE_DIR / "private" / "evidence")
+            ),
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Files the background jobs produce (exports, brief PDFs): private, outside the web
@@ -250,6 +284,12 @@ STORAGES = {
             },
         }
     ),
+    # Evidence files officials attach to their reports (commitments/evidence.py): private,
+    # outside the web root, each handed out only by its download view to those who may
+    # read the report. Local files by default; an S3-compatible bucket when
+    # EVIDENCE_S3_BUCKET names one (django-storages; credentials from the usual AWS_*
+    # variables or the machine's role); any backend as JSON in EVIDENCE_FILES_STORAGE.
+    "evidence": evidence_storage(),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -20,7 +20,7 @@ from commitments.models import (
 )
 
 # Background jobs: their files in a temporary folder, the worker run in the test.
-pytest_plugins = ["tests.support.jobs"]
+pytest_plugins = ["tests.support.jobs", "tests.support.evidence"]
 
 PASSWORD = "a-long-test-password-for-everyone"
 

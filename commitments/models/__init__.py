@@ -3,7 +3,9 @@ objectives, periods), people (roles, feed keys), progress updates and their disc
 audit log and the reminders sent. Import them from here."""
 
 from commitments.mfa import RecoveryCode, RecoveryCodeDevice
+from commitments.models.assessments import Assessment, AssessmentQuerySet
 from commitments.models.audit import AuditEntry, AuditEntryQuerySet
+from commitments.models.evidence import EVIDENCE_FILE_MAX_BYTES, MAX_EVIDENCE_FILES, EvidenceFile
 from commitments.models.indicators import (
     Indicator,
     IndicatorTarget,
@@ -44,6 +46,11 @@ from commitments.models.updates import (
 from commitments.sessions import UserSession
 
 __all__ = [
+    "EVIDENCE_FILE_MAX_BYTES",
+    "MAX_EVIDENCE_FILES",
+    "Assessment",
+    "AssessmentQuerySet",
+    "EvidenceFile",
     "ALL_COUNTRIES",
     "COMMENT_MAX_LENGTH",
     "MAX_EVIDENCE_LINKS",

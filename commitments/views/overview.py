@@ -10,7 +10,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commitments import exports, fragments, handling, partners, policy, services, timeliness, years
+from commitments import (
+    assessments,
+    exports,
+    fragments,
+    handling,
+    partners,
+    policy,
+    services,
+    timeliness,
+    years,
+)
 from commitments.matrix import DashboardOverview, matrix_rows, published
 from commitments.models import (
     ObjectiveLink,
@@ -37,6 +47,10 @@ def dashboard(request):
         # Partners' published contributions, read only when their fragment is drawn.
         "partner_contributions": lambda: partners.latest_contributions(
             overview.frame.partnered_objectives
+        ),
+        # The secretariat's final assessments of the set, read only when drawn.
+        "compliance": lambda: assessments.published_compliance(
+            overview.frame.objective_set, overview.frame.objectives, overview.frame.countries
         ),
         "recent": recent_activity(request),
         "awaiting_review": (

@@ -1,17 +1,19 @@
 """Progress updates: the list and its exports, each update's page, writing and editing,
 the workflow's steps, the discussion and the history."""
 
+import contextlib
 import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from commitments import figures, history, jobs, kept_forms, policy, services
+from commitments import evidence, figures, history, jobs, kept_forms, policy, services
 from commitments.filters import ProgressUpdateFilter
 from commitments.forms import (
     BatchForm,
@@ -30,6 +32,7 @@ from commitments.models import (
 )
 from commitments.pagination import PAGE_SIZE, page_of_rows
 from commitments.pagination import CappedPaginator as Paginator
+from commitments.uploads import accepts_files
 from commitments.views import jobs as job_views
 
 
@@ -122,6 +125,7 @@ def detail_context(request, update, **forms):
         "since_return": (
             history.since_return(update) if actions.publish or actions.return_for_changes else None
         ),
+        "evidence_files": evidence.current_files(update),
     }
 
 
@@ -135,6 +139,7 @@ def return_reason_of(update, comments):
     return reasons[-1] if reasons else None
 
 
+@accepts_files(evidence.UPLOAD_MAX_BYTES)
 @policy.keeps_form(ProgressUpdateForm)
 @policy.rate_limit("update_create", 60, 60 * 60, per="user")
 @policy.requires(policy.may_write_updates)
@@ -171,17 +176,25 @@ def update_create(request, pk):
     form = ProgressUpdateForm(
         request.POST or None, objective=objective, initial=initial, country=membership.country
     )
+    files = evidence.EvidenceFilesForm(request.POST or None, request.FILES or None)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and all([form.is_valid(), files.is_valid()]):
+        attach = files.cleaned_data["files"]
         try:
-            update = services.create_update(
-                actor=request.user,
-                membership=membership,
-                objective=objective,
-                token=form.cleaned_data["token"],
-                figures=figures.from_form(form),
-                **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
-            )
+            # The update and its files, or nothing (without files, the service's own
+            # transaction is the whole of it).
+            with transaction.atomic() if attach else contextlib.nullcontext():
+                update = services.create_update(
+                    actor=request.user,
+                    membership=membership,
+                    objective=objective,
+                    token=form.cleaned_data["token"],
+                    figures=figures.from_form(form),
+                    **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
+                )
+                # The same form posted again finds its update with the files it brought.
+                if attach and not evidence.current_files(update).exists():
+                    evidence.change_files(actor=request.user, update=update, attach=attach)
         except services.ReusedForm:
             # Keep the typed text, with a fresh token for the next attempt.
             data = request.POST.copy()
@@ -197,8 +210,11 @@ def update_create(request, pk):
                 request, _("Your draft was saved. Submit it for review when it is ready.")
             )
             return redirect(update)
+    if request.method == "POST" and files.errors and status == 200:
+        status = 400
     context = {
         "form": form,
+        "evidence_form": files,
         "objective": objective,
         "country": membership.country,
         "start_from": start_from,
@@ -324,6 +340,7 @@ def batch_step(request, *, updates, step, done_message, refused_heading, back):
     return redirect(back)
 
 
+@accepts_files(evidence.UPLOAD_MAX_BYTES)
 @policy.keeps_form(ProgressUpdateForm)
 @policy.requires(policy.may_write_updates)
 @policy.methods("GET", "POST")
@@ -339,16 +356,24 @@ def update_edit(request, pk):
     form = ProgressUpdateForm(
         request.POST or None, update=update, objective=update.objective, initial=kept
     )
+    files = evidence.EvidenceFilesForm(request.POST or None, request.FILES or None, update=update)
     current = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and all([form.is_valid(), files.is_valid()]):
         try:
-            services.edit_update(
-                actor=request.user,
-                update=update,
-                loaded_version=form.cleaned_data["version"],
-                figures=figures.from_form(form),
-                **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
-            )
+            with transaction.atomic():  # the update and its files, or nothing
+                edited = services.edit_update(
+                    actor=request.user,
+                    update=update,
+                    loaded_version=form.cleaned_data["version"],
+                    figures=figures.from_form(form),
+                    **{name: form.cleaned_data[name] for name in services.EDITABLE_UPDATE_FIELDS},
+                )
+                evidence.change_files(
+                    actor=request.user,
+                    update=edited,
+                    attach=files.cleaned_data["files"],
+                    remove=files.cleaned_data.get("remove") or [],
+                )
         except services.EditConflict as error:
             current = error.current
             # Keep what the user typed; the next save is made against the version shown.
@@ -356,6 +381,10 @@ def update_edit(request, pk):
             data["version"] = current.version
             form = ProgressUpdateForm(data, update=update, objective=update.objective)
             form.is_valid()
+            if files.changes_anything:
+                files.add_error(
+                    "files", _("Nothing was attached or removed: choose the files again.")
+                )
         except services.StaleState as error:
             return conflict(request, error.current, error.message)
         except ValidationError as error:  # the model's own checks: nothing was saved
@@ -370,13 +399,15 @@ def update_edit(request, pk):
     )
     context = {
         "form": form,
+        "evidence_form": files,
         "objective": update.objective,
         "country": update.country,
         "update": update,
         "conflict": current,
         "return_reason": return_reason_of(update, reasons),
     }
-    return render(request, "commitments/update_form.html", context, status=409 if current else 200)
+    status = 409 if current else 400 if request.method == "POST" and files.errors else 200
+    return render(request, "commitments/update_form.html", context, status=status)
 
 
 def conflict(request, update, message, status=409):

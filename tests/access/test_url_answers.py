@@ -187,12 +187,15 @@ def test_the_exceptions_to_the_default_are_decided_one_by_one():
     }
     # A coordinator's only non-GET requests: reviewing (one update or several), entering
     # a report a country sent formally, freezing a meeting's record, choosing the set every
-    # page opens on, asking for a file, and their own account.
+    # page opens on, asking for a file, writing and finalising the secretariat's assessment, and
+    # their own account.
     assert names_declared(lambda d: d.coordinators_may_post) == {
         "meeting_brief_pdf",
         "update_export_csv",
         "update_export_xlsx",
         "update_export_zip",
+        "assessment_save",
+        "assessment_finalise",
         "meeting_snapshot",
         "open_dashboard_on",
         "update_publish",

@@ -29,6 +29,7 @@ from commitments.models import (
     MilestoneMet,
 )
 from nadd.wsgi import application
+from tests.evidence.test_feed_and_exports import final_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -215,6 +216,7 @@ def test_the_openapi_description_is_served(client, key):
         "/api/v1/snapshots/",
         "/api/v1/indicators/",
         "/api/v1/milestones/",
+        "/api/v1/assessments/",
     }
 
 
@@ -298,6 +300,7 @@ def contract_data(cast, make_update, keep_test_connection):
     for status in ["on_track", "at_risk", "completed"]:
         update = make_update(author=cast.alice, status=status, narrative=f"Contract {status}")
     add_figures(cast, update)
+    final_assessment(cast)
     token = ApiToken(user=cast.carol, name="contract")
     key = token.issue()
     token.save()
@@ -330,6 +333,7 @@ def test_each_list_sends_exactly_the_fields_it_declares(client, cast, make_updat
     snapshots.take_snapshot(
         actor=cast.carol, meeting=Meeting.objects.get(ordinal=8), cutoff=timezone.localdate()
     )
+    final_assessment(cast)
     for endpoint in api_schema.ENDPOINTS:
         results = get(client, endpoint.url_name, key).json()["results"]
         assert results, endpoint.path

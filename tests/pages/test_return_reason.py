@@ -41,7 +41,9 @@ def test_the_update_page_shows_the_reason_in_force_above_the_actions(login, cast
 def test_the_edit_form_shows_the_reason_above_the_form(login, cast, returned):
     html = login(cast.alice).get(reverse("update_edit", args=[returned.pk])).text
     assert SECOND in html
-    assert html.index('class="return-reason"') < html.index('<form method="post" novalidate')
+    assert html.index('class="return-reason"') < html.index(
+        '<form method="post" enctype="multipart/form-data" novalidate'
+    )
     # Who gave it, as the page names people (carol has no full name).
     assert "From carol," in html
 

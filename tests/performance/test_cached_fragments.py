@@ -6,6 +6,7 @@ import re
 import uuid
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -16,7 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments import fragments, services
-from commitments.models import Country, Objective, ObjectiveSet, ProgressUpdate, ReportingPeriod
+from commitments.models import (
+    Country,
+    Milestone,
+    Objective,
+    ObjectiveSet,
+    ProgressUpdate,
+    ReportingPeriod,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -171,6 +179,7 @@ def test_every_cached_fragment_is_keyed_by_what_it_shows():
         "dashboard-head",
         "dashboard-matrix",
         "matrix-row",
+        "dashboard-compliance",
         "dashboard-partners",
         "dashboard-missing",
         "activity-item",
@@ -189,6 +198,10 @@ def test_every_cached_fragment_is_keyed_by_what_it_shows():
     # Partners' published contributions: the same for every reader, whatever the scope.
     partners = {fragments.REFERENCE_STAMP, fragments.RECORD_STAMP, fragments.TODAY}
     assert partners <= set(fragments.declared("dashboard-partners").parts)
+    # The secretariat's final assessments: the same for every reader; assessments move
+    # the reference stamp (fragments.STAMPED_TABLES).
+    compliance = {fragments.REFERENCE_STAMP, fragments.LANGUAGE, fragments.YEAR}
+    assert compliance <= set(fragments.declared("dashboard-compliance").parts)
     # One update's row: its id and version, the reference data, the language.
     assert set(fragments.ROW_FRAGMENTS) == {
         "activity-item",
@@ -531,3 +544,16 @@ def test_a_name_changed_in_the_admin_shows_at_once_in_the_rows(login, cast, make
     }
     assert admin.post(change, {**data, "first_name": "Alicia"}).status_code == 302
     assert 'data-label="Author">Alicia</td>' in carol.get(url).text
+
+
+def test_a_matrix_row_shows_a_milestone_falling_overdue_the_next_day(login, cast, objective):
+    """A row's fragment is keyed by what its cells show, milestones included: the day a
+    milestone falls overdue, its row is drawn again though no update changed."""
+    due = timezone.localdate() + timezone.timedelta(days=1)
+    Milestone.objects.create(
+        objective=objective, country=cast.alice.membership.country, title="Protocol", due_on=due
+    )
+    carol = login(cast.carol)
+    assert "milestone overdue" not in carol.get(DASHBOARD).text
+    with time_machine.travel(timezone.now() + timezone.timedelta(days=3)):
+        assert "1 milestone overdue" in login(cast.carol).get(DASHBOARD).text

@@ -39,10 +39,10 @@ BASE = 3  # session, user, membership (with its country)
 PAGES = {
     # Beyond a list's: the year switch's sets and the set's timeliness (one query each),
     # which objectives name a partner (reference data, kept with the set's frame), the
-    # partners' published contributions on those (one statement), and the milestones of
-    # every cell (one query: met, overdue).
-    "dashboard (coordinator)": ("dashboard", [], "carol", 13),
-    "dashboard (official)": ("dashboard", [], "alice", 14),
+    # partners' published contributions on those (one statement), the milestones of
+    # every cell (one query: met, overdue) and the set's final assessments (one query).
+    "dashboard (coordinator)": ("dashboard", [], "carol", 14),
+    "dashboard (official)": ("dashboard", [], "alice", 15),
     # Each country's timeliness in the set's periods, the partners named on the objective
     # and its links to earlier years; its indicators and the countries' milestones.
     "objective page": ("objective_detail", ["objective"], "alice", 12),
@@ -58,10 +58,17 @@ PAGES = {
     # One more than a list: where the window of newest updates it searches ends (a
     # search of a long history may widen the window once or twice: pagination.py).
     "updates list, search": ("update_list?q=naloxone", [], "alice", 9),
-    # With its indicator values and the milestones it marks met (a query each).
-    "update page": ("update_detail", ["update"], "carol", 5),
+    # The update, its comments, its evidence files, its indicator values and the
+    # milestones it marks met (a query each).
+    "update page": ("update_detail", ["update"], "carol", 6),
     # Canada's update read by Mexico's official: its discussion is not read at all.
-    "update page (another country's official)": ("update_detail", ["update"], "bob", 3),
+    "update page (another country's official)": ("update_detail", ["update"], "bob", 4),
+    # The set's frame (sets, objectives, which name a partner, countries, current period)
+    # and its assessments.
+    "assessment overview": ("assessment_overview", [], "carol", 6),
+    # The cell, its assessment with its evidence, the country's latest report, its
+    # reports to choose from, and the history.
+    "assessment page": ("assessment_detail", ["objective", "ca", "interim"], "carol", 8),
     "update history": ("update_history", ["update"], "carol", 3),
     "review queue": ("review_queue", [], "carol", 5),
     "objective list": ("objective_list", [], "carol", 3),

@@ -84,6 +84,17 @@ MATRIX = {
     # awaits review once submitted (409 for the coordinator).
     "update_withdraw_confirm": answers(302, 200, 404, 403, 403, 403),
     "update_publish_confirm": answers(302, 403, 403, 409, 403, 403),
+    # An evidence file, to whoever reads its update (tests/evidence/): none in the sample.
+    "evidence_download": answers(302, 404, 404, 404, 404, 403),
+    # The secretariat's assessment (tests/evidence/test_assessments.py): every reader sees
+    # the final ones; writing, replying and making final answer POST only.
+    "assessment_overview": READ,
+    "assessment_detail": READ,
+    "assessment_export_csv": READ,
+    "assessment_export_xlsx": READ,
+    "assessment_save": POST_ONLY,
+    "assessment_reply": POST_ONLY,
+    "assessment_finalise": POST_ONLY,
     # The JSON feed answers machines: 401 instead of a redirect to the sign-in page.
     "api_updates": answers(401, 200, 200, 200, 200, 403),
     "api_objectives": answers(401, 200, 200, 200, 200, 403),
@@ -94,6 +105,7 @@ MATRIX = {
     "api_snapshots": answers(401, 200, 200, 200, 200, 403),
     "api_indicators": answers(401, 200, 200, 200, 200, 403),
     "api_milestones": answers(401, 200, 200, 200, 200, 403),
+    "api_assessments": answers(401, 200, 200, 200, 200, 403),
     "api_openapi": answers(401, 200, 200, 200, 200, 403),
     "healthz": answers(200, 200, 200, 200, 200, 200),
     "livez": answers(200, 200, 200, 200, 200, 200),
@@ -202,6 +214,16 @@ def url_for(name, sample):
         "job_download": {"pk": sample["job_pk"]},
         "mfa_security_key_remove": {"pk": 999_999},
         "accept_invitation": {"token": "no-such-invitation"},
+        "evidence_download": {"pk": sample["update_pk"], "file_pk": 999_999},
+        **{
+            name: {"pk": sample["objective_pk"], "code": sample["code"], "review": "interim"}
+            for name in (
+                "assessment_detail",
+                "assessment_save",
+                "assessment_reply",
+                "assessment_finalise",
+            )
+        },
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from commitments import audit, figures, snapshots
 from commitments.imports import quarters
+from commitments.management import demo_assessment
 from commitments.management.commands import _demo_figures
 from commitments.models import (
     Comment,
@@ -386,6 +387,9 @@ class Command(BaseCommand):
             _demo_figures.add_values(
                 ProgressUpdate.objects.demo().select_related("objective", "country", "period")
             )
+            # Evidence files on a few reports, and the secretariat's 2024 assessment.
+            demo_assessment.add_evidence_files(users)
+            demo_assessment.add_assessments(users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new progress updates)."))
         self.stdout.write("Sign in with any of these accounts; the password is " + DEMO_PASSWORD)
         for username, first, last, role, code in ACCOUNTS + PARTNER_ACCOUNTS:
