@@ -116,7 +116,7 @@ def test_pages_in_spanish_and_french_have_no_violations(
     for name in ["dashboard", "update list", "update detail", "update history", "meeting brief"]:
         check(page, axe_source, found, name, urls[name])
     check(page, axe_source, found, "update form", reverse("update_create", args=[objective.pk]))
-    page.locator("form[method=post] button[type=submit]").last.click()
+    page.locator("main form[enctype] button[type=submit]").last.click()  # the update form's
     page.wait_for_selector("#error-summary")
     assert page.title().startswith({"es": "Error: ", "fr": "Erreur\u00a0: "}[language])
     check(page, axe_source, found, "update form with errors")

@@ -18,7 +18,7 @@ def test_the_actions_of_a_draft_line_up_with_one_primary_button(new_page, cast, 
         row = page.locator(".action-row")
         edit = row.get_by_role("link", name="Edit")
         submit = row.get_by_role("button", name="Submit for review")
-        withdraw = row.get_by_role("button", name="Withdraw")
+        withdraw = row.get_by_role("link", name="Withdraw")  # to its confirmation
         expect(edit).to_be_visible()
         boxes = [control.bounding_box() for control in (edit, submit, withdraw)]
         if viewport is DESKTOP:  # on one line: same top, same height

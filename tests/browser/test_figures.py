@@ -85,7 +85,8 @@ def test_an_official_enters_a_value_and_it_is_charted_once_published(
 
     coordinator = sign_in(new_page(), cast.carol)
     coordinator.goto(update.get_absolute_url())
-    coordinator.get_by_role("button", name="Publish").click()
+    coordinator.get_by_role("link", name="Publish this update").click()
+    coordinator.get_by_role("button", name="Yes, publish it").click()
     expect(coordinator.get_by_role("status")).to_contain_text("Published")
 
     reader = sign_in(new_page(), cast.bob)
@@ -103,7 +104,7 @@ def test_a_mexican_official_types_a_spanish_number(new_page, cast, objective):
     page = sign_in(new_page(), cast.bob)
     page.get_by_role("button", name="español").click()
     page.goto(reverse("update_create", args=[objective.pk]))
-    page.get_by_label("En curso", exact=True).check()
+    page.get_by_label("Conforme a lo programado", exact=True).check()
     page.get_by_label("Descripción", exact=True).fill("Se entregaron kits en todo el país.")
     page.get_by_label("Kits de naloxona distribuidos (kits)").fill("1.234,5")
     page.get_by_role("button", name="Guardar borrador").click()
