@@ -246,15 +246,17 @@ def drafts_by_cell(user, objectives):
     ones) of the official's country on ``objectives``, the newest edit of each cell."""
     if not policy.may_write_updates(user) or not objectives:
         return {}
-    found = {}
-    for update in (
+    # One row per cell, chosen in the database in the order of upd_needing_action_cell (a
+    # returned update before a draft, then the newest edit): a country may hold many
+    # drafts, and only one per cell is shown.
+    cells = (
         policy.editable_updates(user)
         .filter(objective__in=[objective.pk for objective in objectives])
-        .returned_first()
+        .order_by("country_id", "objective_id", "period_id", "-state", "-updated_at")
+        .distinct("country_id", "objective_id", "period_id")
         .only("pk", "objective_id", "period_id", "state", "updated_at")
-    ):
-        found.setdefault((update.objective_id, update.period_id), update)
-    return found
+    )
+    return {(update.objective_id, update.period_id): update for update in cells}
 
 
 class CountryLatest:

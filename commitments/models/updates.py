@@ -390,6 +390,17 @@ class ProgressUpdate(models.Model):
                 name="upd_needing_action",
                 condition=Q(state__in=["draft", "returned"]),
             ),
+            # The same, one per cell: a country may hold many drafts, and its pages show
+            # the one to act on in each (matrix.drafts_by_cell), read in this order.
+            models.Index(
+                "country",
+                "objective",
+                "period",
+                F("state").desc(),
+                F("updated_at").desc(),
+                name="upd_needing_action_cell",
+                condition=Q(state__in=["draft", "returned"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
