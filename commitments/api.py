@@ -203,11 +203,7 @@ def updates(request):
     queryset = (
         ProgressUpdate.objects.published()
         .select_related("objective__objective_set", "country", "period", "author")
-        .prefetch_related(
-            "indicator_values",
-            Prefetch("milestones_met", Milestone.objects.only("pk")),
-            Prefetch("evidence_files", EVIDENCE_FILES),
-        )
+        .annotate(**api_schema.update_figures())
     )
     set_id = existing_set(request)
     if set_id is not None:  # the year is the list's own filter (ProgressUpdateFilter)
@@ -381,10 +377,6 @@ def assessments(request):
     return paginated(
         request, cycle_filters(request, queryset, "objective__objective_set"), ASSESSMENTS
     )
-
-
-# An update's evidence files in the feed: those not removed, in the order they came.
-EVIDENCE_FILES = EvidenceFile.objects.filter(removed_at__isnull=True).order_by("uploaded_at", "id")
 
 
 @api_view

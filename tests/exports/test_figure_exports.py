@@ -160,3 +160,36 @@ def test_the_feed_refuses_filters_naming_nothing(login, cast, name, params):
     response = login(cast.carol).get(reverse(name), params)
     assert response.status_code == 400
     assert "errors" in response.json()
+
+
+def test_the_feed_reads_each_pages_figures_in_the_pages_own_statement(login, cast, figures):
+    """Values, milestones met and files come with the page's rows (no query per kind,
+    however many updates carry them), whole values as integers, in indicator order."""
+    from django.db import connection  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    client = login(cast.bob)
+    feed(client, "api_updates")  # the session and membership read once
+    with CaptureQueriesContext(connection) as few:
+        feed(client, "api_updates")
+    seizures = Indicator.objects.create(
+        objective=figures["kits"].objective,
+        name="Precursor seizures",
+        definition="Kilograms seized.",
+        unit="kg",
+        additive=True,
+        number=2,
+    )
+    second = IndicatorValue.objects.get(update=figures["published"])
+    IndicatorValue.objects.create(update=figures["published"], indicator=seizures, value=1200)
+    MilestoneMet.objects.create(update=figures["published"], milestone=figures["late"])
+    with CaptureQueriesContext(connection) as more:
+        updates = feed(client, "api_updates")["results"]
+    # The session, the user, the membership and the page: nothing per kind of figure.
+    assert len(more) == len(few) == 4
+    assert updates[0]["indicator_values"] == [
+        {"indicator": second.indicator_id, "value": 1234.5},
+        {"indicator": seizures.pk, "value": 1200},
+    ]
+    assert isinstance(updates[0]["indicator_values"][1]["value"], int)
+    assert updates[0]["milestones_met"] == [figures["met"].pk, figures["late"].pk]
