@@ -57,7 +57,8 @@ from commitments import policy, years
 from commitments.planning import joins_as_written
 
 CACHE = "fragments"
-DAY = 24 * 60 * 60
+HOUR = 60 * 60
+DAY = 24 * HOUR
 
 REFERENCE = "reference"
 RECORD = "record"
@@ -241,6 +242,18 @@ def _drawing_of_row(request, row):
 # One row of a status matrix, keyed by what its cells show: after a publication only the
 # row whose cell changed is drawn again.
 MATRIX_ROW = Part("matrix-row", _drawing_of_row, needs_subject=True)
+
+
+def _filters_given(request, subject):
+    """The filters of a list as given in the address (every parameter but the page), as
+    a short digest: the same filters draw the same form, whoever asks."""
+    given = sorted(
+        (name, value) for name, values in request.GET.lists() if name != "page" for value in values
+    )
+    return hashlib.blake2b(repr(given).encode(), digest_size=12).hexdigest()
+
+
+FILTERS_GIVEN = Part("filters", _filters_given)
 # The year asked for (``?year=``; none: the set the dashboard opens on).
 YEAR = Part("year", lambda request, subject: years.requested(request))
 
@@ -348,8 +361,10 @@ FRAGMENTS = {
             (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, SCOPE, TODAY, LANGUAGE, YEAR),
         ),
         Fragment("objective-list", (REFERENCE_STAMP, LANGUAGE, YEAR)),
-        # The updates list's filter form as most open it (no filter given).
-        Fragment("update-filters", (REFERENCE_STAMP, LANGUAGE)),
+        # The updates list's filter form for the filters given (a search, a country…),
+        # with its errors: drawing its eight fields cost as much as the rest of the list.
+        # Kept an hour: every distinct search has its own.
+        Fragment("update-filters", (FILTERS_GIVEN, REFERENCE_STAMP, LANGUAGE), timeout=HOUR),
         # Data: one filter's options (its subject is the filter's name), read and drawn.
         Fragment("filter-options", (SUBJECT, REFERENCE_STAMP, LANGUAGE)),
         # Data: the handling marking in the page's language, for a reader without a

@@ -72,8 +72,7 @@ def render_update_list(request, filterset, page, status):
     context = {
         "filter": filterset,
         "page": page,
-        # The filters as given: the pages' links keep them; without any, the form is
-        # the cached "update-filters" fragment.
+        # The filters as given: the pages' links keep them.
         "query": query.urlencode(),
     }
     return render(request, "commitments/update_list.html", context, status=status)

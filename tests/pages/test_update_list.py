@@ -146,3 +146,26 @@ def test_filter_options_follow_the_language(login, cast, updates, objective):
     assert f'<option value="{objective.pk}">{objective.number}. Título en español</option>' in (
         client.get(URL).text
     )
+
+
+def test_the_filter_form_is_drawn_once_for_the_filters_given(login, cast, updates):
+    """The form is kept per filters given (every parameter but the page): the same search
+    again, or its next page, draws no field; another search, or a refused filter with
+    its message, is drawn for what was given."""
+    client = login(cast.carol)
+
+    def fields_drawn(response):
+        return "includes/field.html" in [template.name for template in response.templates]
+
+    first = client.get(URL, {"q": "fentanyl"})
+    assert fields_drawn(first) and 'value="fentanyl"' in first.text
+    again = client.get(URL, {"q": "fentanyl", "page": "2"})
+    assert not fields_drawn(again) and 'value="fentanyl"' in again.text
+    other = client.get(URL, {"q": "naloxone"})
+    assert fields_drawn(other) and 'value="naloxone"' in other.text
+    assert 'value="fentanyl"' not in other.text
+    refused = client.get(URL, {"q": "fentanyl", "status": "approved"})
+    assert refused.status_code == 400 and "Select a valid choice" in refused.text
+    assert "Select a valid choice" not in client.get(URL, {"q": "fentanyl"}).text
+    country = client.get(URL, {"country": "MX"}).text
+    assert '<option value="MX" selected>' in country
