@@ -203,6 +203,9 @@ def updates(request):
     queryset = (
         ProgressUpdate.objects.published()
         .select_related("objective__objective_set", "country", "period", "author")
+        # Only what the Update shape shows of the rows joined: not the objective's text
+        # in three languages, nor the author's account.
+        .only(*api_schema.UPDATE_COLUMNS)
         .annotate(**api_schema.update_figures())
     )
     set_id = existing_set(request)
