@@ -254,6 +254,18 @@ def _filters_given(request, subject):
 
 
 FILTERS_GIVEN = Part("filters", _filters_given)
+
+
+def _shown(request, shown):
+    """A digest of ``shown``: what a drawing shows, given as its subject in plain values
+    (numbers, strings, ids; never an object whose repr names its address)."""
+    return hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
+
+
+# A drawing keyed by what it shows: the same figures draw the same chart or table,
+# whatever moved the stamps (after a publication, a chart whose counts did not change is
+# not drawn again).
+SHOWN = Part("shown", _shown, needs_subject=True)
 # The year asked for (``?year=``; none: the set the dashboard opens on).
 YEAR = Part("year", lambda request, subject: years.requested(request))
 
@@ -361,6 +373,10 @@ FRAGMENTS = {
             (SUBJECT, REFERENCE_STAMP, RECORD_STAMP, SCOPE, TODAY, LANGUAGE, YEAR),
         ),
         Fragment("objective-list", (REFERENCE_STAMP, LANGUAGE, YEAR)),
+        # The dashboard's status chart, by its counts; its timeliness table, by each
+        # country's counts (the countries' names: reference stamp).
+        Fragment("status-chart", (SHOWN, LANGUAGE)),
+        Fragment("timeliness-table", (SHOWN, REFERENCE_STAMP, LANGUAGE)),
         # The updates list's filter form for the filters given (a search, a country…),
         # with its errors: drawing its eight fields cost as much as the rest of the list.
         # Kept an hour: every distinct search has its own.

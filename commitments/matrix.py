@@ -221,6 +221,22 @@ class DashboardOverview:
         return [(status, totals[status]) for status in ProgressUpdate.Status]
 
     @cached_property
+    def chart_shown(self):
+        """What the status chart shows, in plain values (its fragment's key)."""
+        return (
+            [(str(status), count) for status, count in self.status_totals],
+            self.no_update_total,
+        )
+
+    @cached_property
+    def summaries_shown(self):
+        """What the timeliness table shows, in plain values (its fragment's key)."""
+        return [
+            (summary.country.pk, sorted(summary.counts.items(), key=str))
+            for summary in self.summaries
+        ]
+
+    @cached_property
     def no_update_total(self):
         return sum(1 for cell in self.cells if cell.update is None)
 

@@ -97,6 +97,38 @@ def test_every_objective_and_country_is_linked(login, cast):
         assert f"/countries/{code}/" in text
 
 
+def test_the_chart_and_timeliness_table_are_drawn_again_only_when_their_figures_change(
+    login, cast, make_update, objective
+):
+    """A publication moves the record stamp, so the matrix is read again; the status
+    chart and the timeliness table are kept by what they show, so they are drawn again
+    only when a count changes, and then show the new count."""
+    client = login(cast.carol)
+
+    def drawn(response):
+        names = [template.name for template in response.templates]
+        return {
+            "chart": "includes/chart_distribution.html" in names,
+            "timeliness": "includes/timeliness_summary.html" in names,
+        }
+
+    from commitments import fragments
+
+    fragments.cache().clear()  # drawings of the same figures by earlier tests
+    make_update(author=cast.alice, status="at_risk")
+    assert drawn(client.get(URL)) == {"chart": True, "timeliness": True}
+    # The same cell published again at the same status: nothing counted changes.
+    make_update(author=cast.alice, status="at_risk")
+    again = client.get(URL)
+    assert drawn(again) == {"chart": False, "timeliness": False}
+    assert dict(again.context["overview"].chart_shown[0])["at_risk"] == 1
+    # Mexico reports: the chart's counts and Mexico's timeliness change.
+    make_update(author=cast.bob, status="completed")
+    changed = client.get(URL)
+    assert drawn(changed) == {"chart": True, "timeliness": True}
+    assert "1 (4%)" in changed.text  # one completed cell of 27
+
+
 def count_queries(client):
     from commitments import fragments
 

@@ -178,7 +178,9 @@ def test_every_cached_fragment_is_keyed_by_what_it_shows():
     assert names == [
         "dashboard-head",
         "dashboard-matrix",
+        "status-chart",
         "matrix-row",
+        "timeliness-table",
         "dashboard-compliance",
         "dashboard-partners",
         "dashboard-missing",
@@ -216,6 +218,14 @@ def test_every_cached_fragment_is_keyed_by_what_it_shows():
     # the overdue periods), the reference data and the language.
     assert set(fragments.declared("matrix-row").parts) == {
         fragments.MATRIX_ROW,
+        fragments.REFERENCE_STAMP,
+        fragments.LANGUAGE,
+    }
+    # The status chart and the timeliness table: what they show (the counts), the
+    # countries' names for the table, the language.
+    assert set(fragments.declared("status-chart").parts) == {fragments.SHOWN, fragments.LANGUAGE}
+    assert set(fragments.declared("timeliness-table").parts) == {
+        fragments.SHOWN,
         fragments.REFERENCE_STAMP,
         fragments.LANGUAGE,
     }
