@@ -184,7 +184,7 @@ def build(meeting, comparison=None, cutoff=None, now=None):
     )
     if not objective_sets:
         return brief
-    objectives = snapshots.objectives_of(objective_sets)
+    objectives = list(snapshots.objectives_of(objective_sets))
     countries = list(Country.objects.members())
     now_rows = snapshots.state_as_of(objectives, cutoff, countries)
     before = {}

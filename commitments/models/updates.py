@@ -366,6 +366,20 @@ class ProgressUpdate(models.Model):
                 F("id").desc(),
                 name="upd_period_cell_latest",
             ),
+            # Each cell's published updates in a period, newest first, with when each was
+            # published: a cell's status as of a brief's cut-off or the meeting it
+            # compares with (snapshots.PUBLISHED_AS_OF_SQL) skips, in the index, what was
+            # published after it, and drafts are not in it.
+            models.Index(
+                "period",
+                "objective",
+                "country",
+                F("created_at").desc(),
+                F("id").desc(),
+                name="upd_period_cell_published",
+                include=["published_at"],
+                condition=Q(state="published"),
+            ),
             # Each cell's first hand-in in a period (timeliness.py): one probe per cell.
             models.Index(
                 "period",
