@@ -158,6 +158,17 @@ class Brief:
         return sum(cell.missing for _, cells in self.rows for cell in cells)
 
 
+@dataclass(frozen=True)
+class Terms:
+    """What a brief is asked for: the meeting, the earlier meeting it is compared with
+    (or None) and the cut-off; the subject of its cached drawing (``meeting-brief`` in
+    commitments/fragments.py)."""
+
+    meeting: Meeting
+    comparison: Meeting | None
+    cutoff: datetime.date
+
+
 def default_comparison(meeting):
     """The suggested comparison: the previous plenary dialogue (the coordinator may choose
     any earlier meeting in the brief's form)."""
