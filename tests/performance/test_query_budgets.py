@@ -84,7 +84,7 @@ PAGES = {
     # indicators, their targets and values, milestones, earlier years, assessments.
     # Once drawn, only the meeting, the form's two and the data stamps (4: pinned in
     # tests/pages/test_meeting_briefs.py).
-    "meeting brief": ("meeting_brief", ["eighth"], "carol", 16),
+    "meeting brief": ("meeting_brief", ["eighth"], "carol", 15),
 }
 
 STATES = ["published", "submitted", "draft", "returned", "published", "withdrawn"]
