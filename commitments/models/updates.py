@@ -121,8 +121,8 @@ class ProgressUpdateQuerySet(models.QuerySet):
         (``latest_period_first``; None if it has none) and ``reported``
         whether the cell has an update of ``reported`` (default: this queryset) in
         ``period``. Two queries whatever the history: one subquery per cell for the id
-        (the reference that matrix.published is tested against, and the briefs' matrix
-        at a date), then the updates themselves.
+        (the reference that matrix.published and snapshots.latest_published are tested
+        against), then the updates themselves.
         """
         reported = self if reported is None else reported
         annotations = {}
