@@ -158,6 +158,17 @@ class Brief:
         return sum(cell.missing for _, cells in self.rows for cell in cells)
 
 
+@dataclass(frozen=True)
+class Terms:
+    """What a brief is asked for: the meeting, the earlier meeting it is compared with
+    (or None) and the cut-off; the subject of its cached drawing (``meeting-brief`` in
+    commitments/fragments.py)."""
+
+    meeting: Meeting
+    comparison: Meeting | None
+    cutoff: datetime.date
+
+
 def default_comparison(meeting):
     """The suggested comparison: the previous plenary dialogue (the coordinator may choose
     any earlier meeting in the brief's form)."""
@@ -184,7 +195,7 @@ def build(meeting, comparison=None, cutoff=None, now=None):
     )
     if not objective_sets:
         return brief
-    objectives = snapshots.objectives_of(objective_sets)
+    objectives = list(snapshots.objectives_of(objective_sets))
     countries = list(Country.objects.members())
     now_rows = snapshots.state_as_of(objectives, cutoff, countries)
     before = {}

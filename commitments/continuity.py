@@ -12,7 +12,8 @@ from django.db.models import CharField, OuterRef, StringAgg, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Concat
 
-from commitments.models import Country, Objective, ObjectiveLink, ProgressUpdate
+from commitments import snapshots
+from commitments.models import Country, Objective, ObjectiveLink
 
 # Every objective reached by following links to earlier ones from %s; the links always
 # point to an earlier year (ObjectiveLink.clean), so the recursion ends.
@@ -41,17 +42,9 @@ def lineage(objective):
 def latest_statuses(objectives, countries, published_before=None):
     """{(objective id, country id): update}: each cell's published update of its latest
     reporting period (the newest published for that period), as published before
-    ``published_before`` when given (a moment: the end of a brief's cut-off day); one query."""
-    published = ProgressUpdate.objects.published()
-    if published_before is not None:
-        published = published.filter(published_at__lt=published_before)
-    updates = (
-        published.filter(objective__in=objectives, country__in=countries)
-        .select_related("period")
-        .order_by("objective_id", "country_id", "-period__starts_on", "-created_at", "-id")
-        .distinct("objective_id", "country_id")
-    )
-    return {(update.objective_id, update.country_id): update for update in updates}
+    ``published_before`` when given (a moment: the end of a brief's cut-off day); one query,
+    through indexes whatever the history (``snapshots.latest_published``)."""
+    return snapshots.latest_published(objectives, countries, published_before)
 
 
 @dataclass

@@ -266,6 +266,20 @@ def _shown(request, shown):
 # whatever moved the stamps (after a publication, a chart whose counts did not change is
 # not drawn again).
 SHOWN = Part("shown", _shown, needs_subject=True)
+
+# A meeting's brief as asked for (briefs.Terms): the meeting, the meeting it is compared
+# with and the cut-off.
+BRIEF_TERMS = Part(
+    "brief-terms",
+    lambda request, terms: "-".join(
+        [
+            str(terms.meeting.pk),
+            str(terms.comparison.pk) if terms.comparison else "none",
+            terms.cutoff.isoformat(),
+        ]
+    ),
+    needs_subject=True,
+)
 # The year asked for (``?year=``; none: the set the dashboard opens on).
 YEAR = Part("year", lambda request, subject: years.requested(request))
 
@@ -383,6 +397,16 @@ FRAGMENTS = {
         Fragment("update-filters", (FILTERS_GIVEN, REFERENCE_STAMP, LANGUAGE), timeout=HOUR),
         # Data: one filter's options (its subject is the filter's name), read and drawn.
         Fragment("filter-options", (SUBJECT, REFERENCE_STAMP, LANGUAGE)),
+        # A meeting's brief (everything below its form): the meeting and the sets it
+        # reviews, the published record as of the cut-off, what the comparison meeting
+        # saw (its snapshot, or the record reconstructed), indicators, milestones, earlier
+        # years and final assessments: published data and reference data (the meetings,
+        # snapshots and assessments included: STAMPED_TABLES), so the two stamps, the
+        # terms asked for and the language. Published only, it reads the same for every
+        # reader with a role; it is kept per scope all the same, so that a brief can never
+        # carry to an official what a coordinator's drawing held. Its "Generated" time is
+        # when it was drawn: nothing it shows has changed since.
+        Fragment("meeting-brief", (BRIEF_TERMS, REFERENCE_STAMP, RECORD_STAMP, SCOPE, LANGUAGE)),
         # Data: the handling marking in the page's language, for a reader without a
         # membership (signed-in readers have it with their membership: handling.py).
         Fragment("handling-marking", (REFERENCE_STAMP, LANGUAGE)),

@@ -62,7 +62,8 @@ def published(objectives, countries, period, scope, using=DEFAULT_DB_ALIAS):
     ``scope`` (``ALL_COUNTRIES``, one country's id, or None: nothing counts as
     reported) and whose readable updates are ``readable``. Each cell's update holds
     its status and period; its other fields load if asked for. ``matrix`` stays the
-    reference (tests compare the two) and serves the briefs' dates in the past."""
+    reference (tests compare the two); the briefs' dates in the past are
+    ``snapshots.latest_published``."""
     objectives = list(objectives)
     params = {  # one entry per cell, row by row
         "objectives": [objective.pk for objective in objectives for _ in countries],

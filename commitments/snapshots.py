@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,11 +69,75 @@ def objectives_of(objective_sets):
     )
 
 
+# Each cell's update as published before a moment, in the order the rest of the site reads
+# a cell (``ProgressUpdateQuerySet.latest_period_first``: the latest reporting period that
+# has one, then the newest report of that period): for each of the objective's set's
+# periods, the newest published update of the cell published before the moment, probed
+# along upd_period_cell_published (published updates only, newest first, with their
+# publication time in the index): as of today the first entry answers; as of a past
+# cut-off the entries published after it are skipped in the index, never read from the
+# table. ``{published_before}`` is the condition, or nothing for the record as it stands.
+PUBLISHED_AS_OF_SQL = """
+SELECT latest.id
+FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS cell (objective_id, country_id, set_id)
+CROSS JOIN LATERAL (
+    SELECT u.id
+    FROM commitments_reportingperiod p
+    CROSS JOIN LATERAL (
+        SELECT u.id FROM commitments_progressupdate u
+        WHERE u.period_id = p.id
+          AND u.objective_id = cell.objective_id AND u.country_id = cell.country_id
+          AND u.state = 'published'{published_before}
+        ORDER BY u.created_at DESC, u.id DESC LIMIT 1
+    ) u
+    WHERE p.objective_set_id = cell.set_id
+    ORDER BY p.starts_on DESC, p.id DESC LIMIT 1
+) latest
+"""
+
+
+def latest_published(objectives, countries, published_before=None):
+    """``{(objective id, country id): update}``: each cell's published update of its
+    latest reporting period (the newest report of that period), as published before
+    ``published_before`` when given (a moment: the end of a cut-off day), with its period
+    and author. One query, each cell read through indexes whatever the history (see
+    ``PUBLISHED_AS_OF_SQL``); ``ProgressUpdateQuerySet.matrix`` is the reference it is
+    tested against."""
+    objectives = list(objectives)
+    countries = list(countries)
+    if not objectives or not countries:
+        return {}
+    moment = [] if published_before is None else [published_before]
+    sql = PUBLISHED_AS_OF_SQL.format(
+        published_before="" if published_before is None else " AND u.published_at < %s"
+    )
+    cells = [
+        [objective.pk for objective in objectives for _ in countries],
+        [country.pk for _ in objectives for country in countries],
+        [objective.objective_set_id for objective in objectives for _ in countries],
+    ]
+    # A constant statement: the cells and the moment are bound parameters.
+    ids = RawSQL(sql, [*cells, *moment])  # noqa: S611
+    updates = (
+        ProgressUpdate.objects.filter(pk__in=ids).select_related("author", "period").order_by()
+    )
+    return {(update.objective_id, update.country_id): update for update in updates}
+
+
 def state_as_of(objectives, cutoff, countries):
-    """Each objective's cells ``(country, latest, _)`` in the published record as of
-    ``cutoff`` (a day, inclusive)."""
-    published = ProgressUpdate.objects.published().filter(published_at__lt=end_of(cutoff))
-    return published.matrix(objectives, countries)
+    """Each objective's cells ``(country, latest, False)`` in the published record as of
+    ``cutoff`` (a day, inclusive): ``ProgressUpdate.objects.published().filter(
+    published_at__lt=end_of(cutoff)).matrix(objectives, countries)`` in one bounded query
+    (``latest_published``)."""
+    objectives = list(objectives)
+    found = latest_published(objectives, countries, end_of(cutoff))
+    return [
+        (
+            objective,
+            [(country, found.get((objective.pk, country.pk)), False) for country in countries],
+        )
+        for objective in objectives
+    ]
 
 
 @dataclass(frozen=True)

@@ -121,8 +121,8 @@ class ProgressUpdateQuerySet(models.QuerySet):
         (``latest_period_first``; None if it has none) and ``reported``
         whether the cell has an update of ``reported`` (default: this queryset) in
         ``period``. Two queries whatever the history: one subquery per cell for the id
-        (the reference that matrix.published is tested against, and the briefs' matrix
-        at a date), then the updates themselves.
+        (the reference that matrix.published and snapshots.latest_published are tested
+        against), then the updates themselves.
         """
         reported = self if reported is None else reported
         annotations = {}
@@ -365,6 +365,20 @@ class ProgressUpdate(models.Model):
                 F("created_at").desc(),
                 F("id").desc(),
                 name="upd_period_cell_latest",
+            ),
+            # Each cell's published updates in a period, newest first, with when each was
+            # published: a cell's status as of a brief's cut-off or the meeting it
+            # compares with (snapshots.PUBLISHED_AS_OF_SQL) skips, in the index, what was
+            # published after it, and drafts are not in it.
+            models.Index(
+                "period",
+                "objective",
+                "country",
+                F("created_at").desc(),
+                F("id").desc(),
+                name="upd_period_cell_published",
+                include=["published_at"],
+                condition=Q(state="published"),
             ),
             # Each cell's first hand-in in a period (timeliness.py): one probe per cell.
             models.Index(

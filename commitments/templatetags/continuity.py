@@ -14,7 +14,10 @@ def earlier_years(brief, objective):
     found = getattr(brief, "_earlier_years", None)
     if found is None:
         found = continuity.earlier_years(
-            [row[0] for row in brief.rows], published_before=snapshots.end_of(brief.cutoff)
+            [row[0] for row in brief.rows],
+            # The brief's own countries, not read again.
+            [cell.country for cell in brief.rows[0][1]] if brief.rows else [],
+            published_before=snapshots.end_of(brief.cutoff),
         )
         brief._earlier_years = found
     return found.get(objective.pk, [])

@@ -1,5 +1,7 @@
 """The meetings of the dialogue, their snapshots, and the brief prepared for each."""
 
+import functools
+
 from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch
@@ -95,16 +97,19 @@ def _brief_terms(request, meeting):
 @policy.requires(policy.has_role)
 @policy.methods("GET")
 def meeting_brief(request, pk):
-    meeting = _meeting(pk)
+    meeting = get_object_or_404(Meeting, pk=pk)
     form = _brief_terms(request, meeting)
     if form.is_bound and not form.is_valid():
-        context = {"meeting": meeting, "form": form, "brief": None}
+        context = {"meeting": meeting, "form": form, "terms": None, "brief": None}
         return render(request, "commitments/meeting_brief.html", context, status=400)
     comparison, cutoff = form.terms()
     context = {
         "meeting": meeting,
         "form": form,
-        "brief": briefs.build(meeting, comparison, cutoff),
+        "terms": briefs.Terms(meeting, comparison, cutoff),
+        # Built only when the cached drawing ("meeting-brief") is missing: the template
+        # calls it there, once.
+        "brief": functools.cache(functools.partial(briefs.build, meeting, comparison, cutoff)),
         # The PDF carries the coordinator's choice; without one, it makes the same one.
         "pdf_query": form.query() if form.is_bound else "",
     }

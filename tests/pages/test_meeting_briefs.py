@@ -420,7 +420,7 @@ def test_a_brief_prepared_a_year_after_its_meeting(login, cast, history, eighth,
     with time_machine.travel(datetime.datetime(2025, 11, 20, 9, 0, tzinfo=datetime.UTC)):
         response = login(cast.carol).get(reverse("meeting_brief", args=[eighth.pk]))
     assert response.status_code == 200
-    brief = response.context["brief"]
+    brief = response.context["brief"]()  # built when the page was drawn
     assert brief.cutoff == datetime.date(2025, 11, 20)
     assert brief.generated_at.date() == datetime.date(2025, 11, 20)
     text = response.text
@@ -469,7 +469,7 @@ def test_a_meeting_to_be_confirmed_has_a_brief(login, cast, history, seventh):
     tbc = Meeting.objects.create(kind="plenary", ordinal=10, name="10th NADD", date_precision="tbc")
     response = login(cast.carol).get(reverse("meeting_brief", args=[tbc.pk]))
     assert response.status_code == 200
-    assert response.context["brief"].comparison.ordinal == 8
+    assert response.context["brief"]().comparison.ordinal == 8
 
 
 @pytest.mark.parametrize(
@@ -538,3 +538,134 @@ def test_a_long_status_label_stays_on_one_line_in_the_pdf(login, cast, history, 
     ]
     assert any("Conforme a lo programado" in line for line in lines)
     assert not any(line.endswith(("Conforme a lo", "Conforme a")) for line in lines)
+
+
+# --- The brief's page, drawn once per change of what it shows (fragment "meeting-brief") ---
+
+
+def brief_page(client, meeting, **terms):
+    """The brief's page and how many queries it took."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("meeting_brief", args=[meeting.pk]), terms)
+    assert response.status_code == 200
+    return response.text, len(queries)
+
+
+def body(page):
+    """The brief below its form (the page around it holds a CSRF token and a nonce)."""
+    return page.split('class="brief-facts"')[1].split("</main>")[0]
+
+
+@pytest.fixture
+def fresh_fragments():
+    from commitments import fragments
+
+    fragments.cache().clear()
+
+
+def test_a_second_view_of_the_brief_takes_its_drawing_from_the_cache(
+    login, cast, history, eighth, fresh_fragments
+):
+    client = login(cast.carol)
+    first, cold = brief_page(client, eighth)
+    second, warm = brief_page(client, eighth)
+    assert body(second) == body(first)  # the same brief...
+    assert "Procurement of kits delayed." in second
+    # ...without building the brief: session, user, membership; the meeting, the
+    # suggested comparison and the earlier meetings the form offers; the data stamps.
+    assert warm == 7
+    assert cold > warm + 8  # the sets, objectives, countries, record, files, figures...
+
+
+def test_a_correction_published_after_a_view_shows_at_once(
+    login, cast, history, eighth, fresh_fragments, make_update
+):
+    client = login(cast.carol)
+    before, _ = brief_page(client, eighth, compare="", cutoff=datetime.date.today().isoformat())
+    assert "Procurement of kits delayed." in before
+    # Canada files a correction; the coordinator publishes it through the review page.
+    correction = make_update(
+        author=cast.alice,
+        status="on_track",
+        state="submitted",
+        narrative="Kits delivered after all: correction.",
+    )
+    response = client.post(
+        reverse("update_publish", args=[correction.pk]), {"version": correction.version}
+    )
+    assert response.status_code == 302
+    assert ProgressUpdate.objects.get(pk=correction.pk).state == "published"
+    after, queries = brief_page(
+        client, eighth, compare="", cutoff=datetime.date.today().isoformat()
+    )
+    assert "Kits delivered after all: correction." in after
+    assert "Procurement of kits delayed." not in after
+    assert queries > 7  # drawn again
+
+
+def test_a_draft_saved_meanwhile_leaves_the_brief_cached(
+    login, cast, history, eighth, fresh_fragments
+):
+    client = login(cast.carol)
+    brief_page(client, eighth)
+    services.create_update(
+        actor=cast.alice,
+        membership=cast.alice.membership,
+        objective=Objective.objects.get(objective_set__year=2024, number=2),
+        period=ReportingPeriod.objects.get(name="2024 Q1"),
+        status="on_track",
+        narrative="A draft nobody else reads.",
+        evidence_links=[],
+    )
+    text, queries = brief_page(client, eighth)
+    assert queries == 7 and "A draft nobody else reads." not in text
+
+
+def test_each_cutoff_comparison_and_language_has_its_own_drawing(
+    login, cast, history, eighth, seventh, fresh_fragments
+):
+    client = login(cast.carol)
+    suggested, _ = brief_page(client, eighth)
+    assert "Procurement of kits delayed." in suggested
+    # Before Canada's second report was published: its first one, and the 7th NADD left out.
+    earlier, _ = brief_page(client, eighth, compare="", cutoff="2024-09-30")
+    assert "Procurement of kits delayed." not in earlier
+    assert "No earlier meeting" in earlier
+    compared, _ = brief_page(client, eighth, compare=seventh.pk, cutoff="2024-09-30")
+    assert "the 7th North American Drug Dialogue: reconstructed" in compared
+    assert "Procurement of kits delayed." not in compared
+    client.cookies["django_language"] = "es"
+    spanish, _ = brief_page(client, eighth)
+    assert "Comparada con" in spanish and "Compared with" not in spanish
+
+
+def test_a_snapshot_taken_or_a_meeting_renamed_draws_the_brief_again(
+    login, cast, history, eighth, seventh, fresh_fragments
+):
+    client = login(cast.carol)
+    text, _ = brief_page(client, eighth)
+    assert "reconstructed from the published record" in text
+    snapshots.take_snapshot(actor=cast.carol, meeting=seventh, cutoff=datetime.date(2023, 11, 6))
+    text, _ = brief_page(client, eighth)
+    assert "reconstructed from the published record" not in text
+    assert "its snapshot, taken on" in text
+    Meeting.objects.filter(pk=seventh.pk).update(name="Seventh Dialogue, renamed")
+    text, _ = brief_page(client, eighth)
+    assert "Seventh Dialogue, renamed" in text
+
+
+@pytest.mark.parametrize(("reader", "shared"), [("alice", False), ("bob", False), ("dave", True)])
+def test_readers_of_another_scope_get_their_own_drawing_of_the_same_brief(
+    login, cast, history, eighth, fresh_fragments, reader, shared
+):
+    """Published only, the brief reads the same for every reader with a role; but only
+    readers of the same scope (coordinators and administrators: every country) share a
+    drawing, officials each draw their own."""
+    coordinator, _ = brief_page(login(cast.carol), eighth)
+    text, queries = brief_page(login(getattr(cast, reader)), eighth)
+    assert (queries == 7) == shared
+    # The same brief, but for when it was generated.
+    assert body(text).split("</dl>", 1)[1] == body(coordinator).split("</dl>", 1)[1]

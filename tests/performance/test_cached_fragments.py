@@ -236,6 +236,16 @@ def test_every_cached_fragment_is_keyed_by_what_it_shows():
     # Whatever shows a set is kept per year asked for.
     for name in ("dashboard-frame", "set-frame", "country-latest", "objective-list"):
         assert fragments.YEAR in fragments.declared(name).parts, name
+    # A meeting's brief: the terms asked for (meeting, comparison, cut-off), published
+    # and reference data (snapshots, assessments, meetings, indicators), the reader's
+    # scope and the language.
+    assert set(fragments.declared("meeting-brief").parts) == {
+        fragments.BRIEF_TERMS,
+        fragments.REFERENCE_STAMP,
+        fragments.RECORD_STAMP,
+        fragments.SCOPE,
+        fragments.LANGUAGE,
+    }
     # The missing list offers "Write update" or a link to the draft the country has.
     assert fragments.OWN_DRAFTS in fragments.declared("dashboard-missing").parts
 

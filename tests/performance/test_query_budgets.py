@@ -77,6 +77,14 @@ PAGES = {
     # The meeting with its host and snapshot, participants, outcome documents, the sets
     # it adopted and reviewed with their objectives.
     "meeting page": ("meeting_detail", ["meeting"], "carol", 6),
+    # The 8th NADD's brief (the 2024 set the data grows in), first drawn: the meeting,
+    # the suggested comparison and the earlier meetings its form offers, the sets, their
+    # objectives, the countries, the record as of the cut-off (one statement), the
+    # comparison's snapshot or its reconstruction (one statement), evidence files,
+    # indicators, their targets and values, milestones, earlier years, assessments.
+    # Once drawn, only the meeting, the form's two and the data stamps (4: pinned in
+    # tests/pages/test_meeting_briefs.py).
+    "meeting brief": ("meeting_brief", ["eighth"], "carol", 15),
 }
 
 STATES = ["published", "submitted", "draft", "returned", "published", "withdrawn"]
@@ -131,6 +139,7 @@ def url_of(name, args, update, objective):
         "objective": objective.pk,
         "update": update.pk,
         "meeting": Meeting.objects.get(ordinal=7).pk,
+        "eighth": Meeting.objects.get(kind="plenary", ordinal=8).pk,
     }
     url = reverse(name, args=[values.get(arg, arg) for arg in args])
     return f"{url}?{query}" if query else url

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from commitments.models import Objective, ProgressUpdate, ReportingPeriod
+from commitments.models import Meeting, Objective, ProgressUpdate, ReportingPeriod
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +106,10 @@ PAGES = [
     ("carol", "country"),
     ("carol", "review"),
     ("alice", "countries"),
+    # The brief as suggested (compared with the 7th NADD, reconstructed as of the eve of
+    # it; cut-off today) and as of a past cut-off: each cell as published by then.
+    ("carol", "brief"),
+    ("alice", "brief?compare=&cutoff=2024-06-30"),
 ]
 
 
@@ -113,6 +117,7 @@ def test_pages_read_the_update_table_through_indexes(client, cast, history):
     # One generated history for every page: generating it is the slow part.
     oldest = ReportingPeriod.objects.order_by("starts_on").first()
     author = ProgressUpdate.objects.order_by("id").first().author.username
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
     failures = []
     for role, page in PAGES:
         client.force_login(getattr(cast, role))
@@ -126,6 +131,7 @@ def test_pages_read_the_update_table_through_indexes(client, cast, history):
             "countries": reverse("country_list"),
             "timeliness": reverse("timeliness"),
             "compare": reverse("compare_years"),
+            "brief": reverse("meeting_brief", args=[eighth.pk]),
         }[name] + (f"?{query}" if query else "")
         url = url.replace("PERIOD", str(oldest.pk)).replace("AUTHOR", author)
         url = url.replace("OBJECTIVE", str(history.pk))
@@ -161,3 +167,20 @@ def test_full_text_search_reads_indexes_only(client, cast, history, word, index)
         for node in nodes(plan)
     )
     assert any(node.get("Index Name") == index for plan in plans for node in nodes(plan))
+
+
+def test_the_brief_reads_each_cell_as_of_its_cutoff_from_published_updates_only(
+    client, cast, history
+):
+    """As of a past cut-off, what was published after it is skipped in the index of
+    published updates (upd_period_cell_published, with the publication time), never read
+    from the table; drafts are not in it."""
+    client.force_login(cast.carol)
+    eighth = Meeting.objects.get(kind="plenary", ordinal=8)
+    url = reverse("meeting_brief", args=[eighth.pk]) + "?compare=&cutoff=2024-06-30"
+    plans = [plan_of(sql) for sql in update_queries(client, url)]
+    assert any(
+        node.get("Index Name") == "upd_period_cell_published"
+        for plan in plans
+        for node in nodes(plan)
+    )

@@ -188,3 +188,60 @@ def test_the_meeting_page_shows_the_frozen_table(login, cast, eighth, reported, 
     assert [cell.status for cell in cells] == ["at_risk", "", ""]
     assert "as the meeting saw it" in response.text
     assert "status-at_risk" in response.text and "status-completed" not in response.text
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_record_as_of_a_cutoff_agrees_with_the_reference_matrix(cast, make_update, seed):
+    """snapshots.latest_published (one statement, bounded probes) against the ORM's
+    ``matrix`` of the published record filtered by publication time: the same update in
+    every cell, as of several moments, over a random history of states, periods, creation
+    and publication times (a correction created later may be published earlier, and the
+    other way round)."""
+    import random
+
+    from django.utils import timezone
+
+    from commitments.models import Objective, ProgressUpdate, ReportingPeriod
+
+    rng = random.Random(seed)
+    objectives = list(Objective.objects.filter(objective_set__year=2024).order_by("number")[:4])
+    periods = list(ReportingPeriod.objects.filter(objective_set__year=2024))
+    now = timezone.now()
+    for _ in range(80):
+        state = rng.choice(["draft", "submitted", "published", "returned", "withdrawn"])
+        created = now - datetime.timedelta(hours=rng.randrange(48))
+        extra = {}
+        if state == "published":
+            extra["published_at"] = created + datetime.timedelta(hours=rng.randrange(48))
+        make_update(
+            author=rng.choice([cast.alice, cast.bob, cast.uma]),
+            objective=rng.choice(objectives),
+            period=rng.choice(periods),
+            state=state,
+            status=rng.choice(ProgressUpdate.Status.values),
+            created_at=created,
+            **extra,
+        )
+    countries = list(Country.objects.members())
+    seen = []
+    for moment in [
+        None,
+        now + datetime.timedelta(days=3),
+        *(now - datetime.timedelta(hours=rng.randrange(-48, 48)) for _ in range(4)),
+    ]:
+        published = ProgressUpdate.objects.published()
+        if moment is not None:
+            published = published.filter(published_at__lt=moment)
+        expected = {
+            (objective.pk, country.pk): latest.pk
+            for objective, cells in published.matrix(
+                Objective.objects.filter(pk__in=[o.pk for o in objectives]), countries
+            )
+            for country, latest, _ in cells
+            if latest is not None
+        }
+        got = snapshots.latest_published(objectives, countries, moment)
+        assert {cell: update.pk for cell, update in got.items()} == expected, moment
+        seen.append(tuple(sorted(expected.items())))
+    # The moments see different records, the latest a full one.
+    assert len(set(seen)) > 1 and seen[0]
