@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Value
+from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Value
 from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +28,7 @@ from commitments.models import (
     ProgressUpdate,
 )
 from commitments.models.indicators import VALUE_DECIMALS, VALUE_DIGITS
+from commitments.validators import escape_controls
 
 VALUE_PREFIX = "value_"
 MILESTONES = "milestones_met"
@@ -112,7 +113,7 @@ class NumberField(forms.DecimalField):
                     "for example %(example)s."
                 ),
                 code="invalid",
-                params={"text": text[:40], "unit": self.unit, "example": display(1234)},
+                params={"text": shown(text), "unit": self.unit, "example": display(1234)},
             )
         plain = plain_number(text)
         if plain is None:
@@ -122,14 +123,27 @@ class NumberField(forms.DecimalField):
                     "for example %(example)s."
                 ),
                 code="invalid",
-                params={"text": text[:40], "example": display(Decimal("1234.5"))},
+                params={"text": shown(text), "example": display(Decimal("1234.5"))},
             )
         return super().to_python(plain)
+
+    def prepare_value(self, value):
+        """A value given as a number (the update's own, or one it starts from) is shown
+        as the reader's language writes it ("1.234,5"); what was typed stays as typed."""
+        if isinstance(value, Decimal | int):
+            return display(value)
+        return super().prepare_value(value)
 
     def validate(self, value):
         super().validate(value)
         if value is not None and not value.is_finite():
             raise ValidationError(_("Give a finite number."), code="invalid")
+
+
+def shown(text):
+    """What was typed, quoted back in a message: its start, control characters (a NUL
+    byte) written as escapes."""
+    return escape_controls(text[:40])
 
 
 class MilestoneChoiceField(forms.ModelMultipleChoiceField):
@@ -238,6 +252,31 @@ def _add_milestone_field(form, objective, country, update):
         initial=chosen,
     )
     form.figure_names.append(MILESTONES)
+
+
+def initial_from(update):
+    """The figures a new update starting from ``update`` opens with, as its form's initial
+    values: each indicator's value, the last period's as this period's first (the official
+    changes what moved), and the milestones ``update`` marks met. A milestone a published
+    report marked met stays met and is not offered again (``met_elsewhere``); one marked
+    only in ``update``, not yet published, is ticked again. One query."""
+    values = IndicatorValue.objects.filter(update=update).values_list(
+        Value("indicator"), "indicator_id", "value"
+    )
+    met = MilestoneMet.objects.filter(update=update).values_list(
+        Value("milestone"),
+        "milestone_id",
+        Value(
+            None, output_field=DecimalField(max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS)
+        ),
+    )
+    initial = {}
+    for kind, pk, value in values.union(met, all=True).order_by():
+        if kind == "indicator":
+            initial[f"{VALUE_PREFIX}{pk}"] = value
+        else:
+            initial.setdefault(MILESTONES, []).append(pk)
+    return initial
 
 
 def help_text(indicator, target):

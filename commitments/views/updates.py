@@ -255,13 +255,14 @@ def period_after(period):
 
 
 def prefilled_from(update):
-    """A new update's first values, copied from an earlier report to be revised."""
+    """A new update's first values, copied from an earlier report to be revised: its
+    text, and its figures (``figures.initial_from``)."""
     return {
         "status": update.status,
         "narrative": update.narrative,
         "language": update.language,
         "evidence_links": update.evidence_links,
-    }
+    } | figures.initial_from(update)
 
 
 @policy.keeps_form(OnBehalfForm)
