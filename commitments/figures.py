@@ -302,6 +302,17 @@ def help_text(indicator, target):
     return " ".join(str(part) for part in parts)
 
 
+def not_offered(form):
+    """The figures ``form``'s data holds that the form did not offer (a value of another
+    objective's indicator, milestones where none were offered): a form changed by hand, or
+    sent for another objective or country than the one it showed."""
+    return sorted(
+        name
+        for name in form.data
+        if (name.startswith(VALUE_PREFIX) or name == MILESTONES) and name not in form.figure_names
+    )
+
+
 def from_form(form):
     """The ``Figures`` of a valid update form."""
     figures = Figures()

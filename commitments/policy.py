@@ -162,8 +162,10 @@ def may_review(user):
 @rule(_("Only coordinators enter reports on a country's behalf."))
 def may_enter_on_behalf(user):
     """Coordinators enter (and so publish) a report a country sent formally, by diplomatic
-    note or e-mail; officials write their own country's reports themselves and
-    administrators write none."""
+    note or e-mail, with the figures it gives (its indicator values, its milestones met),
+    which belong to that report and are marked as entered on the country's behalf with it;
+    officials write their own country's reports themselves and administrators write
+    none."""
     return role_of(user) == Role.COORDINATOR
 
 
@@ -362,7 +364,9 @@ def may_plan_for(user, objective, country):
     each indicator of an objective it contributes to, and its milestones on it (its
     values and met milestones go with its updates, under ``may_edit``). Coordinators and
     administrators read them and never change a country's figures; administrators define
-    the indicators themselves in the admin."""
+    the indicators themselves in the admin. The one exception is the country's own report,
+    sent by note or e-mail: the coordinator who enters it enters the values and milestones
+    met it gives, as part of that report (``may_enter_on_behalf``)."""
     return _acts_for(user, country.pk) and may_contribute_to(user, objective)
 
 
