@@ -132,6 +132,8 @@ class NumberField(forms.DecimalField):
         as the reader's language writes it ("1.234,5"); what was typed stays as typed."""
         if isinstance(value, Decimal | int):
             return display(value)
+        if isinstance(value, str):  # typed, and refused: shown as its message quotes it
+            return escape_controls(value)
         return super().prepare_value(value)
 
     def validate(self, value):
