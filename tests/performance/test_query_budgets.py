@@ -77,6 +77,16 @@ PAGES = {
     # The meeting with its host and snapshot, participants, outcome documents, the sets
     # it adopted and reviewed with their objectives.
     "meeting page": ("meeting_detail", ["meeting"], "carol", 6),
+    # Entering a report on a country's behalf: the countries and the objectives to choose
+    # from; then the chosen country and objective, the objective's periods (their kind,
+    # then the list) and whether it has indicators or the country milestones.
+    "report on a country's behalf, choosing": ("update_on_behalf", [], "carol", 2),
+    "report on a country's behalf": (
+        "update_on_behalf?country={country}&objective={objective}",
+        [],
+        "carol",
+        5,
+    ),
 }
 
 STATES = ["published", "submitted", "draft", "returned", "published", "withdrawn"]
@@ -133,6 +143,7 @@ def url_of(name, args, update, objective):
         "meeting": Meeting.objects.get(ordinal=7).pk,
     }
     url = reverse(name, args=[values.get(arg, arg) for arg in args])
+    query = query.format(country=update.country_id, objective=objective.pk)
     return f"{url}?{query}" if query else url
 
 
