@@ -228,7 +228,7 @@ class ObjectiveChoiceField(forms.ModelChoiceField):
 
 class PeriodChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return obj.name
+        return obj.local_name  # "T1 2024" in Spanish and French, as every page names it
 
 
 class ChosenField(forms.Field):

@@ -578,6 +578,7 @@ def test_the_steps_and_the_refusal_in_spanish_and_french(
     assert first in client.get(reverse("update_on_behalf"), headers=headers).text
     page = chosen(client, objective, canada, **headers).text
     assert help in page
+    assert ">T1 2024</option>" in page  # the period as every page names it
     assert getattr(kits, f"name_{language}") in page
     response = client.post(
         reverse("update_on_behalf"),
