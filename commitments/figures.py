@@ -32,6 +32,8 @@ from commitments.validators import escape_controls
 
 VALUE_PREFIX = "value_"
 MILESTONES = "milestones_met"
+# The names of the figures' fields a form may hold.
+FIELD_NAME = re.compile(rf"{VALUE_PREFIX}[0-9]{{1,18}}|{MILESTONES}")
 # What a typed number may hold besides digits: a sign, separators of any of the site's
 # languages (a point, a comma, a space, a no-break space or a narrow one).
 _NUMBER_TEXT = re.compile(r"^[+-]?[0-9][0-9.,\s\u00a0\u202f]*$")

@@ -103,6 +103,9 @@ class CarriesFigures:
     """A report's form that draws its figures (``figures.add_fields``) in their own group."""
 
     figure_names = ()
+    # Added per objective and country, they are kept with the form's own fields when it
+    # is posted after its session ended (policy.keeps_form).
+    kept_too = figures.FIELD_NAME
 
     def report_fields(self):
         """The visible fields of the report itself; its figures are drawn apart."""

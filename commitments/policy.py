@@ -21,6 +21,7 @@ once per request.
 """
 
 import functools
+import re
 import types
 from dataclasses import dataclass, replace
 
@@ -642,10 +643,15 @@ class RateLimit:
 class KeepsForm:
     """A form whose fields ``fields`` are kept when it is posted after its session ended,
     and put back after sign-in (commitments/kept_forms.py) on the page named ``back``
-    (reversed with the view's own arguments; None: the view's own address)."""
+    (reversed with the view's own arguments; None: the view's own address). ``also``
+    matches the names of the fields it adds as it is built (an update's figures)."""
 
     fields: tuple[str, ...]
     back: str | None = None
+    also: re.Pattern | None = None
+
+    def keeps(self, name):
+        return name in self.fields or bool(self.also and self.also.fullmatch(name))
 
 
 @dataclass(frozen=True)
@@ -769,7 +775,8 @@ def keeps_form(form, back=None):
     commitments/kept_forms.py."""
 
     def decorate(view):
-        return _declare(_routable(view), keeps_form=KeepsForm(tuple(form.base_fields), back))
+        kept = KeepsForm(tuple(form.base_fields), back, getattr(form, "kept_too", None))
+        return _declare(_routable(view), keeps_form=kept)
 
     return decorate
 
