@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Value
+from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Value
 from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,9 +28,12 @@ from commitments.models import (
     ProgressUpdate,
 )
 from commitments.models.indicators import VALUE_DECIMALS, VALUE_DIGITS
+from commitments.validators import escape_controls
 
 VALUE_PREFIX = "value_"
 MILESTONES = "milestones_met"
+# The names of the figures' fields a form may hold.
+FIELD_NAME = re.compile(rf"{VALUE_PREFIX}[0-9]{{1,18}}|{MILESTONES}")
 # What a typed number may hold besides digits: a sign, separators of any of the site's
 # languages (a point, a comma, a space, a no-break space or a narrow one).
 _NUMBER_TEXT = re.compile(r"^[+-]?[0-9][0-9.,\s\u00a0\u202f]*$")
@@ -112,7 +115,7 @@ class NumberField(forms.DecimalField):
                     "for example %(example)s."
                 ),
                 code="invalid",
-                params={"text": text[:40], "unit": self.unit, "example": display(1234)},
+                params={"text": shown(text), "unit": self.unit, "example": display(1234)},
             )
         plain = plain_number(text)
         if plain is None:
@@ -122,14 +125,29 @@ class NumberField(forms.DecimalField):
                     "for example %(example)s."
                 ),
                 code="invalid",
-                params={"text": text[:40], "example": display(Decimal("1234.5"))},
+                params={"text": shown(text), "example": display(Decimal("1234.5"))},
             )
         return super().to_python(plain)
+
+    def prepare_value(self, value):
+        """A value given as a number (the update's own, or one it starts from) is shown
+        as the reader's language writes it ("1.234,5"); what was typed stays as typed."""
+        if isinstance(value, Decimal | int):
+            return display(value)
+        if isinstance(value, str):  # typed, and refused: shown as its message quotes it
+            return escape_controls(value)
+        return super().prepare_value(value)
 
     def validate(self, value):
         super().validate(value)
         if value is not None and not value.is_finite():
             raise ValidationError(_("Give a finite number."), code="invalid")
+
+
+def shown(text):
+    """What was typed, quoted back in a message: its start, control characters (a NUL
+    byte) written as escapes."""
+    return escape_controls(text[:40])
 
 
 class MilestoneChoiceField(forms.ModelMultipleChoiceField):
@@ -240,6 +258,31 @@ def _add_milestone_field(form, objective, country, update):
     form.figure_names.append(MILESTONES)
 
 
+def initial_from(update):
+    """The figures a new update starting from ``update`` opens with, as its form's initial
+    values: each indicator's value, the last period's as this period's first (the official
+    changes what moved), and the milestones ``update`` marks met. A milestone a published
+    report marked met stays met and is not offered again (``met_elsewhere``); one marked
+    only in ``update``, not yet published, is ticked again. One query."""
+    values = IndicatorValue.objects.filter(update=update).values_list(
+        Value("indicator"), "indicator_id", "value"
+    )
+    met = MilestoneMet.objects.filter(update=update).values_list(
+        Value("milestone"),
+        "milestone_id",
+        Value(
+            None, output_field=DecimalField(max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS)
+        ),
+    )
+    initial = {}
+    for kind, pk, value in values.union(met, all=True).order_by():
+        if kind == "indicator":
+            initial[f"{VALUE_PREFIX}{pk}"] = value
+        else:
+            initial.setdefault(MILESTONES, []).append(pk)
+    return initial
+
+
 def help_text(indicator, target):
     """The indicator's definition, and the country's note, baseline and target."""
     parts = [indicator.local_definition]
@@ -261,6 +304,17 @@ def help_text(indicator, target):
             )
     parts.append(indicator.get_direction_display() + ".")
     return " ".join(str(part) for part in parts)
+
+
+def not_offered(form):
+    """The figures ``form``'s data holds that the form did not offer (a value of another
+    objective's indicator, milestones where none were offered): a form changed by hand, or
+    sent for another objective or country than the one it showed."""
+    return sorted(
+        name
+        for name in form.data
+        if (name.startswith(VALUE_PREFIX) or name == MILESTONES) and name not in form.figure_names
+    )
 
 
 def from_form(form):

@@ -99,7 +99,24 @@ PERIOD_HINTS = {
 }
 
 
-class ProgressUpdateForm(forms.Form):
+class CarriesFigures:
+    """A report's form that draws its figures (``figures.add_fields``) in their own group."""
+
+    figure_names = ()
+    # Added per objective and country, they are kept with the form's own fields when it
+    # is posted after its session ended (policy.keeps_form).
+    kept_too = figures.FIELD_NAME
+
+    def report_fields(self):
+        """The visible fields of the report itself; its figures are drawn apart."""
+        return [field for field in self.visible_fields() if field.name not in self.figure_names]
+
+    def figure_fields(self):
+        """The indicator values and milestones met, drawn in their own group."""
+        return [self[name] for name in self.figure_names]
+
+
+class ProgressUpdateForm(CarriesFigures, forms.Form):
     """What an official types: the fields of an update they may set. Objective, country
     and author are set by the server. The services check the whole update with the
     model's own ``full_clean()`` before saving it; what that refuses is shown on this
@@ -189,14 +206,6 @@ class ProgressUpdateForm(forms.Form):
             update=update,
         )
 
-    def report_fields(self):
-        """The visible fields of the report itself; its figures are drawn apart."""
-        return [field for field in self.visible_fields() if field.name not in self.figure_names]
-
-    def figure_fields(self):
-        """The indicator values and milestones met, drawn in their own group."""
-        return [self[name] for name in self.figure_names]
-
     def clean_language(self):
         # Left out (an older form, a script): the language the user is working in.
         return self.cleaned_data.get("language") or translation.get_language()
@@ -222,13 +231,30 @@ class ObjectiveChoiceField(forms.ModelChoiceField):
 
 class PeriodChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return obj.name
+        return obj.local_name  # "T1 2024" in Spanish and French, as every page names it
 
 
-class OnBehalfForm(forms.Form):
-    """A report a country sent by diplomatic note or e-mail, as a coordinator enters it:
-    the country, objective and period it reports on, its text as the country sent it,
-    and where it came from. The services mark it as entered on the country's behalf."""
+class ChosenField(forms.Field):
+    """A choice made in an earlier step (an objective, a country), already checked: carried
+    along in a hidden input, and the page says what it is."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, chosen, **kwargs):
+        self.chosen = chosen
+        super().__init__(initial=chosen.pk, **kwargs)
+
+    def clean(self, value):
+        return self.chosen
+
+    def has_changed(self, initial, data):
+        return False
+
+
+class OnBehalfSubjectForm(forms.Form):
+    """Which country sent a report and on which objective: the first step of entering it
+    on the country's behalf (a form sent with GET, that works without JavaScript), since
+    the report's figures are that objective's indicators and that country's milestones."""
 
     country = forms.ModelChoiceField(
         queryset=Country.objects.order_by("membership", "name"),
@@ -242,6 +268,33 @@ class OnBehalfForm(forms.Form):
         label=_("Objective"),
         error_messages={"invalid_choice": _("Choose one of the objectives listed.")},
     )
+
+    def chosen(self):
+        """``(objective, country)`` as the data names them, when both are valid; else
+        ``(None, None)``. Each is read once."""
+        found = {}
+        for name in ("objective", "country"):
+            field = self.fields[name]
+            try:
+                found[name] = field.clean(self[name].data)
+            except ValidationError:
+                return None, None
+        for name, chosen in found.items():
+            self.fields[name] = ChosenField(chosen, label=self.fields[name].label)
+        return found["objective"], found["country"]
+
+
+class OnBehalfForm(CarriesFigures, OnBehalfSubjectForm):
+    """A report a country sent by diplomatic note or e-mail, as a coordinator enters it:
+    the country, objective and period it reports on, its text as the country sent it, its
+    figures (the objective's indicators' values, the country's milestones met) and where
+    it came from. The services mark it as entered on the country's behalf.
+
+    The country and objective are chosen first (``OnBehalfSubjectForm``) and given here
+    (``objective``, ``country``), or read from the posted form: the figures offered are
+    theirs, and only theirs are taken. Without both, the form offers no figures, and the
+    country and objective are chosen on it."""
+
     period = PeriodChoiceField(
         queryset=ReportingPeriod.objects.order_by("-starts_on"),
         label=_("Reporting period"),
@@ -273,13 +326,43 @@ class OnBehalfForm(forms.Form):
     )
     token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, objective=None, country=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["token"].initial = uuid.uuid4()
         self.fields["language"].initial = translation.get_language()
+        if objective is not None and country is not None:
+            for name, chosen in (("objective", objective), ("country", country)):
+                self.fields[name] = ChosenField(chosen, label=self.fields[name].label)
+        self.objective, self.country = (
+            self.chosen() if self.is_bound or objective is not None else (None, None)
+        )
+        if self.objective is None:
+            return
+        periods = self.objective.objective_set.periods.order_by("-starts_on")
+        period = self.fields["period"]
+        period.queryset = periods
+        period.help_text = PERIOD_HINTS.get(ReportingPeriod.kind_of(periods), period.help_text)
+        period.error_messages["invalid_choice"] = _(
+            "Choose a reporting period of this objective's year."
+        )
+        # The objective's indicators and the country's milestones (figures.py).
+        figures.add_fields(self, objective=self.objective, country=self.country)
 
     def clean_language(self):
         return self.cleaned_data.get("language") or translation.get_language()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.objective is not None and figures.not_offered(self):
+            raise ValidationError(
+                _(
+                    "The form holds figures of another objective or country than the one "
+                    "it shows: nothing was saved. Choose the country and objective again and "
+                    "enter the figures."
+                ),
+                code="figures_not_offered",
+            )
+        return cleaned
 
     def clean_source_date(self):
         date = self.cleaned_data["source_date"]

@@ -4,11 +4,11 @@ A session ends after 30 minutes without a request, or 12 hours after sign-in
 (SessionTimeoutMiddleware). The middleware notes in the browser's new, signed-out session
 whose session ended and why (``SIGNED_OUT``). When that browser then posts a form of a
 view declared ``@policy.keeps_form`` (an update, a comment), KeepFormMiddleware keeps the
-form's own fields in that session (server-side, in the session table: never in a cookie,
-never acted on), and sends the browser to sign in. Once the same person has signed in
-again (and passed the second step), the form's page takes what was kept (``take``) and
-shows it in the form, with a message saying what happened; nothing is saved until they
-save it again.
+form's own fields (an update's figures included) in that session (server-side, in the
+session table: never in a cookie, never acted on), and sends the browser to sign in.
+Once the same person has signed in again (and passed the second step), the form's page
+takes what was kept (``take``) and shows it in the form, with a message saying what
+happened; nothing is saved until they save it again.
 
 - Only the person whose session ended gets it back: signing in as anyone else in that
   browser discards it (``forget_for_another``), and ``take`` checks again.
@@ -69,7 +69,7 @@ def keep(request, view_func, view_kwargs):
     if declared is None or not isinstance(noted, dict) or "user" not in noted:
         return None
     page = reverse(declared.back, kwargs=view_kwargs) if declared.back else request.path
-    data = {name: request.POST.getlist(name) for name in declared.fields if name in request.POST}
+    data = {name: request.POST.getlist(name) for name in request.POST if declared.keeps(name)}
     size = sum(len(value) for values in data.values() for value in values)
     if data and size <= MAX_KEPT_CHARACTERS:
         request.session[KEPT_FORM] = {

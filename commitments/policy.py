@@ -21,6 +21,7 @@ once per request.
 """
 
 import functools
+import re
 import types
 from dataclasses import dataclass, replace
 
@@ -162,8 +163,10 @@ def may_review(user):
 @rule(_("Only coordinators enter reports on a country's behalf."))
 def may_enter_on_behalf(user):
     """Coordinators enter (and so publish) a report a country sent formally, by diplomatic
-    note or e-mail; officials write their own country's reports themselves and
-    administrators write none."""
+    note or e-mail, with the figures it gives (its indicator values, its milestones met),
+    which belong to that report and are marked as entered on the country's behalf with it;
+    officials write their own country's reports themselves and administrators write
+    none."""
     return role_of(user) == Role.COORDINATOR
 
 
@@ -362,7 +365,9 @@ def may_plan_for(user, objective, country):
     each indicator of an objective it contributes to, and its milestones on it (its
     values and met milestones go with its updates, under ``may_edit``). Coordinators and
     administrators read them and never change a country's figures; administrators define
-    the indicators themselves in the admin."""
+    the indicators themselves in the admin. The one exception is the country's own report,
+    sent by note or e-mail: the coordinator who enters it enters the values and milestones
+    met it gives, as part of that report (``may_enter_on_behalf``)."""
     return _acts_for(user, country.pk) and may_contribute_to(user, objective)
 
 
@@ -638,10 +643,15 @@ class RateLimit:
 class KeepsForm:
     """A form whose fields ``fields`` are kept when it is posted after its session ended,
     and put back after sign-in (commitments/kept_forms.py) on the page named ``back``
-    (reversed with the view's own arguments; None: the view's own address)."""
+    (reversed with the view's own arguments; None: the view's own address). ``also``
+    matches the names of the fields it adds as it is built (an update's figures)."""
 
     fields: tuple[str, ...]
     back: str | None = None
+    also: re.Pattern | None = None
+
+    def keeps(self, name):
+        return name in self.fields or bool(self.also and self.also.fullmatch(name))
 
 
 @dataclass(frozen=True)
@@ -765,7 +775,8 @@ def keeps_form(form, back=None):
     commitments/kept_forms.py."""
 
     def decorate(view):
-        return _declare(_routable(view), keeps_form=KeepsForm(tuple(form.base_fields), back))
+        kept = KeepsForm(tuple(form.base_fields), back, getattr(form, "kept_too", None))
+        return _declare(_routable(view), keeps_form=kept)
 
     return decorate
 

@@ -76,7 +76,8 @@ def initial_values(update):
 
 def on_behalf_values(update):
     """The audit diff of a report entered on a country's behalf: every value it was
-    published with, the country and the source included."""
+    published with, the country and the source included (its figures are added by
+    ``enter_update_on_behalf``, as ``figures.save`` writes them)."""
     return initial_values(update) | {
         "country": [None, update.country],
         "state": [None, update.state],
@@ -180,11 +181,17 @@ def enter_update_on_behalf(
     source_date,
     language="en",
     token=None,
+    figures=None,
 ):
     """A coordinator enters a report a country sent formally (by diplomatic note, e-mail or
     another written source) and publishes it: the country already sent it through official
     channels. The update is marked as entered on the country's behalf, with its source;
     its audit entry (``update.entered_on_behalf``) records every value and the source.
+
+    ``figures`` (``figures.Figures``): the indicator values and milestones met the
+    country's report gives, saved and audited with it as an official's would be
+    (``figures.save``). They are the one way a coordinator writes a country's figures:
+    they belong to this report, which says it was entered on the country's behalf.
 
     A form posted twice with the same ``token`` creates one update.
     """
@@ -217,7 +224,10 @@ def enter_update_on_behalf(
     return _insert_once(
         update,
         action=audit.Action.UPDATE_ENTERED_ON_BEHALF,
-        changes=on_behalf_values,
+        # Saved with the update, in its transaction, before its entry is written.
+        changes=lambda saved: (
+            on_behalf_values(saved) | update_figures.save(saved, figures, new=True)
+        ),
         same_form=lambda existing: (
             (existing.author_id, existing.entered_on_behalf) == (actor.pk, True)
         ),

@@ -19,6 +19,7 @@ from commitments.forms import (
     BatchForm,
     CommentForm,
     OnBehalfForm,
+    OnBehalfSubjectForm,
     ProgressUpdateForm,
     ReturnForm,
     VersionForm,
@@ -254,13 +255,14 @@ def period_after(period):
 
 
 def prefilled_from(update):
-    """A new update's first values, copied from an earlier report to be revised."""
+    """A new update's first values, copied from an earlier report to be revised: its
+    text, and its figures (``figures.initial_from``)."""
     return {
         "status": update.status,
         "narrative": update.narrative,
         "language": update.language,
         "evidence_links": update.evidence_links,
-    }
+    } | figures.initial_from(update)
 
 
 @policy.keeps_form(OnBehalfForm)
@@ -270,14 +272,19 @@ def prefilled_from(update):
 @policy.methods("GET", "POST")
 def update_on_behalf(request):
     """A coordinator enters a report a country sent by diplomatic note or e-mail; it is
-    published at once, marked as entered on the country's behalf, with its source."""
-    kept = kept_forms.take(request) if request.method == "GET" else None
-    form = OnBehalfForm(request.POST or None, initial=kept)
+    published at once, marked as entered on the country's behalf, with its source. The
+    country and objective are chosen first (``on_behalf_form``), then the report with its
+    figures: that objective's indicator values and that country's milestones met."""
+    if request.method == "GET":
+        return on_behalf_form(request)
+    form = OnBehalfForm(request.POST)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         values = {name: form.cleaned_data[name] for name in ON_BEHALF_FIELDS}
         try:
-            update = services.enter_update_on_behalf(actor=request.user, **values)
+            update = services.enter_update_on_behalf(
+                actor=request.user, figures=figures.from_form(form), **values
+            )
         except services.ReusedForm:
             data = request.POST.copy()
             data["token"] = str(uuid.uuid4())
@@ -294,9 +301,32 @@ def update_on_behalf(request):
                 % {"country": update.country},
             )
             return redirect(update)
-    if request.method == "POST" and form.errors and status == 200:
+    if form.errors and status == 200:
         status = 400
-    return render(request, "commitments/update_on_behalf.html", {"form": form}, status=status)
+    return on_behalf_page(request, form=form, status=status)
+
+
+def on_behalf_form(request):
+    """The report's form once its country and objective are known (``?country=`` and
+    ``?objective=``, or a form kept when the session ended); otherwise, or with
+    ``?change``, the first step choosing them (400 when what was given is not valid)."""
+    kept = kept_forms.take(request)
+    if "change" in request.GET:
+        return on_behalf_page(request, chooser=OnBehalfSubjectForm(initial=request.GET.dict()))
+    chooser = OnBehalfSubjectForm(kept or request.GET or None)
+    if not chooser.is_bound or not chooser.is_valid():
+        return on_behalf_page(request, chooser=chooser, status=400 if chooser.is_bound else 200)
+    return on_behalf_page(request, form=OnBehalfForm(initial=kept, **chooser.cleaned_data))
+
+
+def on_behalf_page(request, *, chooser=None, form=None, status=200):
+    """The page of a report entered on a country's behalf: the first step's ``chooser``,
+    or the report's ``form`` under the country and objective it is for."""
+    if form is None:
+        context = {"form": chooser, "choosing": True}
+    else:
+        context = {"form": form, "objective": form.objective, "country": form.country}
+    return render(request, "commitments/update_on_behalf.html", context, status=status)
 
 
 ON_BEHALF_FIELDS = (

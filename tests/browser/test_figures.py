@@ -110,3 +110,41 @@ def test_a_mexican_official_types_a_spanish_number(new_page, cast, objective):
     page.get_by_role("button", name="Guardar borrador").click()
     expect(page.locator(".figures-table")).to_contain_text("1.234,5")
     assert IndicatorValue.objects.get(indicator=kits).value == Decimal("1234.5")
+
+
+def test_a_coordinator_enters_the_figures_of_a_report_mexico_sent(
+    new_page, cast, objective, axe_source
+):
+    """Mexico's note gives its value and a milestone met: the coordinator chooses Mexico
+    and the objective, then types them in Spanish with the report."""
+    kits = naloxone_kits(objective)
+    milestone = Milestone.objects.create(
+        objective=objective,
+        country=Country.objects.get(code="MX"),
+        title="Naloxona en cada farmacia",
+        due_on=datetime.date(2024, 6, 30),
+        owner="SSA",
+    )
+    page = sign_in(new_page(), cast.carol)
+    page.get_by_role("button", name="español").click()
+    page.goto(reverse("update_on_behalf"))
+    page.get_by_label("País que envió el reporte").select_option(label="México")
+    page.get_by_label("Objetivo").select_option(str(objective.pk))
+    page.get_by_role("button", name="Continuar").click()
+    figures = page.locator("fieldset.figures")
+    expect(figures).to_contain_text("Kits de naloxona distribuidos (kits)")
+    page.get_by_label("Periodo de reporte").select_option(label="T1 2024")
+    page.get_by_label("En riesgo", exact=True).check()
+    page.get_by_label("Descripción", exact=True).fill("Capacitación aduanera retrasada.")
+    page.get_by_label("Kits de naloxona distribuidos (kits)").fill("1.234,5")
+    page.get_by_label("Naloxona en cada farmacia (").check()
+    page.get_by_label("Nota diplomática").check()
+    page.get_by_label("Referencia de la fuente").fill("Nota No. 0117/2025")
+    page.get_by_label("Fecha de la nota o del correo").fill("2025-01-17")
+    assert axe_violations(page, axe_source) == []
+    page.get_by_role("button", name="Publicar en nombre del país").click()
+    expect(page.locator(".figures-table")).to_contain_text("1.234,5")
+    update = ProgressUpdate.objects.get()
+    assert update.entered_on_behalf and update.state == "published"
+    assert IndicatorValue.objects.get(update=update, indicator=kits).value == Decimal("1234.5")
+    assert list(update.milestones_met.all()) == [milestone]

@@ -146,6 +146,9 @@ def pages_at_every_width(cast, make_update, objective, q1):
         "update under review": update.get_absolute_url(),
         "update history": reverse("update_history", args=[update.pk]),
         "report on a country's behalf": reverse("update_on_behalf"),
+        "report on a country's behalf, chosen": (
+            f"{reverse('update_on_behalf')}?country={update.country_id}&objective={objective.pk}"
+        ),
         "timeliness": reverse("timeliness"),
         "compare two years": reverse("compare_years"),
         "dashboard": reverse("dashboard"),

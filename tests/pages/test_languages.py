@@ -37,6 +37,7 @@ def pages(cast, make_update, objective):
         reverse("update_history", args=[update.pk]),
         reverse("review_queue"),
         reverse("update_on_behalf"),
+        reverse("update_on_behalf") + f"?country={update.country_id}&objective={objective.pk}",
         reverse("password_change"),
     ]
 

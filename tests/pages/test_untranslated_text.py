@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils.translation import trans_real
 from django.utils.translation.trans_real import DjangoTranslation
 
-from commitments.models import Meeting, Objective, ProgressUpdate
+from commitments.models import Country, Meeting, Objective, ProgressUpdate
 from tests.support.urls import MATRIX, ROLES, url_for
 
 pytestmark = pytest.mark.django_db
@@ -243,6 +243,13 @@ def test_every_page_looks_up_only_translated_strings(cast, sample, misses, langu
             if answers[role] == 200 and not name.startswith("api_") and name != "livez":
                 misses.page = f"{role} {url_for(name, sample)}"
                 client.get(url_for(name, sample))
+        if role == "carol":  # a report on Canada's behalf, with its figures: a second step
+            canada = Country.objects.get(code="CA")
+            misses.page = url = (
+                f"{reverse('update_on_behalf')}?country={canada.pk}"
+                f"&objective={sample['objective_pk']}"
+            )
+            assert "milestones_met" in client.get(url).context["form"].fields
     assert not misses, f"{language}: not in the catalogues: {misses}"
 
 

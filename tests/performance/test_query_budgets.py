@@ -85,6 +85,16 @@ PAGES = {
     # Once drawn, only the meeting, the form's two and the data stamps (4: pinned in
     # tests/pages/test_meeting_briefs.py).
     "meeting brief": ("meeting_brief", ["eighth"], "carol", 15),
+    # Entering a report on a country's behalf: the countries and the objectives to choose
+    # from; then the chosen country and objective, the objective's periods (their kind,
+    # then the list) and whether it has indicators or the country milestones.
+    "report on a country's behalf, choosing": ("update_on_behalf", [], "carol", 2),
+    "report on a country's behalf": (
+        "update_on_behalf?country={country}&objective={objective}",
+        [],
+        "carol",
+        5,
+    ),
 }
 
 STATES = ["published", "submitted", "draft", "returned", "published", "withdrawn"]
@@ -142,6 +152,7 @@ def url_of(name, args, update, objective):
         "eighth": Meeting.objects.get(kind="plenary", ordinal=8).pk,
     }
     url = reverse(name, args=[values.get(arg, arg) for arg in args])
+    query = query.format(country=update.country_id, objective=objective.pk)
     return f"{url}?{query}" if query else url
 
 

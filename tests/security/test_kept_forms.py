@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from commitments import kept_forms
-from commitments.models import Comment, ProgressUpdate
+from commitments.models import Comment, Country, Indicator, Milestone, ProgressUpdate
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -343,3 +343,80 @@ def test_the_warning_and_the_notices_in_spanish_and_french(
     form = sign_in(browser, cast.alice, create_url).text
     assert warning in form
     assert kept in form
+
+
+@pytest.fixture
+def figures_of(objective):
+    """Canada's naloxone kits indicator and milestone on the objective."""
+    kits = Indicator.objects.create(
+        objective=objective, number=1, name="Naloxone kits", definition="Kits.", unit="kits"
+    )
+    milestone = Milestone.objects.create(
+        objective=objective,
+        country=Country.objects.get(code="CA"),
+        title="Naloxone in every pharmacy",
+        due_on=datetime.date(2024, 6, 30),
+        owner="Health Canada",
+    )
+    return kits, milestone
+
+
+def test_an_updates_figures_come_back_with_it(
+    browser, cast, q1, create_url, post_after_idle, figures_of
+):
+    kits, milestone = figures_of
+    post_after_idle(
+        browser,
+        cast.alice,
+        create_url,
+        {
+            "period": q1.pk,
+            "status": "on_track",
+            "narrative": NARRATIVE,
+            f"value_{kits.pk}": "12,500",
+            "milestones_met": [str(milestone.pk)],
+            "value_x": "1",  # no figure's name: not kept
+        },
+    )
+    kept = browser.session[kept_forms.KEPT_FORM]
+    assert set(kept["data"]) == {
+        "period",
+        "status",
+        "narrative",
+        f"value_{kits.pk}",
+        "milestones_met",
+    }
+    form = sign_in(browser, cast.alice, create_url).text
+    assert f'name="value_{kits.pk}" value="12,500"' in form
+    assert re.search(rf'name="milestones_met" value="{milestone.pk}"[^>]*checked', form)
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_a_report_entered_on_a_countrys_behalf_comes_back_with_its_figures(
+    browser, cast, objective, q1, post_after_idle, figures_of
+):
+    kits, milestone = figures_of
+    url = reverse("update_on_behalf")
+    post_after_idle(
+        browser,
+        cast.carol,
+        url,
+        {
+            "country": milestone.country_id,
+            "objective": objective.pk,
+            "period": q1.pk,
+            "status": "at_risk",
+            "narrative": NARRATIVE,
+            "source_kind": "email",
+            "source_reference": "From the embassy",
+            "source_date": "2024-04-02",
+            f"value_{kits.pk}": "12,500",
+            "milestones_met": [str(milestone.pk)],
+        },
+    )
+    form = sign_in(browser, cast.carol, url).text
+    assert textarea(form, "narrative") == NARRATIVE
+    assert f'name="value_{kits.pk}" value="12,500"' in form
+    assert re.search(rf'name="milestones_met" value="{milestone.pk}"[^>]*checked', form)
+    assert 'value="From the embassy"' in form
+    assert not ProgressUpdate.objects.exists()

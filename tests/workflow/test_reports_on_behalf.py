@@ -1,22 +1,30 @@
 """A report a country sends by diplomatic note or e-mail: a coordinator enters it on the
 country's behalf, it is published at once, marked with its source wherever it shows, and
-audited under its own action. Nobody else can enter one or forge the mark."""
+audited under its own action, with the figures it gives (its objective's indicator values,
+its country's milestones met). Nobody else can enter one or forge the mark."""
 
 import csv
 import datetime
 import io
 import uuid
+from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from commitments import services
+from commitments import fragments, services
 from commitments.models import (
     AuditEntry,
     Country,
+    Indicator,
+    IndicatorValue,
     Meeting,
+    Milestone,
+    MilestoneMet,
     Objective,
     ObjectiveSet,
     ProgressUpdate,
@@ -351,3 +359,256 @@ def test_the_brief_says_which_report_came_by_note(login, cast, make_update, mexi
     page = login(cast.bob).get(reverse("meeting_brief", args=[eighth.pk])).text
     assert "Reported by note." in page
     assert "Entered by the coordinators from a diplomatic note (Note No. 0117/2025" in page
+
+
+# --- The figures the country's report gives -------------------------------------------------
+
+
+@pytest.fixture
+def canada():
+    return Country.objects.get(code="CA")
+
+
+def chosen(client, objective, country_, **headers):
+    """The report's form once its country and objective are chosen (the first step's GET)."""
+    return client.get(
+        reverse("update_on_behalf"),
+        {"country": country_.pk, "objective": objective.pk},
+        headers=headers,
+    )
+
+
+def nothing_saved():
+    return not (
+        ProgressUpdate.objects.exists()
+        or IndicatorValue.objects.exists()
+        or MilestoneMet.objects.exists()
+        or AuditEntry.objects.exists()
+    )
+
+
+def test_the_country_and_objective_are_chosen_first_then_their_figures_are_offered(
+    login, cast, objective, kits, milestone, canada
+):
+    client = login(cast.carol)
+    first = client.get(reverse("update_on_behalf"))
+    assert first.status_code == 200
+    assert set(first.context["form"].fields) == {"country", "objective"}
+    assert 'method="get"' in first.text and "First choose the country" in first.text
+    page = chosen(client, objective, canada)
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert form.figure_names == [f"value_{kits.pk}", "milestones_met"]
+    assert "Naloxone kits distributed (kits)" in page.text
+    assert milestone.title in page.text
+    # The country and objective are carried along, shown as text, changed in the first step.
+    assert f'type="hidden" name="country" value="{canada.pk}"' in page.text
+    assert f'type="hidden" name="objective" value="{objective.pk}"' in page.text
+    assert "Choose another country or objective" in page.text
+    years = {period.objective_set.year for period in form.fields["period"].queryset}
+    assert years == {objective.objective_set.year}
+    change = client.get(
+        reverse("update_on_behalf"),
+        {"change": "", "country": canada.pk, "objective": objective.pk},
+    )
+    assert change.context["choosing"] and not change.context["form"].is_bound
+    assert f'<option value="{canada.pk}" selected>' in change.text
+    # Mexico has no milestone on it: its report offers the indicator alone.
+    mexican = chosen(client, objective, Country.objects.get(code="MX")).context["form"]
+    assert mexican.figure_names == [f"value_{kits.pk}"]
+
+
+@pytest.mark.parametrize(
+    "query", [{"country": "abc", "objective": "1"}, {"country": "1"}, {"objective": "99999"}]
+)
+def test_a_bad_choice_in_the_first_step_is_refused_with_a_message(login, cast, query):
+    response = login(cast.carol).get(reverse("update_on_behalf"), query)
+    assert response.status_code == 400
+    assert response.context["choosing"]
+    assert "Please correct the following" in response.text
+
+
+def test_a_coordinator_enters_the_countrys_figures_and_they_are_published_and_audited(
+    login, cast, objective, kits, milestone, q1, canada
+):
+    fragments.cache().clear()
+    client = login(cast.carol)
+    assert "12,500" not in client.get(objective.get_absolute_url()).text  # now cached
+    data = form_data(
+        objective,
+        q1,
+        canada,
+        **{f"value_{kits.pk}": "12,500", "milestones_met": [str(milestone.pk)]},
+    )
+    response = client.post(reverse("update_on_behalf"), data)
+    assert response.status_code == 302
+    update = ProgressUpdate.objects.get()
+    assert update.entered_on_behalf and update.state == "published"
+    assert update.indicator_values.get().value == 12500
+    assert list(update.milestones_met.all()) == [milestone]
+    # One entry, the on-behalf one, holds the report and its figures.
+    entry = AuditEntry.objects.for_object(update).get()
+    assert entry.action == "update.entered_on_behalf"
+    assert entry.changes[f"indicator:{kits.pk}"] == [None, "12500"]
+    assert entry.changes["milestones_met"] == [None, [milestone.title]]
+    assert entry.changes["source_reference"] == [None, NOTE]
+    # Published with the report: the objective's page (drawn again) and the update's.
+    page = login(cast.bob).get(objective.get_absolute_url()).text
+    assert "12,500" in page and "1 of 1 milestone met" in page
+    client = login(cast.carol)
+    assert "12,500" in client.get(update.get_absolute_url()).text
+    history = client.get(reverse("update_history", args=[update.pk])).text
+    assert "Naloxone kits distributed (kits)" in history and "12,500" in history
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"), [("en", "1,234.5"), ("es", "1.234,5"), ("fr", "1\u202f234,5")]
+)
+def test_values_are_typed_as_the_coordinators_language_writes_numbers(
+    login, cast, objective, kits, q1, canada, language, typed
+):
+    client = login(cast.carol)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.post(
+        reverse("update_on_behalf"),
+        form_data(objective, q1, canada, **{f"value_{kits.pk}": typed}),
+        headers={"accept-language": language},
+    )
+    assert response.status_code == 302
+    assert IndicatorValue.objects.get().value == Decimal("1234.5")
+
+
+def test_a_report_without_figures_is_entered_without_any(login, cast, objective, kits, q1, canada):
+    response = login(cast.carol).post(
+        reverse("update_on_behalf"), form_data(objective, q1, canada, **{f"value_{kits.pk}": ""})
+    )
+    assert response.status_code == 302
+    assert not IndicatorValue.objects.exists() and not MilestoneMet.objects.exists()
+    entry = AuditEntry.objects.get()
+    assert not any(key.startswith("indicator:") for key in entry.changes)
+
+
+@pytest.fixture
+def elsewhere(objective, kits):
+    """Another objective's indicator, and Mexico's milestone on the objective."""
+    other = Objective.objects.get(objective_set__year=2024, number=2)
+    return {
+        "objective": other,
+        "indicator": Indicator.objects.create(
+            objective=other, number=1, name="Seizures", definition="Seized.", unit="kg"
+        ),
+        "milestone": Milestone.objects.create(
+            objective=objective,
+            country=Country.objects.get(code="MX"),
+            title="Mexico's own",
+            due_on=datetime.date(2024, 6, 30),
+            owner="SSA",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("milestone of another country", "Select a valid choice."),
+        ("milestone for a country offered none", "figures of another objective or country"),
+        ("indicator of another objective", "figures of another objective or country"),
+        ("objective changed after the figures were shown", "figures of another objective"),
+        ("objective that does not exist", "Choose one of the objectives listed."),
+        ("objective with a NUL byte", "Objective: Null characters are not allowed."),
+        ("not a number", "is not a number. Give the number alone, in kits"),
+        ("a NUL byte in a value", "“12\\x00” is not a number"),
+        ("a NUL byte in a milestone", "Null characters are not allowed."),
+    ],
+)
+def test_figures_the_form_did_not_offer_or_not_numbers_are_refused_and_nothing_is_saved(
+    login, cast, objective, kits, milestone, q1, canada, elsewhere, case, message
+):
+    changes = {f"value_{kits.pk}": "12"}
+    if case == "milestone of another country":
+        changes["milestones_met"] = [str(elsewhere["milestone"].pk)]
+    elif case == "milestone for a country offered none":
+        changes |= {"country": Country.objects.get(code="US").pk, "milestones_met": milestone.pk}
+    elif case == "indicator of another objective":
+        changes[f"value_{elsewhere['indicator'].pk}"] = "5"
+    elif case == "objective changed after the figures were shown":
+        changes["objective"] = elsewhere["objective"].pk
+    elif case == "objective that does not exist":
+        changes["objective"] = "99999"
+    elif case == "objective with a NUL byte":
+        changes["objective"] = f"{objective.pk}\x00"
+    elif case == "not a number":
+        changes[f"value_{kits.pk}"] = "48,250 kits"
+    elif case == "a NUL byte in a value":
+        changes[f"value_{kits.pk}"] = "12\x00"
+    else:
+        changes["milestones_met"] = [f"{milestone.pk}\x00"]
+    response = login(cast.carol).post(
+        reverse("update_on_behalf"), form_data(objective, q1, canada) | changes
+    )
+    assert response.status_code == 400
+    assert message in response.text
+    assert "\x00" not in response.text
+    assert nothing_saved()
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "help", "refused"),
+    [
+        (
+            "es",
+            "Elija primero el país que envió el reporte",
+            "Las cifras que da el reporte del país",
+            "cifras de otro objetivo o país",
+        ),
+        (
+            "fr",
+            "Choisissez d’abord le pays qui a envoyé le rapport",
+            "Les chiffres que donne le rapport du pays",
+            "chiffres d’un autre objectif ou pays",
+        ),
+    ],
+)
+def test_the_steps_and_the_refusal_in_spanish_and_french(
+    login, cast, objective, kits, q1, canada, elsewhere, language, first, help, refused
+):
+    client = login(cast.carol)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    headers = {"accept-language": language}
+    assert first in client.get(reverse("update_on_behalf"), headers=headers).text
+    page = chosen(client, objective, canada, **headers).text
+    assert help in page
+    assert ">T1 2024</option>" in page  # the period as every page names it
+    assert getattr(kits, f"name_{language}") in page
+    response = client.post(
+        reverse("update_on_behalf"),
+        form_data(objective, q1, canada, **{f"value_{elsewhere['indicator'].pk}": "5"}),
+        headers=headers,
+    )
+    assert response.status_code == 400
+    assert refused in response.text
+
+
+def test_the_reports_form_costs_the_same_whatever_its_figures(
+    login, cast, objective, kits, milestone, canada
+):
+    client = login(cast.carol)
+
+    def cost():
+        with CaptureQueriesContext(connection) as queries:
+            assert chosen(client, objective, canada).status_code == 200
+        return len(queries)
+
+    few = cost()
+    for number in range(2, 6):
+        Indicator.objects.create(
+            objective=objective, number=number, name=f"I{number}", definition="x", unit="u"
+        )
+        Milestone.objects.create(
+            objective=objective,
+            country=canada,
+            title=f"Milestone {number}",
+            due_on=datetime.date(2024, 6, 30),
+            owner="Agency",
+        )
+    assert cost() == few

@@ -1,14 +1,25 @@
 """An official starts a report from the previous period's: the new update's form offers
 "Start from <period>'s report" when the country has one for the same objective, and fills
-in its status, narrative and evidence; nothing is saved until the official saves."""
+in its status, narrative and evidence, and its figures (last period's values as this
+period's first; milestones met stay met); nothing is saved until the official saves."""
 
 import datetime
+import re
+from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments.models import AuditEntry, Objective, ProgressUpdate, ReportingPeriod
+from commitments.models import (
+    AuditEntry,
+    IndicatorValue,
+    MilestoneMet,
+    Objective,
+    ProgressUpdate,
+    ReportingPeriod,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +35,11 @@ def today_in_q4(monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda *args: datetime.date(2024, 11, 20))
 
 
-def new_form(client, objective, **query):
-    return client.get(reverse("update_create", args=[objective.pk]), query)
+def new_form(client, objective, language=None, **query):
+    headers = {"accept-language": language} if language else {}
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client.get(reverse("update_create", args=[objective.pk]), query, headers=headers)
 
 
 def test_the_form_offers_the_previous_periods_report_and_fills_it_in(
@@ -153,3 +167,86 @@ def test_the_offer_in_spanish_and_french(
         reverse("update_create", args=[objective.pk]), headers={"accept-language": language}
     )
     assert offer in page.text
+
+
+# --- The figures: last period's values as this period's first, milestones met stay met ---
+
+
+def test_the_previous_reports_figures_are_filled_in_and_shown_in_the_readers_language(
+    login, cast, objective, kits, milestone, make_update, periods, today_in_q4
+):
+    """Q3 is still awaiting review: its milestone is not met yet, so Q4's form offers it
+    ticked; its value is Q4's first, written as the reader's language writes numbers."""
+    q3 = make_update(author=cast.alice, period=periods["Q3"], state="submitted")
+    IndicatorValue.objects.create(update=q3, indicator=kits, value=Decimal("1234.5"))
+    MilestoneMet.objects.create(update=q3, milestone=milestone)
+    client = login(cast.alice)
+    shown = {}
+    for language in ("en", "es", "fr"):
+        page = new_form(client, objective, start_from=q3.pk, language=language)
+        shown[language] = page.text
+    form = page.context["form"]
+    assert form.initial[f"value_{kits.pk}"] == Decimal("1234.5")
+    assert form.initial["milestones_met"] == [milestone.pk]
+    assert 'value="1,234.5"' in shown["en"]
+    assert 'value="1.234,5"' in shown["es"]
+    assert 'value="1\u202f234,5"' in shown["fr"] or 'value="1\xa0234,5"' in shown["fr"]
+    box = re.search(r"<input[^>]*name=\"milestones_met\"[^>]*>", shown["en"]).group()
+    assert f'value="{milestone.pk}"' in box and "checked" in box
+    assert "its status, narrative, evidence and figures are filled in below" in shown["en"]
+    assert "descripción, evidencias y cifras ya están en el formulario" in shown["es"]
+    assert "ses pièces justificatives et ses chiffres sont repris" in shown["fr"]
+    # Nothing is saved until the official saves.
+    assert IndicatorValue.objects.count() == 1 and MilestoneMet.objects.count() == 1
+
+
+def test_a_milestone_met_in_a_published_report_stays_met_and_is_not_offered_again(
+    login, cast, objective, kits, milestone, make_update, periods, today_in_q4
+):
+    q3 = make_update(author=cast.alice, period=periods["Q3"])  # published
+    IndicatorValue.objects.create(update=q3, indicator=kits, value=12)
+    MilestoneMet.objects.create(update=q3, milestone=milestone)
+    page = new_form(login(cast.alice), objective, start_from=q3.pk)
+    assert "milestones_met" not in page.context["form"].fields
+    assert milestone.title not in page.text
+    assert 'value="12"' in page.text
+
+
+def test_the_prefilled_figures_are_saved_as_the_new_periods_and_the_old_ones_kept(
+    login, cast, objective, kits, milestone, make_update, periods, today_in_q4
+):
+    q3 = make_update(author=cast.alice, period=periods["Q3"], state="submitted")
+    IndicatorValue.objects.create(update=q3, indicator=kits, value=Decimal("1234.5"))
+    MilestoneMet.objects.create(update=q3, milestone=milestone)
+    client = login(cast.alice)
+    page = new_form(client, objective, start_from=q3.pk, language="es")
+    form = page.context["form"]
+    data = {
+        "period": periods["Q4"].pk,
+        "status": form.initial["status"],
+        "narrative": form.initial["narrative"],
+        "language": form.initial["language"],
+        "token": str(form["token"].initial),
+        # What the page shows, changed by the official where it moved.
+        f"value_{kits.pk}": form[f"value_{kits.pk}"].value().replace("4,5", "9,5"),
+        "milestones_met": [str(pk) for pk in form["milestones_met"].value()],
+    }
+    assert data[f"value_{kits.pk}"] == "1.239,5"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    response = client.post(reverse("update_create", args=[objective.pk]), data)
+    assert response.status_code == 302
+    new = ProgressUpdate.objects.exclude(pk=q3.pk).get()
+    assert new.indicator_values.get().value == Decimal("1239.5")
+    assert list(new.milestones_met.all()) == [milestone]
+    assert q3.indicator_values.get().value == Decimal("1234.5")
+    created = AuditEntry.objects.get(action="update.created")
+    assert created.changes[f"indicator:{kits.pk}"] == [None, "1239.5"]
+
+
+def test_starting_from_a_report_without_figures_leaves_the_boxes_empty(
+    login, cast, objective, kits, make_update, periods, today_in_q4
+):
+    q3 = make_update(author=cast.alice, period=periods["Q3"])
+    page = new_form(login(cast.alice), objective, start_from=q3.pk)
+    assert f"value_{kits.pk}" not in page.context["form"].initial
+    assert page.context["form"][f"value_{kits.pk}"].value() is None
