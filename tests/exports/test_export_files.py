@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
+from commitments import exports, indicators, open_data
 from commitments.models import (
     EvidenceFile,
     Indicator,
@@ -289,3 +290,26 @@ def test_the_published_data_zip_holds_what_it_always_held(client, demo):
     for member in archive.namelist():
         text = _csv_file(archive.read(member), names, member, header_row=0)
         _compare(f"zip-{member}", text)
+
+
+def test_the_updates_are_read_in_one_statement_whatever_the_number_of_chunks(
+    demo, monkeypatch, django_assert_num_queries
+):
+    """Joins, localised names, evidence files, milestones and indicator values are all
+    read by the rows' own statement: no query per chunk, let alone per row."""
+    monkeypatch.setattr(exports, "CHUNK", 20)
+    columns = indicators.export_columns()
+    updates = ProgressUpdate.objects.order_by("pk")
+    total = updates.count()
+    assert total > 5 * exports.CHUNK
+    with django_assert_num_queries(1):
+        assert sum(1 for _row in exports.rows(updates, columns)) == total
+
+
+def test_the_zip_reads_each_of_its_files_in_one_statement(
+    demo, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(exports, "CHUNK", 20)
+    # The reader's role, then one statement per file.
+    with django_assert_num_queries(1 + len(open_data.TABLES)):
+        open_data.write_zip(demo, io.BytesIO(), lambda written: None)
