@@ -25,12 +25,9 @@ import datetime
 import io
 import re
 
-from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import F, OuterRef, StringAgg, Subquery, Value
-from django.db.models.functions import Coalesce, NullIf
 from django.http import HttpResponse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -46,7 +43,7 @@ from commitments.models import (
     MilestoneMet,
     ProgressUpdate,
 )
-from commitments.models.reference import period_label
+from commitments.models.reference import Translated, period_label
 from commitments.models.updates import provenance
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -131,16 +128,6 @@ def _when(value):
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _local(field):
-    """The active language's version of a translated field (``<field>_es``,
-    ``<field>_fr``), English where it has none, chosen by the database: as
-    ``Translated.localized`` does for a model instance."""
-    language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
-    if language not in ("es", "fr"):
-        return F(field)
-    return Coalesce(NullIf(F(f"{field}_{language}"), Value("")), F(field))
-
-
 def _joined(related, name, order):
     """An expression for an update's ``name`` of each of its ``related`` rows, in
     ``order``, joined by line breaks (None for none): one subquery of the same statement."""
@@ -167,6 +154,9 @@ def _listed(name):
 
 # What rows() reads of each update: plain values, the joins and the localised names
 # resolved by the database (one statement per chunk, whatever the number of rows).
+_local = Translated.in_active_language_expression
+
+
 def _columns():
     return {
         "pk": F("pk"),
