@@ -152,12 +152,13 @@ def _listed(name):
     )
 
 
-# What rows() reads of each update: plain values, the joins and the localised names
-# resolved by the database (one statement per chunk, whatever the number of rows).
 _local = Translated.in_active_language_expression
 
 
 def _columns():
+    """What rows() reads of each update: plain values, the joins, the translated names and
+    the related rows resolved by the database (one statement, whatever the number of
+    rows)."""
     return {
         "pk": F("pk"),
         "year": F("objective__objective_set__year"),
@@ -186,7 +187,7 @@ def _columns():
         "is_demo": F("is_demo"),
         "continues": continuity.continues(),
         "language": F("language"),
-        # A milestone's updates are listed in the milestones' own order (due, then id).
+        # An update's milestones in the milestones' own order (due, then id).
         "milestones": _joined(
             MilestoneMet.objects.all(), "milestone__title", ("milestone__due_on", "milestone_id")
         ),
@@ -196,8 +197,8 @@ def _columns():
 
 
 def rows(updates, indicator_columns=None):
-    """One list of cells per update, read from the database as plain values in chunks (one
-    statement each); "Continues" names the earlier objectives the update's objective
+    """One list of cells per update, read from the database as plain values, a chunk at a
+    time, by one statement; "Continues" names the earlier objectives the update's objective
     continues ("2024/5"); then the narrative's language, the milestones the update marks
     met, and its value of each indicator of ``indicator_columns`` (a number; empty where
     it gives none)."""
