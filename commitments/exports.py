@@ -25,16 +25,26 @@ import datetime
 import io
 import re
 
-from django.db.models import Prefetch
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import F, OuterRef, StringAgg, Subquery, Value
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from commitments import continuity, indicators
-from commitments.models import Country, EvidenceFile, ProgressUpdate
+from commitments.models import (
+    Country,
+    EvidenceFile,
+    IndicatorValue,
+    MilestoneMet,
+    ProgressUpdate,
+)
+from commitments.models.reference import Translated, period_label
+from commitments.models.updates import provenance
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 CHUNK = 2000
@@ -53,7 +63,7 @@ _AFTER_A_SEPARATOR = re.compile("([,;|\t\r\n\u2028\u2029][ \u00a0]*)(?=[=+\\-@])
 def neutralise(value):
     """Text a spreadsheet will show, never evaluate, as one cell: control characters
     replaced, an apostrophe before a leading formula trigger."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value:  # an empty cell (most indicators') as is
         return value
     value = _CONTROLS.sub("\ufffd", value)
     if value.startswith(FORMULA_TRIGGERS) or value.lstrip(_LEADING_SPACES).startswith(
@@ -118,49 +128,149 @@ def _when(value):
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+def _joined(related, name, order):
+    """An expression for an update's ``name`` of each of its ``related`` rows, in
+    ``order``, joined by line breaks (None for none): one subquery of the same statement."""
+    return Subquery(
+        related.filter(update_id=OuterRef("pk"))
+        .order_by()
+        .values("update_id")
+        .annotate(joined=StringAgg(name, delimiter=Value("\n"), order_by=order))
+        .values("joined")
+    )
+
+
+def _listed(name):
+    """An expression for the array of an update's indicator values' ``name``, in the order
+    of the values' indicators."""
+    return Subquery(
+        IndicatorValue.objects.filter(update_id=OuterRef("pk"))
+        .order_by()
+        .values("update_id")
+        .annotate(listed=ArrayAgg(name, order_by="indicator_id"))
+        .values("listed")
+    )
+
+
+_local = Translated.in_active_language_expression
+
+
+def _columns():
+    """What rows() reads of each update: plain values, the joins, the translated names and
+    the related rows resolved by the database (one statement, whatever the number of
+    rows)."""
+    return {
+        "pk": F("pk"),
+        "year": F("objective__objective_set__year"),
+        "objective_number": F("objective__number"),
+        "objective_title": _local("objective__title"),
+        "country_code": F("country__code"),
+        "country_name": _local("country__name"),
+        "period_name": F("period__name"),
+        "status": F("status"),
+        "state": F("state"),
+        "narrative": F("narrative"),
+        "evidence_links": F("evidence_links"),
+        "evidence_files": _joined(
+            EvidenceFile.objects.filter(removed_at__isnull=True), "name", ("uploaded_at", "id")
+        ),
+        "first_name": F("author__first_name"),
+        "last_name": F("author__last_name"),
+        "username": F("author__username"),
+        "created_at": F("created_at"),
+        "updated_at": F("updated_at"),
+        "published_at": F("published_at"),
+        "entered_on_behalf": F("entered_on_behalf"),
+        "source_kind": F("source_kind"),
+        "source_reference": F("source_reference"),
+        "source_date": F("source_date"),
+        "is_demo": F("is_demo"),
+        "continues": continuity.continues(),
+        "language": F("language"),
+        # An update's milestones in the milestones' own order (due, then id).
+        "milestones": _joined(
+            MilestoneMet.objects.all(), "milestone__title", ("milestone__due_on", "milestone_id")
+        ),
+        "indicator_ids": _listed("indicator_id"),
+        "indicator_values": _listed("value"),
+    }
+
+
 def rows(updates, indicator_columns=None):
-    """One list of cells per update, read from the database in chunks; "Continues" names
-    the earlier objectives the update's objective continues ("2024/5"); then the
-    narrative's language, the milestones the update marks met, and its value of each
-    indicator of ``indicator_columns`` (a number; empty where it gives none)."""
+    """One list of cells per update, read from the database as plain values, a chunk at a
+    time, by one statement; "Continues" names the earlier objectives the update's objective
+    continues ("2024/5"); then the narrative's language, the milestones the update marks
+    met, and its value of each indicator of ``indicator_columns`` (a number; empty where
+    it gives none)."""
     if indicator_columns is None:
         indicator_columns = indicators.export_columns()
-    updates = updates.annotate(continues=continuity.continues()).prefetch_related(
-        "indicator_values",
-        "milestones_met",
-        Prefetch(
-            "evidence_files",
-            EvidenceFile.objects.filter(removed_at__isnull=True).order_by("uploaded_at", "id"),
-        ),
-    )
-    for update in updates.iterator(chunk_size=CHUNK):
-        values = {value.indicator_id: value.value for value in update.indicator_values.all()}
+    indicator_ids = [indicator.pk for indicator in indicator_columns]
+    statuses = {value: str(label) for value, label in ProgressUpdate.Status.choices}
+    states = {value: str(label) for value, label in ProgressUpdate.State.choices}
+    periods = {}  # a period's name in the reader's language, by name
+    yes = _("Yes")
+    columns = _columns()
+    names = [f"_export_{name}" for name in columns]
+    read = updates.annotate(
+        **{name: expression for name, expression in zip(names, columns.values(), strict=True)}
+    ).values_list(*names)
+    for (
+        pk,
+        year,
+        objective_number,
+        objective_title,
+        country_code,
+        country_name,
+        period_name,
+        status,
+        state,
+        narrative,
+        evidence_links,
+        evidence_files,
+        first_name,
+        last_name,
+        username,
+        created_at,
+        updated_at,
+        published_at,
+        entered_on_behalf,
+        source_kind,
+        source_reference,
+        source_date,
+        is_demo,
+        continues,
+        language,
+        milestones,
+        value_ids,
+        values,
+    ) in read.iterator(chunk_size=CHUNK):
+        period = periods.get(period_name)
+        if period is None:
+            period = periods[period_name] = period_label(period_name)
+        values = dict(zip(value_ids, values, strict=True)) if value_ids else {}
         yield [
-            update.pk,
-            update.objective.objective_set.year,
-            update.objective.number,
-            update.objective.local_title,
-            update.country.code,
-            update.country.local_name,
-            update.period.local_name,
-            str(update.get_status_display()),
-            str(update.get_state_display()),
-            update.narrative,
-            "\n".join(update.evidence_links),
-            "\n".join(f.name for f in update.evidence_files.all()),
-            update.author.get_full_name() or update.author.username,
-            _utc(update.created_at),
-            _utc(update.updated_at),
-            _utc(update.published_at),
-            update.provenance,
-            _("Yes") if update.is_demo else "",
-            update.continues or "",
-            update.language,
-            "\n".join(milestone.title for milestone in update.milestones_met.all()),
-            *(
-                indicators.export_number(values.get(indicator.pk))
-                for indicator in indicator_columns
-            ),
+            pk,
+            year,
+            objective_number,
+            objective_title,
+            country_code,
+            country_name,
+            period,
+            statuses.get(status, status),
+            states.get(state, state),
+            narrative,
+            "\n".join(evidence_links),
+            evidence_files or "",
+            f"{first_name} {last_name}".strip() or username,  # as User.get_full_name()
+            _utc(created_at),
+            _utc(updated_at),
+            _utc(published_at),
+            provenance(source_kind, source_reference, source_date) if entered_on_behalf else "",
+            yes if is_demo else "",
+            continues or "",
+            language,
+            milestones or "",
+            *(indicators.export_number(values.get(indicator)) for indicator in indicator_ids),
         ]
 
 
@@ -181,6 +291,31 @@ def _xlsx_cell(sheet, value):
     cell = WriteOnlyCell(sheet, neutralise(value))
     cell.data_type = "s"
     return cell
+
+
+def _xlsx_row(sheet, row, dated):
+    """A row of cells as ``_xlsx_cell`` makes them, made cheaply for a long sheet: text
+    is given as a plain value, which openpyxl types as text (neutralised text never
+    starts with "="; the few that would be typed otherwise, error codes such as "#N/A",
+    get a cell of their own); dates and moments get one cell per column and format,
+    ``dated``, kept from row to row (a sheet in write-only mode writes each row's cells
+    before the next row is made)."""
+    cells = []
+    for column, value in enumerate(row):
+        if isinstance(value, str):
+            value = neutralise(value)
+            if value.startswith("=") or value in ERROR_CODES:
+                value = _xlsx_cell(sheet, value)
+        elif isinstance(value, datetime.date):
+            moment = isinstance(value, datetime.datetime)
+            cell = dated.get((column, moment))
+            if cell is None:
+                cell = dated[column, moment] = WriteOnlyCell(sheet)
+                cell.number_format = XLSX_MOMENT if moment else XLSX_DATE
+            cell.value = value
+            value = cell
+        cells.append(value)
+    return cells
 
 
 def _csv_cell(value):
@@ -257,7 +392,7 @@ def write_xlsx(updates, output, progress, marking=""):
     (Excel opens no more than 1,048,576 rows); the next ones go on another sheet. Each
     sheet starts with the handling marking, if any, above its header."""
     workbook = Workbook(write_only=True)
-    sheet, on_sheet = None, XLSX_SHEET_ROWS
+    sheet, on_sheet, dated = None, XLSX_SHEET_ROWS, {}
     indicator_columns = indicators.export_columns()
     widths = [width for _name, width in columns(indicator_columns)]
     header_row = len(marking_rows(marking)) + 1
@@ -274,8 +409,8 @@ def write_xlsx(updates, output, progress, marking=""):
                 _filter(sheet, header_row, len(widths), header_row + on_sheet)
             number = len(workbook.worksheets) + 1
             title = _("Updates") if number == 1 else f"{_('Updates')} ({number})"
-            sheet, on_sheet = new_sheet(title), 0
-        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
+            sheet, on_sheet, dated = new_sheet(title), 0, {}
+        sheet.append(_xlsx_row(sheet, row, dated))
         on_sheet += 1
     if sheet is None:
         sheet, on_sheet = new_sheet(_("Updates")), 0

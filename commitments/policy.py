@@ -816,6 +816,14 @@ def requires(*rules):
     return decorate
 
 
+def asks_for_a_file(view):
+    """A view that asks for a file prepared in the background (an export, a brief's PDF):
+    any reader with a role may, a coordinator too (asking changes no record); a GET
+    answers the offer of the file, a POST starts it (commitments/views/jobs.py); any other
+    method is a 405. The one rule of every such address."""
+    return requires(has_role)(methods("GET", "POST")(coordinators_may_post(view)))
+
+
 _DECORATORS = {
     "methods": lambda view, names: methods(*names)(view),
     "requires": lambda view, rules: requires(*rules)(view),

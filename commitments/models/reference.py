@@ -9,7 +9,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -28,8 +29,21 @@ class Translated:
     def in_active_language(english, spanish, french):
         """The active language's version of a text, English when it has none (also for
         rows read as plain values, such as the filters' option lists)."""
-        language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
-        return {"es": spanish, "fr": french}.get(language) or english
+        return {"es": spanish, "fr": french}.get(_active_language()) or english
+
+    @staticmethod
+    def in_active_language_expression(field):
+        """``in_active_language`` as an expression the database evaluates, for a query
+        reading plain values (the exports): ``field`` (a lookup, such as
+        "objective__title") in the active language, English where that is empty."""
+        language = _active_language()
+        if language not in ("es", "fr"):
+            return F(field)
+        return Coalesce(NullIf(F(f"{field}_{language}"), Value("")), F(field))
+
+
+def _active_language():
+    return (translation.get_language() or settings.LANGUAGE_CODE)[:2]
 
 
 class CountryQuerySet(models.QuerySet):

@@ -166,6 +166,25 @@ def _choice_label(choices, value):
         return value
 
 
+def provenance(source_kind, source_reference, source_date):
+    """The sentence that says where a report entered on the country's behalf came from,
+    in the active language (``ProgressUpdate.provenance``; the exports call it with the
+    plain values they read)."""
+    source = {
+        ProgressUpdate.SourceKind.DIPLOMATIC_NOTE: gettext(
+            "Entered by the coordinators from a diplomatic note (%(reference)s, %(date)s)"
+        ),
+        ProgressUpdate.SourceKind.EMAIL: gettext(
+            "Entered by the coordinators from an e-mail (%(reference)s, %(date)s)"
+        ),
+    }.get(
+        source_kind,
+        gettext("Entered by the coordinators from a written source (%(reference)s, %(date)s)"),
+    )
+    date = formats.date_format(source_date, "DATE_FORMAT") if source_date else ""
+    return source % {"reference": source_reference, "date": date}
+
+
 class ProgressUpdateManager(models.Manager.from_queryset(ProgressUpdateQuerySet)):
     def get_queryset(self):
         # The search vector is for the database's GIN index only: reading it back costs
@@ -481,19 +500,7 @@ class ProgressUpdate(models.Model):
         note (No. 117, 3 March 2025)"); empty for one the country's officials wrote."""
         if not self.entered_on_behalf:
             return ""
-        source = {
-            self.SourceKind.DIPLOMATIC_NOTE: gettext(
-                "Entered by the coordinators from a diplomatic note (%(reference)s, %(date)s)"
-            ),
-            self.SourceKind.EMAIL: gettext(
-                "Entered by the coordinators from an e-mail (%(reference)s, %(date)s)"
-            ),
-        }.get(
-            self.source_kind,
-            gettext("Entered by the coordinators from a written source (%(reference)s, %(date)s)"),
-        )
-        date = formats.date_format(self.source_date, "DATE_FORMAT") if self.source_date else ""
-        return source % {"reference": self.source_reference, "date": date}
+        return provenance(self.source_kind, self.source_reference, self.source_date)
 
     def clean(self):
         if (

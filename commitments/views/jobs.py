@@ -2,6 +2,8 @@
 progress bar, its status for the page's script, and the download, for the person who
 asked only (``policy.get_job``)."""
 
+import functools
+
 from django.conf import settings
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -28,30 +30,34 @@ def start(request, **what):
     return redirect(job)
 
 
-def offer(request, kind):
-    """What a link to a file shows: what will be prepared, and a button that asks for it.
-    Only a POST starts a job, so a link followed by a prefetcher, a crawler or another
-    site's page prepares nothing."""
-    return render(
-        request,
-        "commitments/job_offer.html",
-        {"kind": Job.Kind(kind), "action": request.get_full_path()},
-    )
+def offered_unless_posted(start_file):
+    """What every address that prepares a file answers (its rule: ``policy.asks_for_a_file``):
+    to a POST, ``start_file(request, kind, ...)``; to any other request, the offer of a
+    file of ``kind`` (what will be prepared, and a button that asks for it). Only a POST
+    starts a job, so a link followed by a prefetcher, a crawler or another site's page
+    prepares nothing."""
+
+    @functools.wraps(start_file)
+    def offer_or_start(request, kind, *args, **kwargs):
+        if request.method != "POST":
+            context = {"kind": Job.Kind(kind), "action": request.get_full_path()}
+            return render(request, "commitments/job_offer.html", context)
+        return start_file(request, kind, *args, **kwargs)
+
+    return offer_or_start
 
 
+@offered_unless_posted
 def start_export(request, kind, query=""):
-    if request.method != "POST":
-        return offer(request, kind)
     return start(request, kind=kind, query=query)
 
 
-def start_brief_pdf(request, meeting, comparison, cutoff):
-    """The brief's PDF, compared with ``comparison`` as published by ``cutoff`` (the
-    coordinator's terms, briefs.BriefForm): a file already drawn of the same terms, data,
-    language and layout is reused (no drawing at all); otherwise a job draws it, counted
-    against the ``brief_pdf`` rate limit of fresh drawings."""
-    if request.method != "POST":
-        return offer(request, Job.Kind.BRIEF_PDF)
+@offered_unless_posted
+def start_brief_pdf(request, kind, meeting, comparison, cutoff):
+    """The brief's PDF (``kind`` BRIEF_PDF), compared with ``comparison`` as published by
+    ``cutoff`` (the coordinator's terms, briefs.BriefForm): a file already drawn of the
+    same terms, data, language and layout is reused (no drawing at all); otherwise a job
+    draws it, counted against the ``brief_pdf`` rate limit of fresh drawings."""
     drawing = briefs.pdf_cache_key(request, meeting, comparison, cutoff)
     job = jobs.reuse_drawing(actor=request.user, meeting=meeting, drawing=drawing)
     if job is not None:
@@ -62,12 +68,10 @@ def start_brief_pdf(request, meeting, comparison, cutoff):
         if hit_rate_limit(limit, f"user:{request.user.pk}"):
             return too_many_requests(request, limit)
     terms = briefs.terms_query(comparison, cutoff)
-    return start(request, kind=Job.Kind.BRIEF_PDF, meeting=meeting, drawing=drawing, query=terms)
+    return start(request, kind=kind, meeting=meeting, drawing=drawing, query=terms)
 
 
-@policy.requires(policy.has_role)
-@policy.methods("GET", "POST")
-@policy.coordinators_may_post  # asking for a file changes no record
+@policy.asks_for_a_file
 def export_all(request):
     """Every published update the reader may read, with the reference data and a data
     dictionary, as one zip."""

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from commitments import briefs, policy, snapshots
-from commitments.models import Meeting, MeetingSnapshot, Objective
+from commitments.models import Job, Meeting, MeetingSnapshot, Objective
 from commitments.views import jobs as job_views
 
 
@@ -116,9 +116,7 @@ def meeting_brief(request, pk):
     return render(request, "commitments/meeting_brief.html", context)
 
 
-@policy.requires(policy.has_role)
-@policy.methods("GET", "POST")
-@policy.coordinators_may_post  # asking for a file changes no record
+@policy.asks_for_a_file
 def meeting_brief_pdf(request, pk):
     """The brief as a PDF, drawn by a background job once per change of what it shows
     (commitments/views/jobs.py); this sends the reader to the job's page."""
@@ -128,4 +126,4 @@ def meeting_brief_pdf(request, pk):
         errors = " ".join(str(error) for errors in form.errors.values() for error in errors)
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     comparison, cutoff = form.terms()
-    return job_views.start_brief_pdf(request, meeting, comparison, cutoff)
+    return job_views.start_brief_pdf(request, Job.Kind.BRIEF_PDF, meeting, comparison, cutoff)

@@ -79,9 +79,7 @@ def render_update_list(request, filterset, page, status):
     return render(request, "commitments/update_list.html", context, status=status)
 
 
-@policy.requires(policy.has_role)
-@policy.methods("GET", "POST")
-@policy.coordinators_may_post  # asking for a file changes no record
+@policy.asks_for_a_file
 def update_export(request, fmt):
     """The filtered updates list as a file, under the same filters and access rules:
     prepared by a background job (asked for with a POST; the filters stay in the
