@@ -30,7 +30,9 @@ from commitments.models import (
     ProgressUpdate,
 )
 
-PAGE_SIZE = 50
+# Results a page: about what the HTML lists show (20), so that a feed page costs what a
+# page does; a reader follows `next` for more.
+PAGE_SIZE = 25
 
 TEXT = {"type": "string"}
 INTEGER = {"type": "integer"}

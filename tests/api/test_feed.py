@@ -3,6 +3,7 @@ list, and a contract test of every operation against its OpenAPI description."""
 
 import base64
 import json
+import math
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from commitments import api_schema, snapshots
+from commitments.api_schema import PAGE_SIZE
 from commitments.models import (
     ApiToken,
     AuditEntry,
@@ -96,16 +98,16 @@ def test_an_account_without_a_role_gets_403(client, cast):
 
 
 def test_filters_and_pages_work_like_the_list(client, cast, make_update, key):
-    for i in range(55):
+    for i in range(PAGE_SIZE + 5):
         make_update(author=cast.uma, narrative=f"Fentanyl seizures report {i}")
     make_update(author=cast.bob, narrative="Otro tema", status="at_risk")
     first = get(client, "api_updates", key, country="US").json()
-    assert len(first["results"]) == 50 and "country=US" in first["next"]
+    assert len(first["results"]) == PAGE_SIZE and "country=US" in first["next"]
     second = client.get(first["next"], headers={"Authorization": f"Token {key}"}).json()
     assert len(second["results"]) == 5 and second["next"] is None
     assert len(get(client, "api_updates", key, status="at_risk").json()["results"]) == 1
     fentanyl = get(client, "api_updates", key, q="fentanyl").json()
-    assert len(fentanyl["results"]) == 50 and fentanyl["next"]
+    assert len(fentanyl["results"]) == PAGE_SIZE and fentanyl["next"]
 
 
 def read_all(client, key, name, **params):
@@ -127,7 +129,7 @@ def test_the_cursor_walks_every_row_once_newest_first_even_with_equal_times(
     made += [make_update(author=cast.alice) for _ in range(45)]
     results, pages = read_all(client, key, "api_updates")
     ids = [item["id"] for item in results]
-    assert pages == 3 and len(ids) == len(set(ids)) == 105
+    assert pages == math.ceil(105 / PAGE_SIZE) and len(ids) == len(set(ids)) == 105
     expected = sorted(made, key=lambda u: (u.created_at, u.pk), reverse=True)
     assert ids == [update.pk for update in expected]
 
@@ -136,7 +138,11 @@ def test_a_publication_while_reading_is_neither_skipped_nor_sent_twice(
     client, cast, make_update, key
 ):
     start = timezone.now() - timedelta(days=30)
-    old = [make_update(author=cast.uma, created_at=start + timedelta(hours=i)) for i in range(70)]
+    # Two pages: the second holds what the first left and the late one.
+    old = [
+        make_update(author=cast.uma, created_at=start + timedelta(hours=i))
+        for i in range(PAGE_SIZE + 20)
+    ]
     first = get(client, "api_updates", key).json()
     # Meanwhile: a newer update and one written long ago are published.
     make_update(author=cast.alice, narrative="Newest")
