@@ -541,7 +541,15 @@ class Comment(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
-        indexes = [models.Index("update", "created_at", "id", name="comment_thread")]
+        indexes = [
+            models.Index("update", "created_at", "id", name="comment_thread"),
+            # Whether an update was returned before (the review queue marks
+            # resubmissions, ProgressUpdateQuerySet.marking_resubmissions): probed per
+            # row of the page; without it the planner hashed every return reason.
+            models.Index(
+                "update", name="comment_return_reasons", condition=Q(kind="return_reason")
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("body"), COMMENT_MAX_LENGTH)
