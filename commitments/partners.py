@@ -4,33 +4,21 @@ contribute where is the policy's to say (``policy.may_contribute_to``)."""
 
 from django.db import connection
 
+from commitments import snapshots
 from commitments.models import ProgressUpdate
 
-# For each (objective, named partner) pair, the partner's published update of its latest
-# reporting period (the newest published for that period), as a cell's status is read
-# everywhere (matrix.PUBLISHED_MATRIX_SQL): the set's periods newest first, one index
-# probe of the pair's newest update in each until one has it. Plain SQL: the ORM's
-# correlated subquery cost more to build than to run, on a dashboard drawn again after
-# every publication.
-LATEST_CONTRIBUTIONS_SQL = """
-SELECT latest.id
-FROM commitments_objective_partners named
-JOIN commitments_objective o ON o.id = named.objective_id
-CROSS JOIN LATERAL (
-    SELECT u.id
-    FROM commitments_reportingperiod p
-    CROSS JOIN LATERAL (
-        SELECT u.id FROM commitments_progressupdate u
-        WHERE u.period_id = p.id
-          AND u.objective_id = named.objective_id AND u.country_id = named.country_id
-          AND u.state = 'published'
-        ORDER BY u.created_at DESC, u.id DESC LIMIT 1
-    ) u
-    WHERE p.objective_set_id = o.objective_set_id
-    ORDER BY p.starts_on DESC, p.id DESC LIMIT 1
-) latest
-WHERE named.objective_id = ANY(%s)
-"""
+# Each (objective, named partner) pair is a cell whose status is read as everywhere else
+# (snapshots.LATEST_PUBLISHED_SQL): the partner's published update of its latest
+# reporting period. Plain SQL: the ORM's correlated subquery cost more to build than to
+# run, on a dashboard drawn again after every publication.
+LATEST_CONTRIBUTIONS_SQL = snapshots.latest_published_sql(
+    cells="""(
+    SELECT named.objective_id, named.country_id, o.objective_set_id AS set_id
+    FROM commitments_objective_partners named
+    JOIN commitments_objective o ON o.id = named.objective_id
+    WHERE named.objective_id = ANY(%s)
+) AS cell"""
+)
 
 
 def latest_contributions(objectives):

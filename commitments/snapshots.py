@@ -76,10 +76,11 @@ def objectives_of(objective_sets):
 # along upd_period_cell_published (published updates only, newest first, with their
 # publication time in the index): as of today the first entry answers; as of a past
 # cut-off the entries published after it are skipped in the index, never read from the
-# table. ``{published_before}`` is the condition, or nothing for the record as it stands.
-PUBLISHED_AS_OF_SQL = """
+# table. ``{cells}`` is where the cells come from (``latest_published_sql``), and
+# ``{published_before}`` the condition, or nothing for the record as it stands.
+LATEST_PUBLISHED_SQL = """
 SELECT latest.id
-FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS cell (objective_id, country_id, set_id)
+FROM {cells}
 CROSS JOIN LATERAL (
     SELECT u.id
     FROM commitments_reportingperiod p
@@ -94,6 +95,21 @@ CROSS JOIN LATERAL (
     ORDER BY p.starts_on DESC, p.id DESC LIMIT 1
 ) latest
 """
+# The cells as given: three arrays of the same length (objective, country, set).
+GIVEN_CELLS = (
+    "unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS cell (objective_id, country_id, set_id)"
+)
+
+
+def latest_published_sql(cells=GIVEN_CELLS, published_before=False):
+    """The statement of each cell's published update of its latest reporting period:
+    ``cells`` a FROM item naming ``cell (objective_id, country_id, set_id)``, and with
+    ``published_before`` a parameter for the moment the updates were published before.
+    What "a cell's latest published report" means, written once (the brief, the
+    snapshots, the partners' contributions)."""
+    return LATEST_PUBLISHED_SQL.format(
+        cells=cells, published_before=" AND u.published_at < %s" if published_before else ""
+    )
 
 
 def latest_published(objectives, countries, published_before=None):
@@ -101,16 +117,14 @@ def latest_published(objectives, countries, published_before=None):
     latest reporting period (the newest report of that period), as published before
     ``published_before`` when given (a moment: the end of a cut-off day), with its period
     and author. One query, each cell read through indexes whatever the history (see
-    ``PUBLISHED_AS_OF_SQL``); ``ProgressUpdateQuerySet.matrix`` is the reference it is
+    ``LATEST_PUBLISHED_SQL``); ``ProgressUpdateQuerySet.matrix`` is the reference it is
     tested against."""
     objectives = list(objectives)
     countries = list(countries)
     if not objectives or not countries:
         return {}
     moment = [] if published_before is None else [published_before]
-    sql = PUBLISHED_AS_OF_SQL.format(
-        published_before="" if published_before is None else " AND u.published_at < %s"
-    )
+    sql = latest_published_sql(published_before=published_before is not None)
     cells = [
         [objective.pk for objective in objectives for _ in countries],
         [country.pk for _ in objectives for country in countries],

@@ -387,7 +387,7 @@ class ProgressUpdate(models.Model):
             ),
             # Each cell's published updates in a period, newest first, with when each was
             # published: a cell's status as of a brief's cut-off or the meeting it
-            # compares with (snapshots.PUBLISHED_AS_OF_SQL) skips, in the index, what was
+            # compares with (snapshots.LATEST_PUBLISHED_SQL) skips, in the index, what was
             # published after it, and drafts are not in it.
             models.Index(
                 "period",
