@@ -17,7 +17,8 @@ from operator import attrgetter, or_
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import F, Q
+from django.db.models import F, JSONField, Q
+from django.db.models.expressions import RawSQL
 
 from commitments.models import (
     Assessment,
@@ -277,27 +278,22 @@ UPDATE = Shape(
 
 # The columns the Update shape reads, its joined rows' included (``QuerySet.only``).
 UPDATE_COLUMNS = (
-    *(
-        name
-        for name in (
-            "objective",
-            "country",
-            "period",
-            "author",
-            "status",
-            "narrative",
-            "language",
-            "evidence_links",
-            "created_at",
-            "updated_at",
-            "published_at",
-            "entered_on_behalf",
-            "source_kind",
-            "source_reference",
-            "source_date",
-            "is_demo",
-        )
-    ),
+    "objective",
+    "country",
+    "period",
+    "author",
+    "status",
+    "narrative",
+    "language",
+    "evidence_links",
+    "created_at",
+    "updated_at",
+    "published_at",
+    "entered_on_behalf",
+    "source_kind",
+    "source_reference",
+    "source_date",
+    "is_demo",
     "objective__number",
     "objective__title",
     "objective__objective_set__year",
@@ -347,9 +343,6 @@ jsonb_build_object(
 
 def update_figures():
     """The annotation the Update shape reads its figures from (``feed_figures``)."""
-    from django.db.models import JSONField  # noqa: PLC0415
-    from django.db.models.expressions import RawSQL  # noqa: PLC0415
-
     return {"feed_figures": RawSQL(UPDATE_FIGURES_SQL, [], output_field=JSONField())}  # noqa: S611
 
 

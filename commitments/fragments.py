@@ -217,6 +217,12 @@ OWN_COUNTRY = Part(
 )
 
 
+def digest(value):
+    """A short digest of ``value``'s repr: plain values only (numbers, strings, ids,
+    tuples and lists of them), never an object whose repr names its address."""
+    return hashlib.blake2b(repr(value).encode(), digest_size=12).hexdigest()
+
+
 def _drawing_of_row(request, row):
     """What a matrix row ``(objective, cells, *more)`` shows, beyond reference data and
     language: each cell's update, status, period, whether it counts as reported and its
@@ -234,9 +240,7 @@ def _drawing_of_row(request, row):
         )
         for cell in cells
     ]
-    drawn = repr((objective.pk, shown, more)).encode()
-    digest = hashlib.blake2b(drawn, digest_size=12).hexdigest()
-    return f"{objective.pk}-{digest}"
+    return f"{objective.pk}-{digest((objective.pk, shown, more))}"
 
 
 # One row of a status matrix, keyed by what its cells show: after a publication only the
@@ -250,22 +254,16 @@ def _filters_given(request, subject):
     given = sorted(
         (name, value) for name, values in request.GET.lists() if name != "page" for value in values
     )
-    return hashlib.blake2b(repr(given).encode(), digest_size=12).hexdigest()
+    return digest(given)
 
 
 FILTERS_GIVEN = Part("filters", _filters_given)
 
 
-def _shown(request, shown):
-    """A digest of ``shown``: what a drawing shows, given as its subject in plain values
-    (numbers, strings, ids; never an object whose repr names its address)."""
-    return hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
-
-
 # A drawing keyed by what it shows: the same figures draw the same chart or table,
 # whatever moved the stamps (after a publication, a chart whose counts did not change is
 # not drawn again).
-SHOWN = Part("shown", _shown, needs_subject=True)
+SHOWN = Part("shown", lambda request, shown: digest(shown), needs_subject=True)
 
 # A meeting's brief as asked for (briefs.Terms): the meeting, the meeting it is compared
 # with and the cut-off.
