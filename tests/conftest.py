@@ -10,6 +10,7 @@ from hypothesis import settings as hypothesis_settings
 
 from commitments.models import (
     Country,
+    Indicator,
     Job,
     Meeting,
     Membership,
@@ -169,3 +170,23 @@ def reference_data(transactional_db):
         import_module("commitments.migrations.0022_cycle_status").keep_the_dashboard_where_it_was(
             django_apps, None
         )
+
+
+@pytest.fixture
+def kits(objective):
+    """An indicator of the 2024 objective 1 in three languages: naloxone kits, which add up."""
+    return Indicator.objects.create(
+        objective=objective,
+        number=1,
+        name="Naloxone kits distributed",
+        name_es="Kits de naloxona distribuidos",
+        name_fr="Trousses de naloxone distribuées",
+        definition="Kits handed out in the quarter.",
+        definition_es="Kits entregados en el trimestre.",
+        definition_fr="Trousses remises au cours du trimestre.",
+        unit="kits",
+        unit_es="kits",
+        unit_fr="trousses",
+        direction=Indicator.Direction.HIGHER,
+        additive=True,
+    )

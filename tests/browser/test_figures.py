@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 
 from commitments.models import (
     Country,
-    Indicator,
     IndicatorTarget,
     IndicatorValue,
     Milestone,
@@ -21,26 +20,9 @@ from tests.browser.conftest import BROWSER_DB, axe_violations, sign_in
 pytestmark = BROWSER_DB
 
 
-def naloxone_kits(objective):
-    return Indicator.objects.create(
-        objective=objective,
-        name="Naloxone kits distributed",
-        name_es="Kits de naloxona distribuidos",
-        name_fr="Trousses de naloxone distribuées",
-        definition="Kits handed out in the quarter.",
-        definition_es="Kits entregados en el trimestre.",
-        definition_fr="Trousses remises au cours du trimestre.",
-        unit="kits",
-        unit_es="kits",
-        unit_fr="trousses",
-        additive=True,
-    )
-
-
 def test_an_official_enters_a_value_and_it_is_charted_once_published(
-    new_page, cast, objective, axe_source
+    new_page, cast, objective, kits, axe_source
 ):
-    kits = naloxone_kits(objective)
     Milestone.objects.create(
         objective=objective,
         country=Country.objects.get(code="CA"),
@@ -99,8 +81,7 @@ def test_an_official_enters_a_value_and_it_is_charted_once_published(
     assert axe_violations(reader, axe_source) == []
 
 
-def test_a_mexican_official_types_a_spanish_number(new_page, cast, objective):
-    kits = naloxone_kits(objective)
+def test_a_mexican_official_types_a_spanish_number(new_page, cast, objective, kits):
     page = sign_in(new_page(), cast.bob)
     page.get_by_role("button", name="español").click()
     page.goto(reverse("update_create", args=[objective.pk]))
@@ -113,11 +94,10 @@ def test_a_mexican_official_types_a_spanish_number(new_page, cast, objective):
 
 
 def test_a_coordinator_enters_the_figures_of_a_report_mexico_sent(
-    new_page, cast, objective, axe_source
+    new_page, cast, objective, kits, axe_source
 ):
     """Mexico's note gives its value and a milestone met: the coordinator chooses Mexico
     and the objective, then types them in Spanish with the report."""
-    kits = naloxone_kits(objective)
     milestone = Milestone.objects.create(
         objective=objective,
         country=Country.objects.get(code="MX"),

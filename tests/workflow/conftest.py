@@ -1,29 +1,11 @@
-"""What the workflow tests share: an objective's indicator and a country's milestone."""
+"""What the workflow tests share: a country's milestone (the indicator, ``kits``, is in
+tests/conftest.py: the browser tests use it too)."""
 
 import datetime
 
 import pytest
 
-from commitments.models import Country, Indicator, Milestone
-
-
-@pytest.fixture
-def kits(objective):
-    return Indicator.objects.create(
-        objective=objective,
-        number=1,
-        name="Naloxone kits distributed",
-        name_es="Kits de naloxona distribuidos",
-        name_fr="Trousses de naloxone distribuées",
-        definition="Kits handed out in the quarter.",
-        definition_es="Kits entregados en el trimestre.",
-        definition_fr="Trousses remises au cours du trimestre.",
-        unit="kits",
-        unit_es="kits",
-        unit_fr="trousses",
-        direction=Indicator.Direction.HIGHER,
-        additive=True,
-    )
+from commitments.models import Country, Milestone
 
 
 @pytest.fixture
