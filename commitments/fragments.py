@@ -224,23 +224,10 @@ def digest(value):
 
 
 def _drawing_of_row(request, row):
-    """What a matrix row ``(objective, cells, *more)`` shows, beyond reference data and
-    language: each cell's update, status, period, whether it counts as reported and its
-    overdue periods, and whatever else the row carries (its cells' milestones), as a short
-    digest."""
-    objective, cells, *more = row
-    shown = [
-        (
-            cell.country.pk,
-            cell.update.pk if cell.update else None,
-            cell.update.status if cell.update else None,
-            cell.update.period_id if cell.update else None,
-            cell.reported,
-            [period.pk for period in cell.overdue],
-        )
-        for cell in cells
-    ]
-    return f"{objective.pk}-{digest((objective.pk, shown, more))}"
+    """What a matrix row (``matrix.MatrixRow``) shows, beyond reference data and
+    language: its ``shown`` plain values (each cell's update, status, period, whether it
+    counts as reported, its overdue periods and milestones), as a short digest."""
+    return f"{row.objective.pk}-{digest(row.shown)}"
 
 
 # One row of a status matrix, keyed by what its cells show: after a publication only the

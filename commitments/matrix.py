@@ -54,16 +54,11 @@ LEFT JOIN LATERAL (
 """
 
 
-def published(objectives, countries, period, scope, using=DEFAULT_DB_ALIAS):
-    """``ProgressUpdate.objects.published().matrix(objectives, countries, period,
-    reported=readable.reported())``
-    in one query that costs no more to build than to run: the dashboard's and the
-    country page's matrix, for a reader whose ``policy.unpublished_scope`` is
-    ``scope`` (``ALL_COUNTRIES``, one country's id, or None: nothing counts as
-    reported) and whose readable updates are ``readable``. Each cell's update holds
-    its status and period; its other fields load if asked for. ``matrix`` stays the
-    reference (tests compare the two); the briefs' dates in the past are
-    ``snapshots.latest_published``."""
+def published_cells(objectives, countries, period, scope, using=DEFAULT_DB_ALIAS):
+    """The matrix of ``published`` as plain values, cell by cell (objective by objective,
+    each country in order): ``(update id, status, period id, period name, reported)``,
+    the update's fields None where the cell has no published update. One query; what a
+    page that draws its rows from the cache needs, without building a model per cell."""
     objectives = list(objectives)
     params = {  # one entry per cell, row by row
         "objectives": [objective.pk for objective in objectives for _ in countries],
@@ -77,30 +72,49 @@ def published(objectives, countries, period, scope, using=DEFAULT_DB_ALIAS):
         cursor.execute(PUBLISHED_MATRIX_SQL, params)
         # In cell order; sorted here, not in SQL, where the Sort would sit above the
         # update probes and hide them from the query-plan test.
-        cells = iter(row[1:] for row in sorted(cursor.fetchall()))
-    rows = []
-    for objective in objectives:
-        row = []
-        for country, (pk, status, period_id, period_name, reported) in zip(
-            countries, cells, strict=False
-        ):
-            latest = None
-            if pk is not None:
-                latest = _loaded(
-                    using,
-                    id=pk,
-                    objective_id=objective.pk,
-                    country_id=country.pk,
-                    period_id=period_id,
-                    status=status,
-                    state=ProgressUpdate.State.PUBLISHED,
-                )
-                latest.period = ReportingPeriod.from_db(
-                    using, ["id", "name"], [period_id, period_name]
-                )
-            row.append((country, latest, scope is not None and reported))
-        rows.append((objective, row))
-    return rows
+        return [(*row[1:5], scope is not None and row[5]) for row in sorted(cursor.fetchall())]
+
+
+def published(objectives, countries, period, scope, using=DEFAULT_DB_ALIAS):
+    """``ProgressUpdate.objects.published().matrix(objectives, countries, period,
+    reported=readable.reported())``
+    in one query that costs no more to build than to run: the dashboard's and the
+    country page's matrix, for a reader whose ``policy.unpublished_scope`` is
+    ``scope`` (``ALL_COUNTRIES``, one country's id, or None: nothing counts as
+    reported) and whose readable updates are ``readable``. Each cell's update holds
+    its status and period; its other fields load if asked for. ``matrix`` stays the
+    reference (tests compare the two); the briefs' dates in the past are
+    ``snapshots.latest_published``."""
+    objectives = list(objectives)
+    cells = iter(published_cells(objectives, countries, period, scope, using))
+    return [
+        (
+            objective,
+            [
+                (country, _latest(using, objective, country, *values[:4]), values[4])
+                for country, values in zip(countries, cells, strict=False)
+            ],
+        )
+        for objective in objectives
+    ]
+
+
+def _latest(using, objective, country, pk, status, period_id, period_name):
+    """A cell's published update as ``published_cells`` read it (None for none): its
+    status and period, its other fields deferred."""
+    if pk is None:
+        return None
+    latest = _loaded(
+        using,
+        id=pk,
+        objective_id=objective.pk,
+        country_id=country.pk,
+        period_id=period_id,
+        status=status,
+        state=ProgressUpdate.State.PUBLISHED,
+    )
+    latest.period = ReportingPeriod.from_db(using, ["id", "name"], [period_id, period_name])
+    return latest
 
 
 def _loaded(using, **values):
@@ -150,45 +164,76 @@ class DashboardOverview:
         )
 
     @cached_property
-    def rows(self):
-        # The matrix is the published record; a cell counts as reported once submitted.
-        return matrix_rows(
-            published(
-                self.frame.objectives,
-                self.countries,
-                self.period,
-                policy.unpublished_scope(self.user),
-            ),
-            self.timeliness,
-            self.objective_set,
+    def published(self):
+        """Each cell's latest published status, as plain values (``published_cells``):
+        the matrix is the published record; a cell counts as reported once submitted."""
+        return published_cells(
+            self.frame.objectives,
+            self.countries,
+            self.period,
+            policy.unpublished_scope(self.user),
         )
 
     @cached_property
     def drawn_rows(self):
-        """The rows as the dashboard draws them: ``(objective, cells, shown)``, where
-        ``shown`` is what each cell's milestones show (met, total, overdue), which the
-        row's fragment is keyed by too (``fragments.MATRIX_ROW``). Read in one query, and
-        kept where the template's ``cell_milestones`` looks for them."""
+        """The rows as the dashboard draws them (``MatrixRow``): what each shows, in plain
+        values, which its fragment is keyed by (``fragments.MATRIX_ROW``): each cell's
+        update, status, period, whether it counts as reported, its overdue periods and
+        its milestones (met, total, overdue). The cells themselves (links, labels, the
+        updates as models) are built only for a row that is drawn. The milestones are
+        read in one query and kept where the template's ``cell_milestones`` looks."""
         found = milestones.by_cell(self.frame.objectives, self.countries)
         self._milestones = found
         empty = milestones.CellMilestones()
-        return [
-            (
-                objective,
-                cells,
-                tuple(
-                    (shown.met, shown.total, len(shown.overdue))
-                    for shown in (
-                        found.get((objective.pk, cell.country.pk), empty) for cell in cells
-                    )
-                ),
+        cells = iter(self.published)
+        rows = []
+        for objective in self.frame.objectives:
+            values = [next(cells) for _ in self.countries]
+            overdue = [self.timeliness.overdue(objective, country) for country in self.countries]
+            shown = tuple(
+                (
+                    country.pk,
+                    *cell[:3],
+                    cell[4],
+                    tuple(period.pk for period in late),
+                    (marks.met, marks.total, len(marks.overdue)),
+                )
+                for country, cell, late, marks in zip(
+                    self.countries,
+                    values,
+                    overdue,
+                    (found.get((objective.pk, country.pk), empty) for country in self.countries),
+                    strict=True,
+                )
             )
-            for objective, cells in self.rows
-        ]
+            rows.append(MatrixRow(objective, shown, self._cells_of(objective, values, overdue)))
+        return rows
 
-    @cached_property
-    def cells(self):
-        return [cell for _, row in self.rows for cell in row]
+    @property
+    def rows(self):
+        """``(objective, [MatrixCell])`` for each objective: every row's cells, built."""
+        return [(row.objective, row.cells) for row in self.drawn_rows]
+
+    def _cells_of(self, objective, values, overdue):
+        """What builds one row's ``MatrixCell``s, when it is drawn."""
+
+        using = DEFAULT_DB_ALIAS
+
+        def build():
+            [(_objective, row)] = matrix_rows(
+                [
+                    (
+                        objective,
+                        [
+                            (country, _latest(using, objective, country, *cell[:4]), cell[4])
+                            for country, cell in zip(self.countries, values, strict=True)
+                        ],
+                    )
+                ]
+            )
+            return [cell._replace(overdue=late) for cell, late in zip(row, overdue, strict=True)]
+
+        return build
 
     @cached_property
     def missing(self):
@@ -218,7 +263,7 @@ class DashboardOverview:
 
     @cached_property
     def status_totals(self):
-        totals = Counter(cell.update.status for cell in self.cells if cell.update)
+        totals = Counter(status for pk, status, *_rest in self.published if pk is not None)
         return [(status, totals[status]) for status in ProgressUpdate.Status]
 
     @cached_property
@@ -239,7 +284,7 @@ class DashboardOverview:
 
     @cached_property
     def no_update_total(self):
-        return sum(1 for cell in self.cells if cell.update is None)
+        return sum(1 for pk, *_rest in self.published if pk is None)
 
     @cached_property
     def status_chart(self):
@@ -378,6 +423,20 @@ class MissingReport(NamedTuple):
     period: ReportingPeriod
     overdue: bool  # its deadline has passed
     draft: ProgressUpdate | None  # the reader's country's draft for it: edit, not write
+
+
+class MatrixRow:
+    """One objective's row of the dashboard's matrix: ``shown``, what its cells show in
+    plain values (its fragment's key), and ``cells``, built on first use."""
+
+    def __init__(self, objective, shown, build):
+        self.objective = objective
+        self.shown = shown
+        self._build = build
+
+    @cached_property
+    def cells(self):
+        return self._build()
 
 
 class MatrixCell(NamedTuple):

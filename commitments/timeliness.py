@@ -51,12 +51,13 @@ WHERE p.objective_set_id = %(set)s
 """
 
 
-def mark(first_in, deadline, today):
+def mark(first_in, deadline, today, zone=None):
     """ON_TIME, LATE, OVERDUE or NOT_DUE for a report first handed in at ``first_in``
-    (None: not yet) in a period due on ``deadline``."""
+    (None: not yet) in a period due on ``deadline``, days counted in ``zone`` (the
+    current time zone when not given)."""
     if first_in is None:
         return OVERDUE if deadline < today else NOT_DUE
-    return ON_TIME if timezone.localdate(first_in) <= deadline else LATE
+    return ON_TIME if timezone.localdate(first_in, zone) <= deadline else LATE
 
 
 @dataclass
@@ -161,6 +162,7 @@ def of_set(objective_set, objectives, countries, scope, today=None):
         cursor.execute(FIRST_IN_SQL, params)
         rows = cursor.fetchall()
     periods = {}
+    zone = timezone.get_current_timezone()
     for period_id, name, starts_on, deadline, objective_id, country_id, first_in in rows:
         if period_id not in periods:
             periods[period_id] = ReportingPeriod(
@@ -170,6 +172,6 @@ def of_set(objective_set, objectives, countries, scope, today=None):
                 starts_on=starts_on,
                 deadline=deadline,
             )
-        result.marks[(objective_id, country_id, period_id)] = mark(first_in, deadline, today)
+        result.marks[(objective_id, country_id, period_id)] = mark(first_in, deadline, today, zone)
     result.periods = sorted(periods.values(), key=lambda p: (p.starts_on, p.pk))
     return result

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments import fragments, services
+from commitments import fragments, matrix, services
 from commitments.models import (
     Country,
     Milestone,
@@ -127,13 +127,34 @@ def test_after_a_publication_only_the_matrix_row_it_changes_is_drawn_again(
     make_update(author=cast.bob, objective=objective, period=q1, status="at_risk")
     text = carol.get(DASHBOARD).text
     rows = [subject for name, subject in drawn if name == "matrix-row"]
-    assert [row[0] for row in rows] == [objective]  # the other rows came from the cache
+    assert [row.objective for row in rows] == [objective]  # the other rows came from the cache
     assert "Mexico: updates on objective" in text and "At risk" in text
     # The same row with other cells (a correction of the same period) is drawn again too.
     drawn.clear()
     make_update(author=cast.bob, objective=objective, period=q1, status="completed")
     assert '<span class="status status-completed">Completed</span>' in carol.get(DASHBOARD).text
-    assert [row[0] for name, row in drawn if name == "matrix-row"] == [objective]
+    assert [row.objective for name, row in drawn if name == "matrix-row"] == [objective]
+
+
+def test_a_matrix_row_served_from_the_cache_builds_no_cells(
+    login, cast, make_update, objective, q1, monkeypatch
+):
+    """After a publication the matrix is read again as plain values: the links, labels
+    and update models of a row are built only for the row that is drawn again."""
+    carol = login(cast.carol)
+    carol.get(DASHBOARD)
+    built = []
+    original = matrix.matrix_rows
+
+    def spy(rows, *args, **kwargs):
+        rows = list(rows)
+        built.extend(objective for objective, _cells in rows)
+        return original(rows, *args, **kwargs)
+
+    monkeypatch.setattr(matrix, "matrix_rows", spy)
+    make_update(author=cast.bob, objective=objective, period=q1, status="at_risk")
+    assert "At risk" in carol.get(DASHBOARD).text
+    assert built == [objective]
 
 
 def test_a_renamed_objective_shows_at_once(login, cast, objective):
