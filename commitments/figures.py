@@ -181,17 +181,42 @@ def met_elsewhere(update=None):
     return Exists(marks)
 
 
-def add_fields(form, *, objective, country, update=None):
+def add_fields(form, *, objective, country, offered, update=None):
     """Add to the update ``form`` a number field per indicator of ``objective`` (with the
     country's baseline, target and note as help) and the country's milestones not yet met
-    (with those this update marks). One query for an objective with neither; the
-    indicators with their targets, and the milestones, read only where there are some."""
+    (with those this update marks). ``offered`` is what ``offered`` read (the form keeps
+    it with its other reference data); which milestones are still open is read only
+    where the country has some."""
     form.figure_names = []
-    kinds = {kind for kind, _pk in _figure_kinds(objective, country)}
-    if "indicator" in kinds:
-        _add_value_fields(form, objective, country, update)
-    if "milestone" in kinds:
+    indicators, has_milestones = offered
+    if indicators:
+        _add_value_fields(form, indicators, update)
+    if has_milestones:
         _add_milestone_field(form, objective, country, update)
+
+
+def offered(objective, country):
+    """``(indicators, has milestones)``: the objective's indicators in order, each with
+    ``country_targets`` (the country's baseline and target, if any), and whether
+    ``country`` has milestones on it (never, for no country): reference data, in one
+    query for an objective with neither, three otherwise."""
+    return _read_offered(objective, country)
+
+
+def _read_offered(objective, country):
+    kinds = {kind for kind, _pk in _figure_kinds(objective, country)}
+    indicators = []
+    if "indicator" in kinds:
+        indicators = list(
+            objective.indicators.order_by("number").prefetch_related(
+                Prefetch(
+                    "targets",
+                    queryset=IndicatorTarget.objects.filter(country=country),
+                    to_attr="country_targets",
+                )
+            )
+        )
+    return indicators, "milestone" in kinds
 
 
 def _figure_kinds(objective, country):
@@ -211,16 +236,7 @@ def _figure_kinds(objective, country):
     return list(indicators.union(milestones, all=True).order_by())
 
 
-def _add_value_fields(form, objective, country, update):
-    indicators = list(
-        objective.indicators.order_by("number").prefetch_related(
-            Prefetch(
-                "targets",
-                queryset=IndicatorTarget.objects.filter(country=country),
-                to_attr="country_targets",
-            )
-        )
-    )
+def _add_value_fields(form, indicators, update):
     values = {}
     if update is not None:
         values = {value.indicator_id: value.value for value in update.indicator_values.all()}

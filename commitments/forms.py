@@ -1,4 +1,5 @@
 import uuid
+from typing import NamedTuple
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -7,7 +8,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from commitments import figures
+from commitments import figures, fragments
 from commitments.charts import DESCRIPTIONS
 from commitments.models import (
     COMMENT_MAX_LENGTH,
@@ -99,6 +100,27 @@ PERIOD_HINTS = {
 }
 
 
+class FormReference(NamedTuple):
+    """The reference data a report's form on an objective for a country shows."""
+
+    period_kind: str | None  # what all the set's periods are (ReportingPeriod.kind_of)
+    figures: tuple  # the indicators and whether there are milestones (figures.offered)
+
+
+def form_reference(objective, country):
+    """The ``FormReference`` of a report on ``objective`` for ``country``: read in two to
+    four queries when the reference data changed, otherwise taken from the cache."""
+    return fragments.cached(
+        "report-form",
+        None,
+        lambda: FormReference(
+            ReportingPeriod.kind_of(objective.objective_set.periods.all()),
+            figures.offered(objective, country),
+        ),
+        f"{objective.pk}-{country.pk if country is not None else 'none'}",
+    )
+
+
 class CarriesFigures:
     """A report's form that draws its figures (``figures.add_fields``) in their own group."""
 
@@ -187,9 +209,11 @@ class ProgressUpdateForm(CarriesFigures, forms.Form):
         self.objective = objective
         periods = objective.objective_set.periods.order_by("starts_on")
         self.fields["period"].queryset = periods
+        country = update.country if update is not None else country
+        reference = form_reference(objective, country)
         # "The quarter…", "The half-year…": what the set's periods are, when they agree.
         self.fields["period"].help_text = PERIOD_HINTS.get(
-            ReportingPeriod.kind_of(periods), self.fields["period"].help_text
+            reference.period_kind, self.fields["period"].help_text
         )
         if update is not None:
             self.fields["version"].initial = update.version
@@ -200,10 +224,7 @@ class ProgressUpdateForm(CarriesFigures, forms.Form):
             self.fields["language"].initial = translation.get_language()
         # The objective's indicators and the country's milestones (figures.py).
         figures.add_fields(
-            self,
-            objective=objective,
-            country=update.country if update is not None else country,
-            update=update,
+            self, objective=objective, country=country, offered=reference.figures, update=update
         )
 
     def clean_language(self):
@@ -341,12 +362,15 @@ class OnBehalfForm(CarriesFigures, OnBehalfSubjectForm):
         periods = self.objective.objective_set.periods.order_by("-starts_on")
         period = self.fields["period"]
         period.queryset = periods
-        period.help_text = PERIOD_HINTS.get(ReportingPeriod.kind_of(periods), period.help_text)
+        reference = form_reference(self.objective, self.country)
+        period.help_text = PERIOD_HINTS.get(reference.period_kind, period.help_text)
         period.error_messages["invalid_choice"] = _(
             "Choose a reporting period of this objective's year."
         )
         # The objective's indicators and the country's milestones (figures.py).
-        figures.add_fields(self, objective=self.objective, country=self.country)
+        figures.add_fields(
+            self, objective=self.objective, country=self.country, offered=reference.figures
+        )
 
     def clean_language(self):
         return self.cleaned_data.get("language") or translation.get_language()

@@ -380,6 +380,12 @@ FRAGMENTS = {
         # with its errors: drawing its eight fields cost as much as the rest of the list.
         # Kept an hour: every distinct search has its own.
         Fragment("update-filters", (FILTERS_GIVEN, REFERENCE_STAMP, LANGUAGE), timeout=HOUR),
+        # Data: what every form of a report on an objective for a country offers
+        # (forms.form_reference; its subject: "objective id-country id"): the kind of the
+        # set's periods, the objective's indicators with the country's targets, and
+        # whether the country has milestones on it. Reference data only: which
+        # milestones are still open depends on the record and is read with the form.
+        Fragment("report-form", (SUBJECT, REFERENCE_STAMP)),
         # Data: one filter's options (its subject is the filter's name), read and drawn.
         Fragment("filter-options", (SUBJECT, REFERENCE_STAMP, LANGUAGE)),
         # A meeting's brief (everything below its form): the meeting and the sets it

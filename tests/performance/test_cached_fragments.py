@@ -250,9 +250,15 @@ def test_every_cached_fragment_is_keyed_by_what_it_shows():
         fragments.REFERENCE_STAMP,
         fragments.LANGUAGE,
     }
-    # Whatever is drawn in words is drawn per language (the frame holds model objects).
+    # What a report's form offers: model objects and a period kind, no words, read from
+    # reference data only (the milestones still open are read with each form).
+    assert set(fragments.declared("report-form").parts) == {
+        fragments.SUBJECT,
+        fragments.REFERENCE_STAMP,
+    }
+    # Whatever is drawn in words is drawn per language (the frames hold model objects).
     for name, fragment in fragments.FRAGMENTS.items():
-        if name not in ("dashboard-frame", "set-frame"):
+        if name not in ("dashboard-frame", "set-frame", "report-form"):
             assert fragments.LANGUAGE in fragment.parts, name
     # Whatever shows a set is kept per year asked for.
     for name in ("dashboard-frame", "set-frame", "country-latest", "objective-list"):

@@ -24,6 +24,7 @@ from commitments.models import (
     Meeting,
     Objective,
     ObjectiveSet,
+    ProgressUpdate,
     ReportingPeriod,
 )
 from commitments.services import initial_values
@@ -86,14 +87,16 @@ PAGES = {
     # tests/pages/test_meeting_briefs.py).
     "meeting brief": ("meeting_brief", ["eighth"], "carol", 15),
     # Entering a report on a country's behalf: the countries and the objectives to choose
-    # from; then the chosen country and objective, the objective's periods (their kind,
-    # then the list) and whether it has indicators or the country milestones.
+    # from; then the chosen country and objective, the objective's periods (the list),
+    # and what the form offers, kept per reference stamp (forms.form_reference: the data
+    # stamps; read when they changed: the kind of the periods, and whether the objective
+    # has indicators or the country milestones).
     "report on a country's behalf, choosing": ("update_on_behalf", [], "carol", 2),
     "report on a country's behalf": (
         "update_on_behalf?country={country}&objective={objective}",
         [],
         "carol",
-        5,
+        6,
     ),
 }
 
@@ -232,31 +235,53 @@ def test_long_lists_count_at_most_a_thousand_rows(login, cast, make_update, monk
     assert "ORDER BY" not in count
 
 
-def test_submitting_an_update_has_a_fixed_cost(client, cast, objective, q1):
+@pytest.mark.parametrize("figures", [False, True], ids=["no figures", "indicator and milestone"])
+def test_submitting_an_update_has_a_fixed_cost(client, cast, objective, q1, request, figures):
     import uuid
 
+    from commitments.models import Milestone
+
+    if figures:  # an indicator to give a value for, a milestone to tick
+        kits = request.getfixturevalue("kits")
+        milestone = Milestone.objects.create(
+            objective=objective,
+            country=cast.alice.membership.country,
+            title="Protocol",
+            due_on=q1.deadline,
+        )
     client.force_login(cast.alice)
     url = reverse("update_create", args=[objective.pk])
     counts = []
     for _ in range(3):
+        data = {"period": q1.pk, "status": "on_track", "narrative": "Done.", "token": uuid.uuid4()}
         with CaptureQueriesContext(connection) as queries:
-            response = client.post(
-                url,
-                {
-                    "period": q1.pk,
-                    "status": "on_track",
-                    "narrative": "Done.",
-                    "token": uuid.uuid4(),
-                },
-            )
+            response = client.post(url, data)
         assert response.status_code == 302
         counts.append(len(queries))
     # Session, user, membership; the rate limit (one upsert on a shared counter
-    # row); objective; the period the form names; INSERT and audit INSERT with the
-    # savepoint around them; the objective's indicators, whose values the form takes. The
-    # database checks the constraints in the INSERT: neither the form nor the service asks
-    # it first. (The first request also caches the content type.)
-    assert counts[1] == counts[2] <= 12, counts
+    # row); objective; the data stamps (what the form offers on this objective: the kind
+    # of its periods, its indicators with the country's targets, whether the country has
+    # milestones, is reference data, kept per reference stamp); the period the form
+    # names; INSERT and audit INSERT with the savepoint around them. Where the country
+    # has milestones, which are still open is read with each form. The database checks
+    # the constraints in the INSERT: neither the form nor the service asks it first.
+    # (The first request also caches the content type and reads the reference data.)
+    assert counts[1] == counts[2] == 11 + figures, counts
+    if figures:
+        with CaptureQueriesContext(connection) as queries:
+            data = {
+                "period": q1.pk,
+                "status": "on_track",
+                "narrative": "Done.",
+                "token": uuid.uuid4(),
+                f"value_{kits.pk}": "1234",
+                "milestones_met": [milestone.pk],
+            }
+            assert client.post(url, data).status_code == 302
+        update = ProgressUpdate.objects.latest("pk")
+        assert [value.value for value in update.indicator_values.all()] == [1234]
+        assert list(update.milestones_met.all()) == [milestone]
+        assert len(queries) > 12  # the values and the milestone written too
 
 
 @pytest.mark.django_db(transaction=True)
