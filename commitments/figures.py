@@ -261,7 +261,13 @@ def _add_milestone_field(form, objective, country, update):
         .filter(met=False)
         .order_by("due_on", "pk")
     )
-    if not offered.exists():  # every milestone of the country is met already
+    # Every milestone of the country met already: none is offered. A new report as
+    # posted does not ask first: the milestones it ticks are checked against the open ones
+    # when the form is cleaned, none ticked is none met, and were the form drawn again
+    # (``figure_fields``) the question would be asked then. An edit asks: a form that
+    # offered none keeps the update's marks as they are (``from_form``).
+    asked = update is not None or not form.is_bound
+    if asked and not offered.exists():
         return
     chosen = list(update.milestones_met.values_list("pk", flat=True)) if update else []
     form.fields[MILESTONES] = MilestoneChoiceField(
@@ -271,6 +277,7 @@ def _add_milestone_field(form, objective, country, update):
         help_text=_("Tick each milestone this report shows as met; it counts once published."),
         initial=chosen,
     )
+    form.fields[MILESTONES].open_unknown = not asked
     form.figure_names.append(MILESTONES)
 
 

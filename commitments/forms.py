@@ -134,8 +134,15 @@ class CarriesFigures:
         return [field for field in self.visible_fields() if field.name not in self.figure_names]
 
     def figure_fields(self):
-        """The indicator values and milestones met, drawn in their own group."""
-        return [self[name] for name in self.figure_names]
+        """The indicator values and milestones met, drawn in their own group; the
+        milestones only while one is still open (a posted new report offers them
+        without asking first: ``figures.add_fields``)."""
+        return [
+            self[name]
+            for name in self.figure_names
+            if not getattr(self.fields[name], "open_unknown", False)
+            or self.fields[name].queryset.exists()
+        ]
 
 
 class ProgressUpdateForm(CarriesFigures, forms.Form):

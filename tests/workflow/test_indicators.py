@@ -638,3 +638,25 @@ def test_the_form_offers_no_milestone_box_when_all_are_met(
     MilestoneMet.objects.create(update=make_update(author=cast.alice), milestone=milestone)
     page = login(cast.alice).get(reverse("update_create", args=[objective.pk])).text
     assert "Milestones met in this period" not in page
+
+
+def test_a_new_report_posted_when_all_milestones_are_met_offers_none_and_takes_none(
+    login, cast, objective, q1, milestone, make_update
+):
+    """A posted new report does not ask which milestones are open before it is cleaned:
+    drawn again (its narrative missing), it still shows no milestone box when all are
+    met, and a met milestone ticked by hand is refused, nothing saved."""
+    MilestoneMet.objects.create(update=make_update(author=cast.alice), milestone=milestone)
+    before = ProgressUpdate.objects.count()
+    client = login(cast.alice)
+    url = reverse("update_create", args=[objective.pk])
+    page = client.post(url, form_data(q1, narrative=""))
+    assert page.status_code == 200 and "has-error" in page.text
+    assert "Milestones met in this period" not in page.text
+    ticked = client.post(url, form_data(q1, milestones_met=[str(milestone.pk)]))
+    assert "Select a valid choice" in ticked.text
+    assert ProgressUpdate.objects.count() == before
+    assert MilestoneMet.objects.count() == 1
+    # Without ticking it, the report is saved, with no milestone marked.
+    assert client.post(url, form_data(q1)).status_code == 302
+    assert not ProgressUpdate.objects.latest("pk").milestones_met.exists()
