@@ -18,6 +18,7 @@ from commitments.models import (
     ProgressUpdate,
     ReportingPeriod,
 )
+from commitments.planning import StoredQuery
 
 # The dashboard's matrix in one statement: for each (objective, country) cell, the status
 # of its latest reporting period: the objective's set's periods, latest first (an index
@@ -28,7 +29,8 @@ from commitments.models import (
 # upd_period_cell_latest): a published one, or a submitted one of a country in the
 # reader's scope (``%(all)s`` and ``%(own)s``, from the ``scope`` argument, which
 # policy.unpublished_scope gives). Plain SQL because the ORM builds the same correlated
-# subqueries one expression per country, and compiling them cost more than running them.
+# subqueries one expression per country, and compiling them cost more than running them;
+# kept in the database as a function, planned once per connection (planning.StoredQuery).
 PUBLISHED_MATRIX_SQL = """
 SELECT cell.position, latest.id, latest.status, latest.period_id, latest.period_name,
     EXISTS (SELECT 1 FROM commitments_progressupdate u
@@ -54,6 +56,28 @@ LEFT JOIN LATERAL (
 """
 
 
+PUBLISHED_MATRIX = StoredQuery(
+    "published_matrix",
+    PUBLISHED_MATRIX_SQL,
+    parameters=(
+        ("objectives", "bigint[]"),
+        ("countries", "bigint[]"),
+        ("sets", "bigint[]"),
+        ("period", "bigint"),
+        ("all", "boolean"),
+        ("own", "bigint"),
+    ),
+    columns=(
+        ("cell_position", "bigint"),
+        ("update_id", "bigint"),
+        ("status", "varchar"),
+        ("period_id", "bigint"),
+        ("period_name", "varchar"),
+        ("reported", "boolean"),
+    ),
+)
+
+
 def published_cells(objectives, countries, period, scope, using=DEFAULT_DB_ALIAS):
     """The matrix of ``published`` as plain values, cell by cell (objective by objective,
     each country in order): ``(update id, status, period id, period name, reported)``,
@@ -69,7 +93,7 @@ def published_cells(objectives, countries, period, scope, using=DEFAULT_DB_ALIAS
         "own": scope if isinstance(scope, int) else None,
     }
     with connections[using].cursor() as cursor:
-        cursor.execute(PUBLISHED_MATRIX_SQL, params)
+        PUBLISHED_MATRIX.execute(cursor, params)
         # In cell order; sorted here, not in SQL, where the Sort would sit above the
         # update probes and hide them from the query-plan test.
         return [(*row[1:5], scope is not None and row[5]) for row in sorted(cursor.fetchall())]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import ALL_COUNTRIES, ReportingPeriod
+from commitments.planning import StoredQuery
 
 ON_TIME = "on_time"
 LATE = "late"
@@ -32,7 +33,8 @@ LABELS = {
 }
 
 # Each period of the set by each cell, with the first hand-in of the cell in that period:
-# one probe of upd_period_cell_first_in per (period, cell), whatever the history.
+# one probe of upd_period_cell_first_in per (period, cell), whatever the history. Kept in
+# the database as a function, planned once per connection (planning.StoredQuery).
 FIRST_IN_SQL = """
 SELECT p.id, p.name, p.starts_on, p.deadline, cell.objective_id, cell.country_id, first_in.at
 FROM commitments_reportingperiod p
@@ -49,6 +51,28 @@ LEFT JOIN LATERAL (
 ) first_in ON TRUE
 WHERE p.objective_set_id = %(set)s
 """
+
+
+FIRST_IN = StoredQuery(
+    "first_in",
+    FIRST_IN_SQL,
+    parameters=(
+        ("objectives", "bigint[]"),
+        ("countries", "bigint[]"),
+        ("set", "bigint"),
+        ("all", "boolean"),
+        ("own", "bigint"),
+    ),
+    columns=(
+        ("period_id", "bigint"),
+        ("period_name", "varchar"),
+        ("starts_on", "date"),
+        ("deadline", "date"),
+        ("objective_id", "bigint"),
+        ("country_id", "bigint"),
+        ("first_in", "timestamptz"),
+    ),
+)
 
 
 def mark(first_in, deadline, today, zone=None):
@@ -159,7 +183,7 @@ def of_set(objective_set, objectives, countries, scope, today=None):
         "own": scope if isinstance(scope, int) else None,
     }
     with connection.cursor() as cursor:
-        cursor.execute(FIRST_IN_SQL, params)
+        FIRST_IN.execute(cursor, params)
         rows = cursor.fetchall()
     periods = {}
     zone = timezone.get_current_timezone()
