@@ -6,18 +6,25 @@ from django.db import connection
 
 from commitments import snapshots
 from commitments.models import ProgressUpdate
+from commitments.planning import StoredQuery
 
 # Each (objective, named partner) pair is a cell whose status is read as everywhere else
 # (snapshots.LATEST_PUBLISHED_SQL): the partner's published update of its latest
 # reporting period. Plain SQL: the ORM's correlated subquery cost more to build than to
-# run, on a dashboard drawn again after every publication.
-LATEST_CONTRIBUTIONS_SQL = snapshots.latest_published_sql(
-    cells="""(
+# run, on a dashboard drawn again after every publication; kept in the database as a
+# function, planned once per connection (planning.StoredQuery).
+LATEST_CONTRIBUTIONS = StoredQuery(
+    "latest_contributions",
+    snapshots.latest_published_sql(
+        cells="""(
     SELECT named.objective_id, named.country_id, o.objective_set_id AS set_id
     FROM commitments_objective_partners named
     JOIN commitments_objective o ON o.id = named.objective_id
-    WHERE named.objective_id = ANY(%s)
+    WHERE named.objective_id = ANY(%(objectives)s)
 ) AS cell"""
+    ),
+    parameters=(("objectives", "bigint[]"),),
+    columns=(("update_id", "bigint"),),
 )
 
 
@@ -30,7 +37,9 @@ def latest_contributions(objectives):
     if not objectives:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(LATEST_CONTRIBUTIONS_SQL, [[objective.pk for objective in objectives]])
+        LATEST_CONTRIBUTIONS.execute(
+            cursor, {"objectives": [objective.pk for objective in objectives]}
+        )
         ids = [row[0] for row in cursor.fetchall()]
     if not ids:
         return []

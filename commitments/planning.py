@@ -128,9 +128,9 @@ def stored_queries_inline():
 
 def stored_queries():
     """Every stored query (imported here: their modules import this one)."""
-    from commitments import matrix, timeliness  # noqa: PLC0415
+    from commitments import matrix, partners, timeliness  # noqa: PLC0415
 
-    return (matrix.PUBLISHED_MATRIX, timeliness.FIRST_IN)
+    return (matrix.PUBLISHED_MATRIX, timeliness.FIRST_IN, partners.LATEST_CONTRIBUTIONS)
 
 
 DROP_STORED_QUERIES = """

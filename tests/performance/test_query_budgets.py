@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments import fragments, matrix
+from commitments import fragments, matrix, partners
 from commitments.audit import record
 from commitments.models import (
     Comment,
@@ -338,11 +338,11 @@ def test_the_benchmarks_cold_dashboard_draws_the_overview_again(client, cast, se
     assert cold.context["overview"].published == served.context["overview"].published
     # Partners' contributions are read for the objectives that name a partner, and with
     # none named, not at all.
-    assert any("commitments_objective_partners named" in q["sql"] for q in queries.captured_queries)
+    assert any(partners.LATEST_CONTRIBUTIONS.function in q["sql"] for q in queries.captured_queries)
     Objective.partners.through.objects.all().delete()
     client.get(reverse("dashboard"))  # the set's frame read again (reference data changed)
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/bench/dashboard-cold").status_code == 200
     assert not any(
-        "commitments_objective_partners named" in q["sql"] for q in queries.captured_queries
+        partners.LATEST_CONTRIBUTIONS.function in q["sql"] for q in queries.captured_queries
     )

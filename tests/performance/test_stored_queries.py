@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.db import connection
 
-from commitments import matrix, planning, timeliness, years
-from commitments.models import ALL_COUNTRIES, ProgressUpdate
+from commitments import matrix, partners, planning, timeliness, years
+from commitments.models import ALL_COUNTRIES, Country, Objective, ProgressUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +75,18 @@ def test_each_stored_query_answers_as_its_sql(cast, make_update, q1, scope):
     assert marks.marks == marks_as_sql.marks and marks.marks
     assert marks.periods == marks_as_sql.periods
     assert mexico.pk in {country for _objective, country, _period in marks.marks}
+
+
+def test_partners_contributions_answer_as_their_sql(cast, make_update, objective):
+    """A partner named on the objective, with a published report of an earlier period
+    and of the latest one: the function and its SQL find the same, the latest."""
+    belgium = Country.objects.get(code="BE")
+    assert belgium.membership == Country.Membership.PARTNER
+    objective.partners.add(belgium)
+    q2 = objective.objective_set.periods.order_by("starts_on")[1]
+    make_update(author=cast.alice, country=belgium)
+    latest = make_update(author=cast.alice, country=belgium, period=q2)
+    found, found_as_sql = answers(
+        lambda: partners.latest_contributions(Objective.objects.filter(pk=objective.pk))
+    )
+    assert found == found_as_sql == [(objective, [latest])]
