@@ -345,6 +345,9 @@ FRAGMENTS = {
         # The sets and the objectives alone, for the country page.
         Fragment("set-frame", (REFERENCE_STAMP, TODAY, YEAR)),
         Fragment("activity-item", DRAWN_UPDATE),
+        # A draft or returned update in its country's "Needs your action" list (with the
+        # checkbox and version its batch submission posts: the row's own values).
+        Fragment("action-item", DRAWN_UPDATE),
         Fragment("update-row", DRAWN_UPDATE),
         Fragment("update-card", DRAWN_UPDATE),
         Fragment("update-card-with-objective", DRAWN_UPDATE),

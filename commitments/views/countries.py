@@ -4,11 +4,10 @@ from django.db.models import F, Func, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 
-from commitments import policy
+from commitments import fragments, policy
 from commitments.matrix import CountryLatest
 from commitments.models import Country, Membership, ProgressUpdate
 from commitments.pagination import PAGE_SIZE, page_of_rows
-from commitments.planning import joins_as_written
 from commitments.views.overview import year_unknown
 
 
@@ -46,12 +45,14 @@ def country_detail(request, code):
     own = policy.may_act_for(request.user, country)
     needing_action = None
     if own:
-        with joins_as_written():
-            needing_action = list(
-                policy.editable_updates(request.user)
-                .returned_first()
-                .select_related("objective", "period", "author")[:PAGE_SIZE]
-            )
+        # Each drawn once per row version (the bench's official keeps twenty drafts).
+        editable = policy.editable_updates(request.user)
+        needing_action = fragments.fill_rows(
+            request,
+            editable.returned_first().only("pk", "version")[:PAGE_SIZE],
+            "action-item",
+            editable.select_related("objective", "country", "period", "author"),
+        )
     context = {
         "country": country,
         "own": own,

@@ -228,6 +228,7 @@ def test_every_cached_fragment_is_keyed_by_what_it_shows():
     # One update's row: its id and version, the reference data, the language.
     assert set(fragments.ROW_FRAGMENTS) == {
         "activity-item",
+        "action-item",
         "update-row",
         "update-card",
         "update-card-with-objective",
@@ -468,12 +469,18 @@ def test_a_fragment_tag_that_does_not_match_its_declaration_is_refused(source):
 
 
 def light_pages(objective):
-    """A page that draws each declared row fragment, read by the coordinator."""
+    """A page that draws each declared row fragment, who reads it, the state of the
+    update it draws (the coordinator's pages show a published one, the official's list
+    of what needs their action a draft), and what else of the update table the page
+    reads (the official's page: which cells have a draft, for what is not started yet)."""
+    country = reverse("country_detail", args=["ca"])
+    started = {"country_id", "objective_id", "period_id", "state", "updated_at"}
     return {
-        "update-row": reverse("update_list"),
-        "activity-item": DASHBOARD,
-        "update-card": objective.get_absolute_url(),
-        "update-card-with-objective": reverse("country_detail", args=["ca"]),
+        "update-row": (reverse("update_list"), "carol", "published", set()),
+        "activity-item": (DASHBOARD, "carol", "published", set()),
+        "update-card": (objective.get_absolute_url(), "carol", "published", set()),
+        "update-card-with-objective": (country, "carol", "published", set()),
+        "action-item": (country, "alice", "draft", started),
     }
 
 
@@ -494,16 +501,18 @@ def test_a_row_drawn_once_is_not_read_again_on_the_next_request(
     # second reader gets every row from the cache, reading only ids and versions.
     pages = light_pages(objective)
     assert name in pages, f"Add a page that draws {name!r} to light_pages."
-    make_update(author=cast.alice, narrative="Kits in every pharmacy.")
+    url, role, state, also_read = pages[name]
+    update = make_update(author=cast.alice, narrative="Kits in every pharmacy.", state=state)
     fragments.cache().clear()
-    carol = login(cast.carol)
+    reader = login(getattr(cast, role))
     with CaptureQueriesContext(connection) as cold:
-        first = carol.get(pages[name]).text
+        first = reader.get(url).text
     assert {"status", "narrative", "author_id"} <= update_columns_read(cold)
     with CaptureQueriesContext(connection) as warm:
-        second = carol.get(pages[name]).text
-    assert update_columns_read(warm) == set()
+        second = reader.get(url).text
+    assert update_columns_read(warm) == also_read
     assert "status-on_track" in second
+    assert update.get_absolute_url() in second
     assert re.sub(r'value="[^"]+"', "", second) == re.sub(r'value="[^"]+"', "", first)
 
 
