@@ -348,6 +348,9 @@ FRAGMENTS = {
         # A draft or returned update in its country's "Needs your action" list (with the
         # checkbox and version its batch submission posts: the row's own values).
         Fragment("action-item", DRAWN_UPDATE),
+        # A submitted update in the review queue, marked when resubmitted after a return
+        # (the return, and the resubmission, move the row's version).
+        Fragment("review-row", DRAWN_UPDATE),
         Fragment("update-row", DRAWN_UPDATE),
         Fragment("update-card", DRAWN_UPDATE),
         Fragment("update-card-with-objective", DRAWN_UPDATE),

@@ -8,23 +8,24 @@ from django.utils.translation import ngettext
 from commitments import policy, services
 from commitments.forms import BatchForm
 from commitments.models import ProgressUpdate
-from commitments.pagination import PAGE_SIZE
-from commitments.pagination import CappedPaginator as Paginator
-from commitments.planning import joins_as_written
+from commitments.pagination import page_of_rows
 from commitments.views.updates import batch_step
 
 
 @policy.requires(policy.may_review)
 @policy.methods("GET")
 def review_queue(request):
-    queue = (
-        ProgressUpdate.objects.review_queue()
-        .marking_resubmissions()
-        .select_related("objective__objective_set", "country", "period", "author")
+    queue = ProgressUpdate.objects.review_queue()
+    # Each row drawn once per row version (a return, and the resubmission it marks, move
+    # it), read as ids and versions; whole, with its joins, only where not drawn yet.
+    page = page_of_rows(
+        request,
+        queue,
+        "review-row",
+        queue.marking_resubmissions().select_related(
+            "objective__objective_set", "country", "period", "author"
+        ),
     )
-    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
-    with joins_as_written():
-        page.object_list = list(page.object_list)
     return render(request, "commitments/review_queue.html", {"page": page})
 
 

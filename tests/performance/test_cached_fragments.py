@@ -229,6 +229,7 @@ def test_every_cached_fragment_is_keyed_by_what_it_shows():
     assert set(fragments.ROW_FRAGMENTS) == {
         "activity-item",
         "action-item",
+        "review-row",
         "update-row",
         "update-card",
         "update-card-with-objective",
@@ -474,13 +475,14 @@ def light_pages(objective):
     of what needs their action a draft), and what else of the update table the page
     reads (the official's page: which cells have a draft, for what is not started yet)."""
     country = reverse("country_detail", args=["ca"])
-    started = {"country_id", "objective_id", "period_id", "state", "updated_at"}
+    started = {"objective_id", "period_id"}
     return {
         "update-row": (reverse("update_list"), "carol", "published", set()),
         "activity-item": (DASHBOARD, "carol", "published", set()),
         "update-card": (objective.get_absolute_url(), "carol", "published", set()),
         "update-card-with-objective": (country, "carol", "published", set()),
         "action-item": (country, "alice", "draft", started),
+        "review-row": (reverse("review_queue"), "carol", "submitted", set()),
     }
 
 
