@@ -103,6 +103,7 @@ PERIOD_HINTS = {
 class FormReference(NamedTuple):
     """The reference data a report's form on an objective for a country shows."""
 
+    periods: dict  # {str(id): period} of the objective's set: the choices a post may name
     period_kind: str | None  # what all the set's periods are (ReportingPeriod.kind_of)
     figures: tuple  # the indicators and whether there are milestones (figures.offered)
 
@@ -110,15 +111,38 @@ class FormReference(NamedTuple):
 def form_reference(objective, country):
     """The ``FormReference`` of a report on ``objective`` for ``country``: read in two to
     four queries when the reference data changed, otherwise taken from the cache."""
-    return fragments.cached(
-        "report-form",
-        None,
-        lambda: FormReference(
-            ReportingPeriod.kind_of(objective.objective_set.periods.all()),
+
+    def read():
+        periods = list(objective.objective_set.periods.all())
+        return FormReference(
+            {str(period.pk): period for period in periods},
+            ReportingPeriod.kind_of(periods),
             figures.offered(objective, country),
-        ),
-        f"{objective.pk}-{country.pk if country is not None else 'none'}",
+        )
+
+    return fragments.cached(
+        "report-form", None, read, f"{objective.pk}-{country.pk if country is not None else 'none'}"
     )
+
+
+class KnownPeriodField(forms.ModelChoiceField):
+    """A reporting period chosen among those of the objective's set, as the form's
+    reference data keeps them (``known``, set by the form): a posted choice is checked
+    against them, not read again. Its choices are drawn from the queryset."""
+
+    known = None
+
+    def to_python(self, value):
+        if self.known is None or value in self.empty_values:
+            return super().to_python(value)
+        found = self.known.get(str(value))
+        if found is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return found
 
 
 class CarriesFigures:
@@ -153,6 +177,7 @@ class ProgressUpdateForm(CarriesFigures, forms.Form):
 
     period = update_field(
         "period",
+        form_class=KnownPeriodField,
         queryset=ReportingPeriod.objects.none(),  # this objective's year's: see __init__
         empty_label=None,
         help_text=_("The reporting period this update reports on."),  # see __init__
@@ -218,6 +243,7 @@ class ProgressUpdateForm(CarriesFigures, forms.Form):
         self.fields["period"].queryset = periods
         country = update.country if update is not None else country
         reference = form_reference(objective, country)
+        self.fields["period"].known = reference.periods
         # "The quarter…", "The half-year…": what the set's periods are, when they agree.
         self.fields["period"].help_text = PERIOD_HINTS.get(
             reference.period_kind, self.fields["period"].help_text
@@ -257,7 +283,7 @@ class ObjectiveChoiceField(forms.ModelChoiceField):
         return f"{obj.objective_set.year} · {obj.number}. {obj.local_title}"
 
 
-class PeriodChoiceField(forms.ModelChoiceField):
+class PeriodChoiceField(KnownPeriodField):
     def label_from_instance(self, obj):
         return obj.local_name  # "T1 2024" in Spanish and French, as every page names it
 
@@ -370,6 +396,7 @@ class OnBehalfForm(CarriesFigures, OnBehalfSubjectForm):
         period = self.fields["period"]
         period.queryset = periods
         reference = form_reference(self.objective, self.country)
+        period.known = reference.periods
         period.help_text = PERIOD_HINTS.get(reference.period_kind, period.help_text)
         period.error_messages["invalid_choice"] = _(
             "Choose a reporting period of this objective's year."

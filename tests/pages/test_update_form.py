@@ -244,3 +244,33 @@ def test_script_in_a_narrative_is_shown_as_text(login, cast, make_update):
         text = login(cast.carol).get(url).text
         assert '<script>alert("x")</script>' not in text
     assert "&lt;script&gt;" in login(cast.carol).get(update.get_absolute_url()).text
+
+
+def test_a_period_added_to_the_set_after_the_form_was_drawn_is_accepted(login, cast, objective):
+    """The set's periods a post is checked against are reference data kept per reference
+    stamp (forms.form_reference): a period added since moves the stamp, and a report
+    for it is taken; a period of the set removed since is refused."""
+    client = login(cast.alice)
+    assert client.get(create_url(objective)).status_code == 200  # the reference kept
+    added = ReportingPeriod.objects.create(
+        objective_set=objective.objective_set,
+        name="2024 extra",
+        starts_on="2024-12-01",
+        ends_on="2024-12-31",
+        deadline="2025-01-15",
+    )
+    assert client.post(create_url(objective), form_data(added)).status_code == 302
+    assert ProgressUpdate.objects.get().period == added
+    gone = ReportingPeriod.objects.create(
+        objective_set=objective.objective_set,
+        name="2024 gone",
+        starts_on="2024-11-01",
+        ends_on="2024-11-30",
+        deadline="2024-12-15",
+    )
+    assert client.get(create_url(objective)).status_code == 200
+    pk = gone.pk
+    gone.delete()
+    response = client.post(create_url(objective), {**form_data(added), "period": pk})
+    assert "Choose a reporting period of this objective" in response.text
+    assert ProgressUpdate.objects.count() == 1

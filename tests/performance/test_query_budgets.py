@@ -265,14 +265,14 @@ def test_submitting_an_update_has_a_fixed_cost(client, cast, objective, q1, requ
         assert response.status_code == 302
         counts.append(len(queries))
     # Session, user, membership; the rate limit (one upsert on a shared counter
-    # row); objective; the data stamps (what the form offers on this objective: the kind
-    # of its periods, its indicators with the country's targets, whether the country has
-    # milestones, is reference data, kept per reference stamp); the period the form
-    # names; INSERT and audit INSERT with the savepoint around them. Which milestones are
-    # still open is checked only for those ticked. The database checks the constraints
-    # in the INSERT: neither the form nor the service asks it first. (The first request
-    # also caches the content type and reads the reference data.)
-    assert counts[1] == counts[2] == 11, counts
+    # row); objective; the data stamps (what the form offers on this objective: its
+    # periods, which the period posted is checked against, their kind, its indicators
+    # with the country's targets, whether the country has milestones, is reference data,
+    # kept per reference stamp); INSERT and audit INSERT with the savepoint around them.
+    # Which milestones are still open is checked only for those ticked. The database
+    # checks the constraints in the INSERT: neither the form nor the service asks it
+    # first. (The first request also caches the content type and reads the reference.)
+    assert counts[1] == counts[2] == 10, counts
     if figures:
         with CaptureQueriesContext(connection) as queries:
             data = {
