@@ -252,22 +252,20 @@ def test_a_period_added_to_the_set_after_the_form_was_drawn_is_accepted(login, c
     for it is taken; a period of the set removed since is refused."""
     client = login(cast.alice)
     assert client.get(create_url(objective)).status_code == 200  # the reference kept
-    added = ReportingPeriod.objects.create(
-        objective_set=objective.objective_set,
-        name="2024 extra",
-        starts_on="2024-12-01",
-        ends_on="2024-12-31",
-        deadline="2025-01-15",
-    )
+
+    def period(name, month):
+        return ReportingPeriod.objects.create(
+            objective_set=objective.objective_set,
+            name=name,
+            starts_on=f"2024-{month}-01",
+            ends_on=f"2024-{month}-28",
+            deadline="2025-01-15",
+        )
+
+    added = period("2024 extra", 12)
     assert client.post(create_url(objective), form_data(added)).status_code == 302
     assert ProgressUpdate.objects.get().period == added
-    gone = ReportingPeriod.objects.create(
-        objective_set=objective.objective_set,
-        name="2024 gone",
-        starts_on="2024-11-01",
-        ends_on="2024-11-30",
-        deadline="2024-12-15",
-    )
+    gone = period("2024 gone", 11)
     assert client.get(create_url(objective)).status_code == 200
     pk = gone.pk
     gone.delete()
