@@ -184,9 +184,9 @@ def met_elsewhere(update=None):
 def add_fields(form, *, objective, country, offered, update=None):
     """Add to the update ``form`` a number field per indicator of ``objective`` (with the
     country's baseline, target and note as help) and the country's milestones not yet met
-    (with those this update marks). ``offered`` is what ``offered`` read (the form keeps
-    it with its other reference data); which milestones are still open is read only
-    where the country has some."""
+    (with those this update marks). ``offered`` is what ``offered()`` read, kept with
+    the form's other reference data (``forms.form_reference``); which milestones are
+    still open is read only where the country has some."""
     form.figure_names = []
     indicators, has_milestones = offered
     if indicators:
@@ -200,10 +200,6 @@ def offered(objective, country):
     ``country_targets`` (the country's baseline and target, if any), and whether
     ``country`` has milestones on it (never, for no country): reference data, in one
     query for an objective with neither, three otherwise."""
-    return _read_offered(objective, country)
-
-
-def _read_offered(objective, country):
     kinds = {kind for kind, _pk in _figure_kinds(objective, country)}
     indicators = []
     if "indicator" in kinds:

@@ -3,6 +3,7 @@ reporting period) and whether its current period is reported, as the dashboard a
 country page show it, for the set the reader chose (commitments/years.py)."""
 
 from collections import Counter
+from functools import partial
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -110,16 +111,29 @@ def published(objectives, countries, period, scope, using=DEFAULT_DB_ALIAS):
     reference (tests compare the two); the briefs' dates in the past are
     ``snapshots.latest_published``."""
     objectives = list(objectives)
-    cells = iter(published_cells(objectives, countries, period, scope, using))
+    cells = published_cells(objectives, countries, period, scope, using)
     return [
-        (
-            objective,
-            [
-                (country, _latest(using, objective, country, *values[:4]), values[4])
-                for country, values in zip(countries, cells, strict=False)
-            ],
-        )
-        for objective in objectives
+        (objective, _published_row(objective, countries, values, using))
+        for objective, values in _by_objective(objectives, countries, cells)
+    ]
+
+
+def _by_objective(objectives, countries, cells):
+    """``(objective, its cells)`` for cells listed objective by objective, each country
+    in order (``published_cells``)."""
+    width = len(countries)
+    return [
+        (objective, cells[index * width : (index + 1) * width])
+        for index, objective in enumerate(objectives)
+    ]
+
+
+def _published_row(objective, countries, cells, using=DEFAULT_DB_ALIAS):
+    """One objective's ``(country, update or None, reported)`` from its cells as
+    ``published_cells`` read them."""
+    return [
+        (country, _latest(using, objective, country, *cell[:4]), cell[4])
+        for country, cell in zip(countries, cells, strict=True)
     ]
 
 
@@ -209,10 +223,10 @@ class DashboardOverview:
         found = milestones.by_cell(self.frame.objectives, self.countries)
         self._milestones = found
         empty = milestones.CellMilestones()
-        cells = iter(self.published)
         rows = []
-        for objective in self.frame.objectives:
-            values = [next(cells) for _ in self.countries]
+        for objective, values in _by_objective(
+            self.frame.objectives, self.countries, self.published
+        ):
             overdue = [self.timeliness.overdue(objective, country) for country in self.countries]
             shown = tuple(
                 (
@@ -230,7 +244,7 @@ class DashboardOverview:
                     strict=True,
                 )
             )
-            rows.append(MatrixRow(objective, shown, self._cells_of(objective, values, overdue)))
+            rows.append(MatrixRow(objective, shown, partial(self._cells_of, objective, values)))
         return rows
 
     @property
@@ -238,26 +252,12 @@ class DashboardOverview:
         """``(objective, [MatrixCell])`` for each objective: every row's cells, built."""
         return [(row.objective, row.cells) for row in self.drawn_rows]
 
-    def _cells_of(self, objective, values, overdue):
-        """What builds one row's ``MatrixCell``s, when it is drawn."""
-
-        using = DEFAULT_DB_ALIAS
-
-        def build():
-            [(_objective, row)] = matrix_rows(
-                [
-                    (
-                        objective,
-                        [
-                            (country, _latest(using, objective, country, *cell[:4]), cell[4])
-                            for country, cell in zip(self.countries, values, strict=True)
-                        ],
-                    )
-                ]
-            )
-            return [cell._replace(overdue=late) for cell, late in zip(row, overdue, strict=True)]
-
-        return build
+    def _cells_of(self, objective, values):
+        """One row's ``MatrixCell``s, built when the row is drawn."""
+        [(_objective, cells)] = matrix_rows(
+            [(objective, _published_row(objective, self.countries, values))], self.timeliness
+        )
+        return cells
 
     @cached_property
     def missing(self):
@@ -327,18 +327,27 @@ class DashboardOverview:
         return drafts_by_cell(self.user, self.frame.objectives)
 
 
+def _editable_on(user, objectives):
+    """The official's country's drafts and returned updates on ``objectives``; None for a
+    reader who writes none, or no objectives."""
+    if not policy.may_write_updates(user) or not objectives:
+        return None
+    return policy.editable_updates(user).filter(
+        objective__in=[objective.pk for objective in objectives]
+    )
+
+
 def drafts_by_cell(user, objectives):
     """``{(objective id, period id): update}``: the editable updates (drafts and returned
     ones) of the official's country on ``objectives``, the newest edit of each cell."""
-    if not policy.may_write_updates(user) or not objectives:
+    editable = _editable_on(user, objectives)
+    if editable is None:
         return {}
     # One row per cell, chosen in the database in the order of upd_needing_action_cell (a
     # returned update before a draft, then the newest edit): a country may hold many
     # drafts, and only one per cell is shown.
     cells = (
-        policy.editable_updates(user)
-        .filter(objective__in=[objective.pk for objective in objectives])
-        .order_by("country_id", "objective_id", "period_id", "-state", "-updated_at")
+        editable.order_by("country_id", "objective_id", "period_id", "-state", "-updated_at")
         .distinct("country_id", "objective_id", "period_id")
         .only("pk", "objective_id", "period_id", "state", "updated_at")
     )
@@ -349,12 +358,11 @@ def started_cells(user, objectives):
     """``{(objective id, period id)}``: the cells of ``objectives`` where the official's
     country has a draft or a returned update (``drafts_by_cell``'s cells, without reading
     the updates: one walk of upd_needing_action_cell)."""
-    if not policy.may_write_updates(user) or not objectives:
+    editable = _editable_on(user, objectives)
+    if editable is None:
         return set()
     return set(
-        policy.editable_updates(user)
-        .filter(objective__in=[objective.pk for objective in objectives])
-        .order_by("objective_id", "period_id")
+        editable.order_by("objective_id", "period_id")
         .values_list("objective_id", "period_id")
         .distinct()
     )
@@ -487,7 +495,7 @@ class MatrixCell(NamedTuple):
     overdue: list  # the periods of the set with nothing handed in after their deadline
 
 
-def matrix_rows(matrix, timeliness_of_set=None, objective_set=None):
+def matrix_rows(matrix, timeliness_of_set=None):
     """The dashboard's cells with their link, its spoken label and their overdue
     periods: built here once rather than by a url tag and a blocktranslate in each of
     the template's cells."""

@@ -76,7 +76,7 @@ class StoredQuery:
     matrix, 2 of its 3 ms). The SQL stays here, written once, with ``%(name)s``
     parameters; migrations create the function from it (``sync_stored_queries``) and
     tests/performance/test_stored_queries.py compares the functions in the database with
-    ``STORED_QUERIES``, so a change here fails the tests until a migration runs
+    ``stored_queries()``, so a change here fails the tests until a migration runs
     ``sync_stored_queries`` again. Functions keep nothing between calls but their plans,
     so a connection pooler in transaction mode is no obstacle."""
 
@@ -158,5 +158,6 @@ def sync_stored_queries(apps, schema_editor):
 
 
 def drop_stored_queries(apps, schema_editor):
+    """A migration's step back: drop every stored query's function."""
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(DROP_STORED_QUERIES)

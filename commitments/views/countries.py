@@ -45,7 +45,7 @@ def country_detail(request, code):
     own = policy.may_act_for(request.user, country)
     needing_action = None
     if own:
-        # Each drawn once per row version (the bench's official keeps twenty drafts).
+        # A country may hold many drafts: each drawn once per row version.
         editable = policy.editable_updates(request.user)
         needing_action = fragments.fill_rows(
             request,

@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from commitments import fragments
+from commitments import fragments, services
 from commitments.models import AuditEntry, ProgressUpdate, ReportingPeriod
 
 pytestmark = pytest.mark.django_db
@@ -287,6 +287,22 @@ def test_the_queue_links_name_the_objective_and_country_and_mark_resubmissions(
         assert text == f"{objective.number}. {objective.local_title}, {country}, 2024 Q1"
         marked = "Resubmitted after a return" in link.group(2)
         assert marked == (update == returned_and_resubmitted)
+
+
+def test_a_queue_row_drawn_before_a_return_is_marked_once_resubmitted(login, cast, make_update):
+    """The queue's rows are kept per row version: the row drawn while the update first
+    waited is not served again once it is returned, edited and submitted again."""
+    update = make_update(author=cast.alice, state=State.SUBMITTED)
+    carol = login(cast.carol)
+    assert "Resubmitted after a return" not in carol.get(reverse("review_queue")).text
+    services.return_update(
+        actor=cast.carol, update=update, loaded_version=update.version, reason="Which kits?"
+    )
+    assert f'value="{update.pk}"' not in carol.get(reverse("review_queue")).text
+    update.refresh_from_db()
+    services.submit_update(actor=cast.alice, update=update, loaded_version=update.version)
+    page = carol.get(reverse("review_queue")).text
+    assert f'value="{update.pk}"' in page and "Resubmitted after a return" in page
 
 
 def test_the_queue_costs_the_same_queries_with_more_updates(login, cast, make_update):
